@@ -1,0 +1,3 @@
+from jwstdata.cli import main
+
+main()

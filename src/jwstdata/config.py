@@ -1,0 +1,108 @@
+"""Configuration from the environment (prefix ``JWSTDATA_``) via pydantic-settings.
+
+Secrets (the MongoDB URI, S3 credentials, the MAST token) are ``SecretStr`` so they never
+appear in a ``repr`` or a log line; callers that show a URI use :func:`redact_uri`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from jwstdata.errors import ConfigurationError
+
+
+class StorageKind(StrEnum):
+    local = "local"
+    s3 = "s3"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="JWSTDATA_", extra="ignore")
+
+    # --- database -------------------------------------------------------------------
+    mongodb_uri: SecretStr | None = Field(
+        default=None, description="MongoDB connection string; unset runs the embedded server."
+    )
+    mongodb_uri_file: Path | None = Field(
+        default=None, description="File holding the connection string (for secrets)."
+    )
+    database: str = Field(default="jwst_data_analysis", pattern=r"^[A-Za-z0-9_-]{1,63}$")
+    home: Path = Field(default=Path("./var"), description="Data directory.")
+    embedded_port: int | None = Field(
+        default=None, ge=1, le=65535, description="Fixed port for the embedded server."
+    )
+    embedded_start_timeout: float = Field(default=30.0, gt=0)
+    server_selection_timeout_ms: int = Field(default=5000, ge=100)
+    connect_retries: int = Field(default=2, ge=0, le=10)
+
+    # --- storage --------------------------------------------------------------------
+    storage: StorageKind = StorageKind.local
+    storage_root: Path | None = Field(
+        default=None, description="Local storage root; default $JWSTDATA_HOME/files."
+    )
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+    s3_prefix: str = ""
+    s3_path_style: bool = False
+    s3_part_size: int = Field(default=64 * 1024 * 1024, ge=5 * 1024 * 1024)
+    s3_concurrency: int = Field(default=4, ge=1, le=64)
+
+    @field_validator("mongodb_uri", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @cached_property
+    def resolved_uri(self) -> str | None:
+        """The configured URI (from the variable or the file), or None for embedded."""
+        if self.mongodb_uri is not None:
+            return self.mongodb_uri.get_secret_value().strip()
+        if self.mongodb_uri_file is not None:
+            try:
+                text = self.mongodb_uri_file.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ConfigurationError(
+                    f"cannot read JWSTDATA_MONGODB_URI_FILE {self.mongodb_uri_file}: "
+                    f"{exc.strerror or exc}"
+                ) from None
+            if not text:
+                raise ConfigurationError(f"JWSTDATA_MONGODB_URI_FILE {self.mongodb_uri_file} is empty")
+            return text
+        return None
+
+    @property
+    def embedded(self) -> bool:
+        return self.resolved_uri is None
+
+    @property
+    def home_dir(self) -> Path:
+        return self.home.expanduser().resolve()
+
+    @property
+    def db_dir(self) -> Path:
+        return self.home_dir / "db"
+
+    @property
+    def local_storage_root(self) -> Path:
+        root = self.storage_root if self.storage_root is not None else self.home_dir / "files"
+        return root.expanduser().resolve()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment; a bad value is one clear ConfigurationError."""
+    from pydantic import ValidationError as PydanticValidationError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except PydanticValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "settings"
+        raise ConfigurationError(
+            f"invalid setting JWSTDATA_{field.upper()}: {first['msg']}"
+        ) from None

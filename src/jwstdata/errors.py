@@ -1,0 +1,85 @@
+"""The typed exception hierarchy shared by every layer.
+
+Each error carries a stable ``code`` (used in API bodies and CLI output), a human
+``message`` and optional structured ``details``. The API maps ``http_status`` to the
+response; the CLI prints ``str(error)`` on one line and exits non-zero.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class JwstDataError(Exception):
+    code = "error"
+    http_status = 500
+
+    def __init__(self, message: str, *, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "details": self.details}
+
+
+class ValidationError(JwstDataError):
+    """Input that breaks a rule; ``details`` lists ``{"field", "message"}`` items."""
+
+    code = "validation_error"
+    http_status = 422
+
+    @classmethod
+    def from_fields(cls, problems: list[dict[str, str]]) -> ValidationError:
+        summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems[:5])
+        if len(problems) > 5:
+            summary += f"; and {len(problems) - 5} more"
+        return cls(f"invalid input: {summary}", details=problems)
+
+
+class NotFoundError(JwstDataError):
+    """Missing, or not visible to the caller (the two are indistinguishable on purpose)."""
+
+    code = "not_found"
+    http_status = 404
+
+
+class ConflictError(JwstDataError):
+    code = "conflict"
+    http_status = 409
+
+
+class DuplicateError(ConflictError):
+    code = "duplicate"
+
+
+class StaleVersionError(ConflictError):
+    code = "stale_version"
+
+
+class PermissionDeniedError(JwstDataError):
+    code = "forbidden"
+    http_status = 403
+
+
+class DatabaseUnavailableError(JwstDataError):
+    code = "database_unavailable"
+    http_status = 503
+
+
+class StorageError(JwstDataError):
+    code = "storage_error"
+    http_status = 503
+
+
+class InvalidKeyError(ValidationError):
+    code = "invalid_storage_key"
+
+
+class EmbeddedServerError(JwstDataError):
+    code = "embedded_server_error"
+    http_status = 503
+
+
+class ConfigurationError(JwstDataError):
+    code = "configuration_error"
