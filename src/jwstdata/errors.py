@@ -67,6 +67,13 @@ class DatabaseUnavailableError(JwstDataError):
     http_status = 503
 
 
+class DatabaseError(JwstDataError):
+    """The server refused an operation for a reason other than availability."""
+
+    code = "database_error"
+    http_status = 500
+
+
 class StorageError(JwstDataError):
     code = "storage_error"
     http_status = 503

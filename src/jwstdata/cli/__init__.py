@@ -1,0 +1,49 @@
+"""The ``jwstdata`` command line (Typer). Commands stay thin: services do the work."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from jwstdata.cli import db, records
+from jwstdata.cli.common import err_console
+from jwstdata.cli.search import search
+from jwstdata.errors import JwstDataError
+
+app = typer.Typer(
+    name="jwstdata",
+    help="Catalog, store, import and process JWST data on MongoDB.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(records.app, name="records")
+app.command(name="search")(search)
+
+
+def main() -> None:
+    """Entry point: one clear line and a non-zero exit for every expected error."""
+    try:
+        # Outside standalone mode click returns an Exit's code instead of raising it.
+        result = app(standalone_mode=False)
+        if isinstance(result, int) and result:
+            sys.exit(result)
+    except JwstDataError as exc:
+        err_console.print(f"[red]error:[/red] {exc.message}", highlight=False)
+        sys.exit(1)
+    except typer.Abort:
+        err_console.print("aborted")
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors carry their own exit code
+        from click.exceptions import ClickException
+
+        if isinstance(exc, ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

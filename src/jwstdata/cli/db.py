@@ -1,0 +1,119 @@
+"""``jwstdata db``: start/stop the embedded server, initialise and inspect the database."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from jwstdata.cli.common import JSON_OPTION, console, database, print_json, settings
+from jwstdata.db import init_database, list_indexes, open_database
+from jwstdata.db.embedded import EmbeddedServer
+from jwstdata.errors import DatabaseUnavailableError
+from jwstdata.redact import redact_uri
+
+app = typer.Typer(help="Database server, indexes and status.", no_args_is_help=True)
+
+
+@app.command()
+def start(as_json: bool = JSON_OPTION) -> None:
+    """Start the embedded database (reused if already running)."""
+    cfg = settings()
+    if not cfg.embedded:
+        message = "a MongoDB URI is configured; there is no embedded server to start"
+        print_json({"embedded": False, "message": message}) if as_json else console.print(message)
+        return
+    state = EmbeddedServer(cfg).start()
+    if as_json:
+        print_json({"running": True, "embedded": True, "uri": state.uri, "pid": state.pid})
+    else:
+        console.print(f"embedded database running at {state.uri} (pid {state.pid})")
+
+
+@app.command()
+def stop() -> None:
+    """Stop the embedded database."""
+    cfg = settings()
+    if not cfg.embedded:
+        console.print("a MongoDB URI is configured; there is no embedded server to stop")
+        return
+    stopped = EmbeddedServer(cfg).stop()
+    console.print("embedded database stopped" if stopped else "embedded database was not running")
+
+
+@app.command()
+def status(as_json: bool = JSON_OPTION) -> None:
+    """Is the database reachable? Which server, which database, how many records."""
+    cfg = settings()
+    info: dict = {"embedded": cfg.embedded, "database": cfg.database}
+    if cfg.embedded:
+        state = EmbeddedServer(cfg).running()
+        info.update(running=state is not None, uri=state.uri if state else None)
+        if state:
+            info["pid"] = state.pid
+    else:
+        info["uri"] = redact_uri(cfg.resolved_uri)
+        info["running"] = False
+    if info["running"] or not cfg.embedded:
+        try:
+            with open_database(cfg, start_embedded=False) as handle:
+                info["running"] = True
+                info["server"] = _server_version(handle)
+                info["records"] = handle.db["jwst_data"].estimated_document_count()
+        except DatabaseUnavailableError as exc:
+            info["running"] = False
+            info["error"] = exc.message
+    if as_json:
+        print_json(info)
+        return
+    state_text = "[green]running[/green]" if info["running"] else "[red]not running[/red]"
+    kind = "embedded" if cfg.embedded else "configured"
+    console.print(f"{kind} database {state_text} at {info.get('uri') or '-'}; database {cfg.database}")
+    if "records" in info:
+        console.print(f"{info['records']} records; server {info.get('server')}")
+    if "error" in info:
+        console.print(info["error"])
+    if not info["running"]:
+        raise typer.Exit(1)
+
+
+def _server_version(handle) -> str:
+    build = handle.client.admin.command("buildInfo")
+    if "secantusVersion" in build:
+        return f"SecantusDB {build['secantusVersion']} (MongoDB {build.get('version')})"
+    if "ferretdb" in build or "ferretdbVersion" in build:
+        return f"FerretDB {build.get('ferretdbVersion', '?')}"
+    return f"MongoDB {build.get('version', '?')}"
+
+
+@app.command()
+def init(as_json: bool = JSON_OPTION) -> None:
+    """Create collections, the validator and every declared index (idempotent)."""
+    with database() as handle:
+        report = init_database(handle)
+    if as_json:
+        print_json(report.as_dict())
+        return
+    console.print(
+        f"indexes: {len(report.indexes_created)} created, {len(report.indexes_existing)} present"
+        + (f", {len(report.indexes_failed)} failed" if report.indexes_failed else "")
+    )
+    for name, outcome in report.validators.items():
+        console.print(f"validator on {name}: {outcome}")
+    for failure in report.indexes_failed:
+        console.print(f"[yellow]index {failure['index']} not created:[/yellow] {failure['error']}")
+
+
+@app.command()
+def indexes(as_json: bool = JSON_OPTION) -> None:
+    """List the declared indexes, the query each serves, and whether it exists."""
+    with database() as handle:
+        rows = list_indexes(handle)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("collection", "name", "keys", "unique", "present", "serves")
+    for row in rows:
+        keys = ", ".join(f"{k}:{v}" for k, v in row["keys"].items())
+        table.add_row(row["collection"], row["name"], keys, str(row["unique"]), str(row["present"]), row["serves"])
+    console.print(table)
+

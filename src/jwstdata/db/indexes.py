@@ -1,0 +1,107 @@
+"""Every index, declared once, with the query it serves.
+
+Compound indexes follow equality → sort → range order. Sorted listings always end in
+``_id`` so keyset pagination has a unique, indexed tie-breaker. ``jwstdata db init``
+creates these idempotently; ``jwstdata db indexes --json`` lists them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+RECORDS = "jwst_data"
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    name: str
+    keys: tuple[tuple[str, int], ...]
+    serves: str
+    unique: bool = False
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "keys": {k: d for k, d in self.keys},
+            "unique": self.unique,
+            "serves": self.serves,
+            **({"options": self.options} if self.options else {}),
+        }
+
+
+def _ix(name: str, *keys: tuple[str, int], serves: str, unique: bool = False, **options: Any) -> IndexSpec:
+    return IndexSpec(name=name, keys=tuple(keys), serves=serves, unique=unique, options=options)
+
+
+RECORD_INDEXES: tuple[IndexSpec, ...] = (
+    _ix("owner_path_unique", ("userId", 1), ("filePath", 1), unique=True,
+        serves="one record per owner and storage key; re-ingest/re-import finds its record"),
+    # Access-scoped default listings (newest first), one per branch of the read filter.
+    _ix("public_recent", ("isPublic", 1), ("isArchived", 1), ("uploadDate", -1), ("_id", -1),
+        serves="anonymous and public listings by upload date"),
+    _ix("owner_recent", ("userId", 1), ("isArchived", 1), ("uploadDate", -1), ("_id", -1),
+        serves="a user's own records by upload date (also `userId` filter)"),
+    _ix("shared_recent", ("sharedWith", 1), ("uploadDate", -1), ("_id", -1),
+        serves="records shared with a user"),
+    # Sort keys (admin listings and keyset pagination over any filter).
+    _ix("recent", ("uploadDate", -1), ("_id", -1), serves="sort=uploadDate; uploadDate ranges"),
+    _ix("observed", ("imageInfo.observationDate", -1), ("_id", -1),
+        serves="sort=observationDate; observationDate ranges"),
+    _ix("by_name", ("fileName", 1), ("_id", 1), serves="sort=fileName; exact file name"),
+    _ix("by_size", ("fileSize", -1), ("_id", -1), serves="sort=fileSize"),
+    # Equality filters and facets.
+    _ix("data_type", ("dataType", 1), ("uploadDate", -1), serves="dataType filter and facet"),
+    _ix("status", ("processingStatus", 1), ("uploadDate", -1), serves="processingStatus filter"),
+    _ix("level", ("processingLevel", 1), ("uploadDate", -1), serves="processingLevel filter"),
+    _ix("instrument_filter", ("imageInfo.instrument", 1), ("imageInfo.filter", 1), ("uploadDate", -1),
+        serves="instrument (and instrument+filter) filters and facets"),
+    _ix("filter", ("imageInfo.filter", 1), ("uploadDate", -1), serves="filter-only searches"),
+    _ix("target", ("_norm.targetName", 1), serves="case-insensitive target name prefix"),
+    _ix("proposal", ("imageInfo.proposalId", 1), ("uploadDate", -1), serves="proposalId filter"),
+    _ix("tags", ("tags", 1), ("uploadDate", -1), serves="tags (all/any) filters"),
+    _ix("file_format", ("fileFormat", 1), ("uploadDate", -1), serves="fileFormat filter"),
+    # Lineage.
+    _ix("observation", ("observationBaseId", 1), ("processingLevel", 1),
+        serves="lineage of one observation, by level"),
+    _ix("exposure", ("exposureId", 1), ("processingLevel", 1),
+        serves="lineage within one exposure (per detector chain)"),
+    _ix("parent", ("parentId", 1), serves="children of a record (descendants)"),
+    _ix("derived_from", ("derivedFrom", 1), serves="products derived from a record"),
+    _ix("checksum", ("checksum", 1), serves="duplicate detection and storage verify"),
+    _ix("archived", ("isArchived", 1), ("archivedDate", -1), serves="archived listings"),
+)
+
+INDEXES: dict[str, tuple[IndexSpec, ...]] = {RECORDS: RECORD_INDEXES}
+
+# Which index a search runs on. Searches name their index (``hint``) instead of leaving
+# the choice to the server's planner: some MongoDB-compatible servers only consider an
+# index whose prefix covers every equality field, and never an ``$or`` (the access
+# clause). First match wins, most selective filter first; the value is the
+# ``SearchQuery`` attribute that, when set, selects the index.
+FILTER_INDEX_PRIORITY: tuple[tuple[str, str], ...] = (
+    ("exposure_id", "exposure"),
+    ("observation_base_id", "observation"),
+    ("parent_id", "parent"),
+    ("target_name", "target"),
+    ("proposal_id", "proposal"),
+    ("tags", "tags"),
+    ("instrument", "instrument_filter"),
+    ("filter", "filter"),
+    ("user_id", "owner_recent"),
+    ("file_format", "file_format"),
+    ("data_type", "data_type"),
+    ("processing_level", "level"),
+    ("processing_status", "status"),
+    ("observation_date_from", "observed"),
+    ("observation_date_to", "observed"),
+)
+
+# With no selective filter, the index that yields the sort order.
+SORT_INDEX: dict[str, str] = {
+    "uploadDate": "recent",
+    "observationDate": "observed",
+    "fileName": "by_name",
+    "fileSize": "by_size",
+}

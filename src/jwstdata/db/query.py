@@ -1,0 +1,198 @@
+"""Turning a :class:`SearchQuery` plus an access context into a MongoDB filter and sort.
+
+Access control is a clause of the query itself (never an in-memory filter after paging),
+so counts, facets and pages agree with what the caller may see. Keyset pagination: the
+cursor carries the last (sort value, _id) seen and a fingerprint of the search it
+belongs to, base64url-encoded; it is opaque to callers.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from datetime import datetime
+from typing import Any
+
+from bson import ObjectId
+
+from jwstdata.db.indexes import FILTER_INDEX_PRIORITY, SORT_INDEX
+from jwstdata.errors import ValidationError
+from jwstdata.models.access import AccessContext
+from jwstdata.models.base import _to_utc
+from jwstdata.models.search import SearchQuery, SortField, SortOrder, TagMode
+
+SORT_PATHS: dict[SortField, str] = {
+    SortField.upload_date: "uploadDate",
+    SortField.observation_date: "imageInfo.observationDate",
+    SortField.file_name: "fileName",
+    SortField.file_size: "fileSize",
+}
+TEXT_FIELDS = ("fileName", "description", "imageInfo.targetName")
+
+
+def normalise_target(name: str) -> str:
+    """The case-folded form stored in ``_norm.targetName`` and matched by prefix."""
+    return name.strip().casefold()
+
+
+def search_keys(document: dict[str, Any]) -> dict[str, Any]:
+    """Derived, indexed keys kept beside a record (not part of the model)."""
+    target = (document.get("imageInfo") or {}).get("targetName")
+    return {"targetName": normalise_target(target) if target else None}
+
+
+def _range(start: datetime | None, end: datetime | None) -> dict[str, Any] | None:
+    clause: dict[str, Any] = {}
+    if start is not None:
+        clause["$gte"] = start
+    if end is not None:
+        clause["$lte"] = end
+    return clause or None
+
+
+def _in_or_eq(values: list[Any]) -> Any:
+    return values[0] if len(values) == 1 else {"$in": values}
+
+
+def build_filter(query: SearchQuery, ctx: AccessContext) -> dict[str, Any]:
+    """The filter document for ``query`` as seen by ``ctx`` (without the cursor clause)."""
+    clauses: list[dict[str, Any]] = []
+    access = ctx.read_filter()
+    if access:
+        clauses.append(access)
+    eq: dict[str, Any] = {}
+    if query.is_archived is not None:
+        eq["isArchived"] = query.is_archived
+    for path, values in (
+        ("dataType", [v.value for v in query.data_type]),
+        ("processingStatus", [v.value for v in query.processing_status]),
+        ("processingLevel", [v.value for v in query.processing_level]),
+        ("imageInfo.instrument", query.instrument),
+        ("imageInfo.filter", query.filter),
+        ("fileFormat", query.file_format),
+    ):
+        if values:
+            eq[path] = _in_or_eq(values)
+    for path, value in (
+        ("observationBaseId", query.observation_base_id),
+        ("exposureId", query.exposure_id),
+        ("parentId", query.parent_id),
+        ("imageInfo.proposalId", query.proposal_id),
+        ("isPublic", query.is_public),
+        ("userId", query.user_id),
+    ):
+        if value is not None:
+            eq[path] = value
+    if query.tags:
+        eq["tags"] = {"$all" if query.tag_mode is TagMode.all else "$in": query.tags}
+    if query.target_name:
+        eq["_norm.targetName"] = {"$regex": "^" + re.escape(normalise_target(query.target_name))}
+    for path, start, end in (
+        ("imageInfo.observationDate", query.observation_date_from, query.observation_date_to),
+        ("uploadDate", query.upload_date_from, query.upload_date_to),
+    ):
+        if (clause := _range(start, end)) is not None:
+            eq[path] = clause
+    if eq:
+        clauses.append(eq)
+    if query.text:
+        pattern = {"$regex": re.escape(query.text), "$options": "i"}
+        clauses.append({"$or": [{field: pattern} for field in TEXT_FIELDS]})
+    if not clauses:
+        return {}
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def choose_index(query: SearchQuery, ctx: AccessContext) -> str:
+    """The declared index this search runs on (see ``FILTER_INDEX_PRIORITY``)."""
+    for attribute, index in FILTER_INDEX_PRIORITY:
+        value = getattr(query, attribute)
+        if value is not None and value != []:
+            return index
+    if ctx.is_anonymous and query.sort is SortField.upload_date and query.is_archived is not None:
+        return "public_recent"
+    return SORT_INDEX[query.sort.value]
+
+
+def sort_spec(query: SearchQuery) -> list[tuple[str, int]]:
+    direction = 1 if query.order is SortOrder.asc else -1
+    return [(SORT_PATHS[query.sort], direction), ("_id", direction)]
+
+
+# --- cursors ------------------------------------------------------------------------------
+def _fingerprint(query: SearchQuery, ctx: AccessContext) -> str:
+    payload = json.dumps(
+        [query.filter_fingerprint(), str(ctx.user_id), ctx.is_admin], sort_keys=True
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def _encode_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"$d": _to_utc(value).isoformat()}
+    return value
+
+
+def _decode_value(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"$d"}:
+        return _to_utc(value["$d"])
+    if value is None or isinstance(value, str | int | float):
+        return value
+    raise ValueError("bad cursor value")
+
+
+def _get_path(document: dict[str, Any], path: str) -> Any:
+    value: Any = document
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def encode_cursor(query: SearchQuery, ctx: AccessContext, last: dict[str, Any]) -> str:
+    body = {
+        "f": _fingerprint(query, ctx),
+        "v": _encode_value(_get_path(last, SORT_PATHS[query.sort])),
+        "i": str(last["_id"]),
+    }
+    raw = json.dumps(body, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(query: SearchQuery, ctx: AccessContext) -> tuple[Any, ObjectId] | None:
+    if not query.cursor:
+        return None
+    bad = ValidationError.from_fields([{"field": "cursor", "message": "not a valid cursor"}])
+    try:
+        padded = query.cursor + "=" * (-len(query.cursor) % 4)
+        body = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        value, last_id = _decode_value(body["v"]), ObjectId(body["i"])
+        fingerprint = body["f"]
+    except (ValueError, KeyError, TypeError):
+        raise bad from None
+    if fingerprint != _fingerprint(query, ctx):
+        raise ValidationError.from_fields(
+            [{"field": "cursor", "message": "this cursor belongs to a different search"}]
+        )
+    return value, last_id
+
+
+def after_clause(query: SearchQuery, value: Any, last_id: ObjectId) -> dict[str, Any]:
+    """Records strictly after (value, last_id) in the query's sort order.
+
+    Missing/null sort values sort lowest in MongoDB, so they come last in descending
+    order and first in ascending order; both cases are spelled out.
+    """
+    path = SORT_PATHS[query.sort]
+    ascending = query.order is SortOrder.asc
+    beyond = "$gt" if ascending else "$lt"
+    same_value_later_id = {path: value, "_id": {beyond: last_id}}
+    if value is None:
+        if ascending:
+            return {"$or": [same_value_later_id, {path: {"$ne": None}}]}
+        return same_value_later_id
+    branches: list[dict[str, Any]] = [{path: {beyond: value}}, same_value_later_id]
+    if not ascending:
+        branches.append({path: None})
+    return {"$or": branches}

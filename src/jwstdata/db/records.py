@@ -1,0 +1,273 @@
+"""The record repository: every query on ``jwst_data`` lives here.
+
+Reads take an :class:`AccessContext` and scope the query with it; a record the caller
+may not see is indistinguishable from a missing one (``NotFoundError``). Updates are
+optimistic: they match on ``version`` and increment it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from bson import ObjectId
+from pydantic import ValidationError as PydanticValidationError
+from pymongo import ReturnDocument
+from pymongo.collection import Collection
+from pymongo.errors import BulkWriteError
+
+from jwstdata.db.connection import translate_errors, translate_write_error
+from jwstdata.db.indexes import RECORDS
+from jwstdata.db.query import (
+    after_clause,
+    build_filter,
+    choose_index,
+    decode_cursor,
+    encode_cursor,
+    search_keys,
+    sort_spec,
+)
+from jwstdata.errors import NotFoundError, PermissionDeniedError, StaleVersionError, ValidationError
+from jwstdata.models.access import AccessContext
+from jwstdata.models.base import utcnow
+from jwstdata.models.record import JwstDataModel
+from jwstdata.models.search import FACET_FIELDS, FacetName, SearchQuery
+
+ID_INDEX = "_id_"
+# Fields a caller may never set through ``update`` (bookkeeping owned by the repository).
+PROTECTED_FIELDS = frozenset({"id", "_id", "version", "createdAt", "updatedAt", "schemaVersion"})
+
+
+def pydantic_to_validation_error(exc: PydanticValidationError) -> ValidationError:
+    problems = [
+        {"field": ".".join(str(p) for p in err["loc"]) or "record", "message": err["msg"]}
+        for err in exc.errors()
+    ]
+    return ValidationError.from_fields(problems)
+
+
+def to_stored(record: JwstDataModel) -> dict[str, Any]:
+    doc = record.to_document()
+    doc["_norm"] = search_keys(doc)
+    return doc
+
+
+@dataclass
+class SearchPage:
+    items: list[JwstDataModel]
+    next_cursor: str | None
+    total: int | None = None
+
+
+@dataclass
+class BulkInsertReport:
+    inserted_ids: list[ObjectId] = field(default_factory=list)
+    failed: list[dict[str, Any]] = field(default_factory=list)  # {index, code, message}
+
+
+class RecordRepository:
+    def __init__(self, collection: Collection, redacted_uri: str = "") -> None:
+        self.collection = collection
+        self._uri = redacted_uri
+
+    @classmethod
+    def for_database(cls, handle: Any) -> RecordRepository:
+        return cls(handle.db[RECORDS], handle.redacted_uri)
+
+    # --- create -------------------------------------------------------------------------
+    def create(self, record: JwstDataModel) -> JwstDataModel:
+        record = record.model_copy(update={"id": record.id or ObjectId()})
+        with translate_errors(self._uri):
+            self.collection.insert_one(to_stored(record))
+        return record
+
+    def bulk_insert(self, records: Iterable[JwstDataModel | dict[str, Any]]) -> BulkInsertReport:
+        """Insert unordered: every valid item goes in; failures are reported per index."""
+        report = BulkInsertReport()
+        documents: list[dict[str, Any]] = []
+        positions: list[int] = []
+        for index, item in enumerate(records):
+            try:
+                record = item if isinstance(item, JwstDataModel) else JwstDataModel.model_validate(item)
+            except PydanticValidationError as exc:
+                err = pydantic_to_validation_error(exc)
+                report.failed.append({"index": index, "code": err.code, "message": err.message})
+                continue
+            if record.id is None:
+                record = record.model_copy(update={"id": ObjectId()})
+            documents.append(to_stored(record))
+            positions.append(index)
+        if not documents:
+            return report
+        failed_local: set[int] = set()
+        try:
+            with translate_errors(self._uri):
+                self.collection.insert_many(documents, ordered=False)
+        except BulkWriteError as exc:
+            for error in exc.details.get("writeErrors", []):
+                local = error["index"]
+                failed_local.add(local)
+                translated = translate_write_error(error)
+                report.failed.append(
+                    {"index": positions[local], "code": translated.code, "message": translated.message}
+                )
+        report.inserted_ids = [d["_id"] for i, d in enumerate(documents) if i not in failed_local]
+        report.failed.sort(key=lambda f: f["index"])
+        return report
+
+    # --- read ---------------------------------------------------------------------------
+    def get(self, record_id: ObjectId, ctx: AccessContext) -> JwstDataModel:
+        with translate_errors(self._uri):
+            doc = self.collection.find_one({"_id": record_id, **ctx.read_filter()}, hint=ID_INDEX)
+        if doc is None:
+            raise NotFoundError(f"record {record_id} not found")
+        return JwstDataModel.from_document(doc)
+
+    def get_many(self, ids: Iterable[ObjectId], ctx: AccessContext) -> list[JwstDataModel]:
+        ids = list(ids)
+        if not ids:
+            return []
+        with translate_errors(self._uri):
+            docs = self.collection.find(
+                {"$and": [{"_id": {"$in": ids}}, ctx.read_filter()]}, hint=ID_INDEX
+            )
+            return [JwstDataModel.from_document(d) for d in docs]
+
+    def find_by_path(self, user_id: ObjectId | None, file_path: str) -> JwstDataModel | None:
+        """The record stored under (owner, key), if any (unscoped: for ingest/import)."""
+        with translate_errors(self._uri):
+            doc = self.collection.find_one(
+                {"userId": user_id, "filePath": file_path}, hint="owner_path_unique"
+            )
+        return JwstDataModel.from_document(doc) if doc else None
+
+    def search(self, query: SearchQuery, ctx: AccessContext, *, with_total: bool = False) -> SearchPage:
+        base = build_filter(query, ctx)
+        position = decode_cursor(query, ctx)
+        flt = base
+        if position is not None:
+            after = after_clause(query, *position)
+            flt = {"$and": [base, after]} if base else after
+        hint = choose_index(query, ctx)
+        with translate_errors(self._uri):
+            docs = list(
+                self.collection.find(flt).sort(sort_spec(query)).hint(hint).limit(query.limit + 1)
+            )
+            total = self.collection.count_documents(base, hint=hint) if with_total else None
+        more = len(docs) > query.limit
+        docs = docs[: query.limit]
+        next_cursor = encode_cursor(query, ctx, docs[-1]) if more and docs else None
+        return SearchPage(
+            items=[JwstDataModel.from_document(d) for d in docs], next_cursor=next_cursor, total=total
+        )
+
+    def iterate(self, query: SearchQuery, ctx: AccessContext) -> Iterator[JwstDataModel]:
+        """Every matching record, page by page (keyset), for exports and scripts."""
+        while True:
+            page = self.search(query, ctx)
+            yield from page.items
+            if page.next_cursor is None:
+                return
+            query = query.model_copy(update={"cursor": page.next_cursor})
+
+    def count(self, query: SearchQuery, ctx: AccessContext) -> int:
+        with translate_errors(self._uri):
+            return self.collection.count_documents(
+                build_filter(query, ctx), hint=choose_index(query, ctx)
+            )
+
+    def facets(
+        self, query: SearchQuery, ctx: AccessContext, names: Iterable[FacetName] = tuple(FacetName)
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Counts per value of each facet, over what the caller can see.
+
+        One ``$group`` pipeline per facet rather than ``$facet``: portable to servers
+        without ``$facet`` and each pipeline can use its own index.
+        """
+        match = build_filter(query, ctx)
+        hint = choose_index(query, ctx)
+        out: dict[str, list[dict[str, Any]]] = {}
+        with translate_errors(self._uri):
+            for name in names:
+                path = FACET_FIELDS[name]
+                pipeline = [
+                    {"$match": match},
+                    {"$group": {"_id": f"${path}", "count": {"$sum": 1}}},
+                    {"$sort": {"count": -1, "_id": 1}},
+                    {"$limit": 200},
+                ]
+                out[name.value] = [
+                    {"value": row["_id"], "count": row["count"]}
+                    for row in self.collection.aggregate(pipeline, hint=hint)
+                ]
+        return out
+
+    # --- update -------------------------------------------------------------------------
+    def update(
+        self,
+        record_id: ObjectId,
+        changes: dict[str, Any],
+        ctx: AccessContext,
+        *,
+        expected_version: int | None = None,
+    ) -> JwstDataModel:
+        """Apply camelCase ``changes``; validated against the model; version-checked."""
+        if bad := sorted(set(changes) & PROTECTED_FIELDS):
+            raise ValidationError.from_fields([{"field": f, "message": "cannot be changed"} for f in bad])
+        current = self.get(record_id, ctx)
+        if not ctx.can_write_owner(current.user_id):
+            raise PermissionDeniedError(f"you may not modify record {record_id}")
+        if expected_version is not None and expected_version != current.version:
+            raise StaleVersionError(
+                f"record {record_id} is at version {current.version}, not {expected_version}",
+                details={"currentVersion": current.version},
+            )
+        merged = {**current.to_json(), **changes, "updatedAt": utcnow()}
+        try:
+            updated = JwstDataModel.model_validate(merged)
+        except PydanticValidationError as exc:
+            raise pydantic_to_validation_error(exc) from None
+        doc = to_stored(updated)
+        for key in ("_id", "version", "createdAt"):
+            doc.pop(key, None)
+        with translate_errors(self._uri):
+            result = self.collection.find_one_and_update(
+                {"_id": record_id, "version": current.version},
+                {"$set": doc, "$inc": {"version": 1}},
+                return_document=ReturnDocument.AFTER,
+                hint=ID_INDEX,
+            )
+        if result is None:
+            raise StaleVersionError(f"record {record_id} was changed by someone else; reload and retry")
+        return JwstDataModel.from_document(result)
+
+    def set_fields(self, record_id: ObjectId, fields: dict[str, Any]) -> None:
+        """Internal bookkeeping writes (lineage links, status) that bump the version."""
+        with translate_errors(self._uri):
+            self.collection.update_one(
+                {"_id": record_id},
+                {"$set": {**fields, "updatedAt": utcnow()}, "$inc": {"version": 1}},
+                hint=ID_INDEX,
+            )
+
+    # --- delete -------------------------------------------------------------------------
+    def delete(self, record_id: ObjectId, ctx: AccessContext) -> JwstDataModel:
+        """Delete and return the record (the caller removes its file)."""
+        current = self.get(record_id, ctx)
+        if not ctx.can_write_owner(current.user_id):
+            raise PermissionDeniedError(f"you may not delete record {record_id}")
+        with translate_errors(self._uri):
+            doc = self.collection.find_one_and_delete({"_id": record_id}, hint=ID_INDEX)
+        if doc is None:
+            raise NotFoundError(f"record {record_id} not found")
+        return JwstDataModel.from_document(doc)
+
+
+
+__all__ = [
+    "BulkInsertReport",
+    "RecordRepository",
+    "SearchPage",
+    "pydantic_to_validation_error",
+]

@@ -1,0 +1,82 @@
+"""``jwstdata db init``: collections, the validator and every declared index, idempotently.
+
+Safe to run twice. A server that lacks a feature (e.g. ``$jsonSchema`` validators, or an
+index option) is reported in the result and skipped; the run carries on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pymongo.errors import CollectionInvalid, OperationFailure
+
+from jwstdata.db.connection import DatabaseHandle, translate_errors
+from jwstdata.db.indexes import INDEXES, IndexSpec
+from jwstdata.db.validator import VALIDATORS
+
+_INDEX_CONFLICT_CODES = {85, 86}  # IndexOptionsConflict, IndexKeySpecsConflict
+
+
+@dataclass
+class InitReport:
+    collections_created: list[str] = field(default_factory=list)
+    validators: dict[str, str] = field(default_factory=dict)  # collection -> applied|unsupported: why
+    indexes_created: list[str] = field(default_factory=list)
+    indexes_existing: list[str] = field(default_factory=list)
+    indexes_failed: list[dict[str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+def _create_index(collection: Any, spec: IndexSpec) -> None:
+    collection.create_index(list(spec.keys), name=spec.name, unique=spec.unique, **spec.options)
+
+
+def init_database(handle: DatabaseHandle) -> InitReport:
+    report = InitReport()
+    db = handle.db
+    with translate_errors(handle.redacted_uri):
+        existing = set(db.list_collection_names())
+        for name in sorted(set(INDEXES) | set(VALIDATORS)):
+            if name not in existing:
+                try:
+                    db.create_collection(name)
+                    report.collections_created.append(name)
+                except CollectionInvalid:
+                    pass  # created concurrently
+        for name, validator in VALIDATORS.items():
+            try:
+                db.command("collMod", name, validator=validator, validationLevel="moderate")
+                report.validators[name] = "applied"
+            except OperationFailure as exc:
+                report.validators[name] = f"unsupported: {str(exc.details.get('errmsg', exc))[:120]}"
+        for name, specs in INDEXES.items():
+            collection = db[name]
+            present = {ix["name"] for ix in collection.list_indexes()}
+            for spec in specs:
+                label = f"{name}.{spec.name}"
+                if spec.name in present:
+                    report.indexes_existing.append(label)
+                    continue
+                try:
+                    _create_index(collection, spec)
+                    report.indexes_created.append(label)
+                except OperationFailure as exc:
+                    if exc.code in _INDEX_CONFLICT_CODES:
+                        report.indexes_existing.append(label)
+                    else:
+                        report.indexes_failed.append({"index": label, "error": str(exc)[:200]})
+    return report
+
+
+def list_indexes(handle: DatabaseHandle) -> list[dict[str, Any]]:
+    """Declared indexes with whether each exists on the server."""
+    rows: list[dict[str, Any]] = []
+    with translate_errors(handle.redacted_uri):
+        for name, specs in INDEXES.items():
+            present = {ix["name"] for ix in handle.db[name].list_indexes()}
+            for spec in specs:
+                rows.append({"collection": name, **spec.as_dict(), "present": spec.name in present})
+    return rows

@@ -1,0 +1,114 @@
+"""Search requests and pages: the typed form of every search the product offers.
+
+Every filter is a typed field; nothing from the caller is ever passed to MongoDB as an
+operator. The API builds this from query parameters and the CLI from options.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import Field, field_validator, model_validator
+
+from jwstdata.models.base import CamelModel, ObjectIdField, UtcDatetime
+from jwstdata.models.enums import DataType, ProcessingLevel, ProcessingStatus
+
+MAX_PAGE_SIZE = 1000
+DEFAULT_PAGE_SIZE = 50
+
+
+class SortField(StrEnum):
+    upload_date = "uploadDate"
+    observation_date = "observationDate"
+    file_name = "fileName"
+    file_size = "fileSize"
+
+
+class SortOrder(StrEnum):
+    asc = "asc"
+    desc = "desc"
+
+
+class TagMode(StrEnum):
+    all = "all"
+    any = "any"
+
+
+class SearchQuery(CamelModel):
+    data_type: list[DataType] = Field(default_factory=list)
+    processing_status: list[ProcessingStatus] = Field(default_factory=list)
+    processing_level: list[ProcessingLevel] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list, max_length=32)
+    tag_mode: TagMode = TagMode.all
+    observation_base_id: str | None = Field(default=None, max_length=128)
+    exposure_id: str | None = Field(default=None, max_length=64)
+    parent_id: ObjectIdField | None = None
+    instrument: list[str] = Field(default_factory=list, max_length=32)
+    filter: list[str] = Field(default_factory=list, max_length=64)
+    target_name: str | None = Field(default=None, max_length=256, description="prefix, any case")
+    proposal_id: str | None = Field(default=None, max_length=32)
+    observation_date_from: UtcDatetime | None = None
+    observation_date_to: UtcDatetime | None = None
+    upload_date_from: UtcDatetime | None = None
+    upload_date_to: UtcDatetime | None = None
+    file_format: list[str] = Field(default_factory=list, max_length=16)
+    is_public: bool | None = None
+    user_id: ObjectIdField | None = None
+    is_archived: bool | None = Field(default=False, description="None = archived and not")
+    text: str | None = Field(default=None, max_length=256, description="in name/description/target")
+    sort: SortField = SortField.upload_date
+    order: SortOrder = SortOrder.desc
+    limit: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+    cursor: str | None = Field(default=None, max_length=2048)
+
+    @field_validator("instrument", "filter")
+    @classmethod
+    def _upper(cls, values: list[str]) -> list[str]:
+        return [v.strip().upper() for v in values if v.strip()]
+
+    @field_validator("file_format")
+    @classmethod
+    def _lower(cls, values: list[str]) -> list[str]:
+        return [v.strip().lower().lstrip(".") for v in values if v.strip()]
+
+    @field_validator("tags")
+    @classmethod
+    def _strip_tags(cls, values: list[str]) -> list[str]:
+        return [v.strip() for v in values if v.strip()]
+
+    @field_validator("text", "target_name", "observation_base_id", "exposure_id", "proposal_id")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @model_validator(mode="after")
+    def _ranges_ordered(self) -> SearchQuery:
+        for start, end, name in (
+            (self.observation_date_from, self.observation_date_to, "observationDate"),
+            (self.upload_date_from, self.upload_date_to, "uploadDate"),
+        ):
+            if start is not None and end is not None and start > end:
+                raise ValueError(f"{name}From is after {name}To")
+        return self
+
+    def filter_fingerprint(self) -> dict[str, Any]:
+        """The filter part only (no paging), used to bind a cursor to its search."""
+        return self.model_dump(mode="json", exclude={"limit", "cursor"}, by_alias=True)
+
+
+class FacetName(StrEnum):
+    data_type = "dataType"
+    instrument = "instrument"
+    filter = "filter"
+    processing_level = "processingLevel"
+    processing_status = "processingStatus"
+
+
+FACET_FIELDS: dict[FacetName, str] = {
+    FacetName.data_type: "dataType",
+    FacetName.instrument: "imageInfo.instrument",
+    FacetName.filter: "imageInfo.filter",
+    FacetName.processing_level: "processingLevel",
+    FacetName.processing_status: "processingStatus",
+}

@@ -1,0 +1,443 @@
+"""``parse_name``: one pass over a file name with precompiled patterns; never raises."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from jwstdata.models.enums import DataType, ProcessingLevel
+from jwstdata.naming.rules import SUFFIX_RULES, NameKind
+
+_UNKNOWN = ProcessingLevel.unknown
+_INSTRUMENTS = "nircam|miri|nirspec|niriss|fgs"
+_ACID = r"o[0-9]{3}|[ac][0-9]{4}|r[0-9]{4}"
+
+# jw<PPPPP><OOO><VVV>_<GG><S><AA>_<EEEEE>[-seg<NNN>]_<detector>[_<acid>][_<suffix>]
+_EXPOSURE = re.compile(
+    r"jw(?P<program>[0-9]{5})(?P<observation>[0-9]{3})(?P<visit>[0-9]{3})"
+    r"_(?P<visit_group>[0-9]{2})(?P<parallel>[0-9])(?P<activity>[0-9a-z]{2})"
+    r"_(?P<exposure>[0-9]{5})(?:-seg(?P<segment>[0-9]{3}))?"
+    rf"_(?P<detector>[a-z0-9]+)(?:_(?P<acid>{_ACID}))?(?:_(?P<rest>[a-z0-9_-]+))?",
+    re.ASCII,
+)
+# jw<PPPPP>-<acid>_<target>[-epochN]_<instrument>_<optical elements>[-<subarray>][_<suffix>]
+_SOURCE = re.compile(
+    rf"jw(?P<program>[0-9]{{5}})-(?P<acid>{_ACID})"
+    r"_(?P<target>t[0-9]+(?:-[sbv][0-9]+)?|[sbv][0-9]+)(?:-epoch(?P<epoch>[0-9]+))?"
+    rf"_(?P<instrument>{_INSTRUMENTS})_(?P<rest>[a-z0-9-]+(?:_[a-z0-9-]+)*)",
+    re.ASCII,
+)
+# jw<PPPPP>-<acid>[_<yyyymmddthhmmss>]_<asn type>_<sequence>_asn
+_ASSOCIATION = re.compile(
+    rf"jw(?P<program>[0-9]{{5}})-(?P<acid>{_ACID})(?:_(?P<stamp>[0-9]{{8}}t[0-9]{{6}}))?"
+    r"_(?P<asn_type>[a-z0-9]+(?:-[a-z0-9]+)*)_[0-9]+_asn",
+    re.ASCII,
+)
+# jw<PPPPP>[_<NNN>]_<yyyymmddthhmmss>_pool
+_POOL = re.compile(
+    r"jw(?P<program>[0-9]{5})(?:_[0-9]{3})?_(?P<stamp>[0-9]{8}t[0-9]{6})_pool", re.ASCII
+)
+# jw<PPPPP><OOO><VVV>_gs-id_<m>[_image|_stacked][_<suffix>]  (the docs also write image-uncal)
+# jw<PPPPP><OOO><VVV>_gs-<acq1|acq2|track|fg>_<yyyydddhhmmss>[-seg<NNN>][_<suffix>]
+_GUIDESTAR = re.compile(
+    r"jw(?P<program>[0-9]{5})(?P<observation>[0-9]{3})(?P<visit>[0-9]{3})_gs-"
+    r"(?:(?P<id>id)_[0-9]+(?:_(?:image|stacked))?"
+    r"|(?P<mode>acq1|acq2|track|fg)_(?P<stamp>[0-9]+)(?:-seg(?P<segment>[0-9]{3}))?)"
+    r"(?:[_-](?P<suffix>[a-z0-9]+))?",
+    re.ASCII,
+)
+# jw<PPPPP><OOO><VVV>_<NN>_msa (NIRSpec MSA configuration)
+_MSA = re.compile(r"jw([0-9]{5})([0-9]{3})([0-9]{3})_[0-9]{2}_msa", re.ASCII)
+# CRDS: jwst_1100.pmap, jwst_nircam_0250.imap, jwst_nircam_flat_0313.fits
+_CRDS = re.compile(
+    rf"jwst_(?:(?P<instrument>{_INSTRUMENTS})_)?(?:(?P<reftype>[a-z0-9]+(?:_[a-z0-9]+)*)_)?[0-9]{{4}}",
+    re.ASCII,
+)
+_ACTIVITY_SUFFIX = re.compile(r"(?P<suffix>[a-z0-9-]+)-(?P<activity>[0-9]{2})", re.ASCII)
+
+# Subarray names that do not start with "sub" (MIRI, NIRSpec, NIRISS); all others do.
+_PLAIN_SUBARRAYS = frozenset(
+    {
+        "full",
+        "brightsky",
+        "slitlessprism",
+        "mask1065",
+        "mask1140",
+        "mask1550",
+        "masklyot",
+        "allslits",
+        "wfss64r",
+        "wfss64c",
+        "wfss128r",
+        "wfss128c",
+    }
+)
+_INSTRUMENT_BY_NAME = {name: name for name in _INSTRUMENTS.split("|")}
+_INSTRUMENT_BY_PREFIX = {"nrc": "nircam", "mir": "miri", "nrs": "nirspec", "nis": "niriss"}
+_PREVIEW_EXTENSIONS = frozenset({"jpg", "jpeg", "png"})
+_COMPRESSIONS = frozenset({"gz", "bz2", "xz", "zst", "zip"})
+_METADATA_EXTENSIONS = frozenset({"json", "csv", "ecsv", "txt", "xml", "yaml", "yml"})
+_GUIDESTAR_TYPES = {"uncal": DataType.raw, "cal": DataType.sensor, "stream": DataType.sensor}
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedName:
+    """What a file name says. Field values are lower case as in the name; absent parts are None."""
+
+    file_name: str
+    kind: NameKind
+    suffix: str | None = None
+    extension: str | None = None
+    processing_level: ProcessingLevel = _UNKNOWN
+    data_type: DataType | None = None
+    is_viewable: bool = False
+    program: str | None = None
+    observation: str | None = None
+    visit: str | None = None
+    exposure_id: str | None = None
+    detector: str | None = None
+    instrument: str | None = None
+    optical_elements: str | None = None
+    association_id: str | None = None
+    observation_base_id: str | None = None
+    segment: str | None = None
+    visit_group: str | None = None
+    parallel_sequence: str | None = None
+    activity: str | None = None
+    exposure_number: str | None = None
+    target: str | None = None
+    source_id: str | None = None
+    epoch: str | None = None
+    subarray: str | None = None
+    compressed: bool = False
+    thumbnail: bool = False
+    asn_type: str | None = None
+    timestamp: str | None = None
+    guider_mode: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The camelCase document form: the 16 core keys first, then the extras."""
+        return {
+            "fileName": self.file_name,
+            "kind": self.kind.value,
+            "suffix": self.suffix,
+            "extension": self.extension,
+            "processingLevel": self.processing_level.value,
+            "dataType": None if self.data_type is None else self.data_type.value,
+            "isViewable": self.is_viewable,
+            "program": self.program,
+            "observation": self.observation,
+            "visit": self.visit,
+            "exposureId": self.exposure_id,
+            "detector": self.detector,
+            "instrument": self.instrument,
+            "opticalElements": self.optical_elements,
+            "associationId": self.association_id,
+            "observationBaseId": self.observation_base_id,
+            "segment": self.segment,
+            "visitGroup": self.visit_group,
+            "parallelSequence": self.parallel_sequence,
+            "activity": self.activity,
+            "exposureNumber": self.exposure_number,
+            "target": self.target,
+            "sourceId": self.source_id,
+            "epoch": self.epoch,
+            "subarray": self.subarray,
+            "compressed": self.compressed,
+            "thumbnail": self.thumbnail,
+            "asnType": self.asn_type,
+            "timestamp": self.timestamp,
+            "guiderMode": self.guider_mode,
+        }
+
+
+# A frozen dataclass sets each of its 30 slots through object.__setattr__, which made building the
+# result most of the cost of a parse. The parser fills a mutable twin with the same slots instead
+# and then re-labels it as ParsedName (same layout, so CPython allows the __class__ assignment):
+# the caller gets an ordinary frozen ParsedName, about six times cheaper to make.
+_Builder = dataclasses.make_dataclass(
+    "_ParsedNameBuilder",
+    [(f.name, f.type, f.default) for f in dataclasses.fields(ParsedName)],
+    slots=True,
+)
+
+
+def _frozen(builder: Any) -> ParsedName:
+    builder.__class__ = ParsedName
+    return builder  # type: ignore[no-any-return]
+
+
+def parse_name(name: str | os.PathLike[str]) -> ParsedName:
+    """Parse a JWST file name (or a path, URL or MAST URI ending in one). Never raises."""
+    if not isinstance(name, str):
+        name = _as_text(name)
+    file_name = name.replace("\\", "/").rpartition("/")[2]
+    stem, _, extension = file_name.strip().lower().partition(".")
+    compressed = bool(extension) and extension.rpartition(".")[2] in _COMPRESSIONS
+    ext = extension or None
+    if extension in _PREVIEW_EXTENSIONS:
+        thumbnail = stem.endswith("_thumb")
+        product = _parse_stem(file_name, stem[:-6] if thumbnail else stem, ext, compressed)
+        return dataclasses.replace(
+            product,
+            kind=NameKind.preview,
+            processing_level=_UNKNOWN,
+            data_type=DataType.image,
+            is_viewable=True,
+            thumbnail=thumbnail,
+        )
+    return _parse_stem(file_name, stem, ext, compressed)
+
+
+def _as_text(name: object) -> str:
+    try:
+        name = os.fspath(name)  # type: ignore[arg-type]
+    except TypeError:
+        return str(name)
+    return name.decode("utf-8", "replace") if isinstance(name, bytes) else name
+
+
+def _parse_stem(file_name: str, stem: str, ext: str | None, compressed: bool) -> ParsedName:
+    if stem.startswith("jwst_"):
+        return _crds(file_name, stem, ext, compressed)
+    if stem.startswith("jw"):
+        last = stem.rpartition("_")[2]
+        if last == "asn":
+            return _association(file_name, stem, ext, compressed)
+        if last == "pool":
+            return _pool(file_name, stem, ext, compressed)
+        if stem[7:8] == "-":
+            return _source(file_name, stem, ext, compressed)
+        if stem[13:17] == "_gs-":
+            return _guidestar(file_name, stem, ext, compressed)
+        if last == "msa":
+            return _msa(file_name, stem, ext, compressed)
+        if stem[13:14] == "_":
+            return _exposure(file_name, stem, ext, compressed)
+    return _unknown(file_name, stem, ext, compressed)
+
+
+def _exposure(file_name: str, stem: str, ext: str | None, compressed: bool) -> ParsedName:
+    m = _EXPOSURE.fullmatch(stem)
+    if m is None:
+        return _unknown(file_name, stem, ext, compressed)
+    program, observation, visit, group, parallel, activity, number, segment, detector, acid = (
+        m.groups()[:10]
+    )
+    rest = m["rest"]
+    suffix = (rest.rpartition("_")[2] or None) if rest else None
+    if suffix is None and acid is None and detector in SUFFIX_RULES:
+        suffix, detector = detector, None  # no detector token: jw..._00001_cal.fits
+    rule = SUFFIX_RULES.get(suffix) if suffix else None
+    return _frozen(
+        _Builder(
+            file_name=file_name,
+            kind=NameKind.exposure,
+            suffix=suffix,
+            extension=ext,
+            processing_level=rule.exposure_level if rule else _UNKNOWN,
+            data_type=rule.data_type if rule else None,
+            is_viewable=rule.viewable if rule else False,
+            program=program,
+            observation=observation,
+            visit=visit,
+            exposure_id=stem[:25],
+            detector=detector,
+            instrument=_instrument_for(detector),
+            association_id=acid,
+            observation_base_id=f"jw{program}-o{observation}",
+            segment=segment,
+            visit_group=group,
+            parallel_sequence=parallel,
+            activity=activity,
+            exposure_number=number,
+            compressed=compressed,
+        )
+    )
+
+
+def _source(file_name: str, stem: str, ext: str | None, compressed: bool) -> ParsedName:
+    m = _SOURCE.fullmatch(stem)
+    if m is None:
+        return _unknown(file_name, stem, ext, compressed)
+    program, acid, target, epoch, instrument, rest = m.groups()
+    tokens = rest.split("_")
+    suffix: str | None = None
+    activity = None
+    if len(tokens) > 1:  # a single token is the optical elements of a product root (MAST obs_id)
+        suffix = tokens.pop()
+        am = None if suffix in SUFFIX_RULES else _ACTIVITY_SUFFIX.fullmatch(suffix)
+        if am is not None and am["suffix"] in SUFFIX_RULES:  # wfscmb-05: WFS&C activity 05
+            suffix, activity = am["suffix"], am["activity"]
+    elements = [e for token in tokens for e in token.split("-") if e]
+    subarray = None
+    if len(elements) > 1 and (elements[-1].startswith("sub") or elements[-1] in _PLAIN_SUBARRAYS):
+        subarray = elements.pop()
+    source_id = target.rpartition("-")[2] if target[0] == "t" else target
+    rule = SUFFIX_RULES.get(suffix) if suffix else None
+    return _frozen(
+        _Builder(
+            file_name=file_name,
+            kind=NameKind.source,
+            suffix=suffix,
+            extension=ext,
+            processing_level=rule.source_level if rule else _UNKNOWN,
+            data_type=rule.data_type if rule else None,
+            is_viewable=rule.viewable if rule else False,
+            program=program,
+            observation=acid[1:] if acid[0] == "o" else None,
+            instrument=instrument,
+            optical_elements="-".join(elements) or None,
+            association_id=acid,
+            observation_base_id=f"jw{program}-{acid}_{target}_{instrument}",
+            activity=activity,
+            target=target,
+            source_id=source_id if source_id[0] != "t" else None,
+            epoch=epoch,
+            subarray=subarray,
+            compressed=compressed,
+        )
+    )
+
+
+def _association(file_name: str, stem: str, ext: str | None, compressed: bool) -> ParsedName:
+    m = _ASSOCIATION.fullmatch(stem)
+    if m is None:
+        return _unknown(file_name, stem, ext, compressed)
+    program, acid = m["program"], m["acid"]
+    return _frozen(
+        _Builder(
+            file_name=file_name,
+            kind=NameKind.association,
+            suffix="asn",
+            extension=ext,
+            data_type=DataType.metadata,
+            program=program,
+            observation=acid[1:] if acid[0] == "o" else None,
+            association_id=acid,
+            observation_base_id=f"jw{program}-{acid}",
+            asn_type=m["asn_type"],
+            timestamp=m["stamp"],
+            compressed=compressed,
+        )
+    )
+
+
+def _pool(file_name: str, stem: str, ext: str | None, compressed: bool) -> ParsedName:
+    m = _POOL.fullmatch(stem)
+    if m is None:
+        return _unknown(file_name, stem, ext, compressed)
+    return _frozen(
+        _Builder(
+            file_name=file_name,
+            kind=NameKind.pool,
+            suffix="pool",
+            extension=ext,
+            data_type=DataType.metadata,
+            program=m["program"],
+            timestamp=m["stamp"],
+            compressed=compressed,
+        )
+    )
+
+
+def _guidestar(file_name: str, stem: str, ext: str | None, compressed: bool) -> ParsedName:
+    m = _GUIDESTAR.fullmatch(stem)
+    if m is None:
+        return _unknown(file_name, stem, ext, compressed)
+    program, observation, suffix = m["program"], m["observation"], m["suffix"]
+    return _frozen(
+        _Builder(
+            file_name=file_name,
+            kind=NameKind.guidestar,
+            suffix=suffix,
+            extension=ext,
+            data_type=_GUIDESTAR_TYPES.get(suffix) if suffix else None,
+            program=program,
+            observation=observation,
+            visit=m["visit"],
+            instrument="fgs",
+            observation_base_id=f"jw{program}-o{observation}",
+            segment=m["segment"],
+            timestamp=m["stamp"],
+            guider_mode=m["id"] or m["mode"],
+            compressed=compressed,
+        )
+    )
+
+
+def _msa(file_name: str, stem: str, ext: str | None, compressed: bool) -> ParsedName:
+    m = _MSA.fullmatch(stem)
+    if m is None:
+        return _unknown(file_name, stem, ext, compressed)
+    program, observation, visit = m.groups()
+    return _frozen(
+        _Builder(
+            file_name=file_name,
+            kind=NameKind.unknown,
+            suffix="msa",
+            extension=ext,
+            data_type=DataType.metadata,
+            program=program,
+            observation=observation,
+            visit=visit,
+            instrument="nirspec",
+            observation_base_id=f"jw{program}-o{observation}",
+            compressed=compressed,
+        )
+    )
+
+
+def _crds(file_name: str, stem: str, ext: str | None, compressed: bool) -> ParsedName:
+    m = _CRDS.fullmatch(stem)
+    if m is None:
+        return _unknown(file_name, stem, ext, compressed)
+    return _frozen(
+        _Builder(
+            file_name=file_name,
+            kind=NameKind.unknown,
+            suffix=m["reftype"],
+            extension=ext,
+            data_type=DataType.calibration,
+            instrument=m["instrument"],
+            compressed=compressed,
+        )
+    )
+
+
+def _unknown(file_name: str, stem: str, ext: str | None, compressed: bool) -> ParsedName:
+    """No known shape. A trailing ``_asn``/``_pool`` still says what the file is, and a known
+    suffix token still gives the data type; the level stays unknown."""
+    head, _, last = stem.rpartition("_")
+    kind, suffix, data_type, viewable = NameKind.unknown, None, None, False
+    if head and last == "asn":
+        kind, suffix, data_type = NameKind.association, last, DataType.metadata
+    elif head and last == "pool":
+        kind, suffix, data_type = NameKind.pool, last, DataType.metadata
+    elif head and (rule := SUFFIX_RULES.get(last)) is not None:
+        suffix, data_type, viewable = last, rule.data_type, rule.viewable
+    elif ext in _METADATA_EXTENSIONS:
+        data_type = DataType.metadata
+    return _frozen(
+        _Builder(
+            file_name=file_name,
+            kind=kind,
+            suffix=suffix,
+            extension=ext,
+            data_type=data_type,
+            is_viewable=viewable,
+            compressed=compressed,
+        )
+    )
+
+
+def _instrument_for(detector: str | None) -> str | None:
+    """nrc* → nircam, mir* → miri, nrs* → nirspec, nis → niriss, guider* → fgs."""
+    if detector is None:
+        return None
+    if detector.startswith("guider"):
+        return "fgs"
+    return _INSTRUMENT_BY_NAME.get(detector) or _INSTRUMENT_BY_PREFIX.get(detector[:3])

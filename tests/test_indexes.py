@@ -1,0 +1,167 @@
+"""Every search the data layer offers runs on an index: proven with ``explain()``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from bson import ObjectId
+
+from jwstdata.config import Settings
+from jwstdata.db import DatabaseHandle, RecordRepository, init_database, open_database
+from jwstdata.db.indexes import FILTER_INDEX_PRIORITY, RECORD_INDEXES, SORT_INDEX
+from jwstdata.db.query import after_clause, build_filter, choose_index, sort_spec
+from jwstdata.models import AccessContext
+from jwstdata.models.search import FACET_FIELDS, SearchQuery, SortField
+from tests.factories import make_record
+
+USER = ObjectId()
+CONTEXTS = {
+    "anonymous": AccessContext.anonymous(),
+    "user": AccessContext.user(USER),
+    "admin": AccessContext.admin(),
+}
+DAY = datetime(2023, 1, 1, tzinfo=UTC)
+SEARCHES: dict[str, dict[str, Any]] = {
+    "default": {},
+    "dataType": {"data_type": ["image"]},
+    "dataTypes": {"data_type": ["image", "spectral"]},
+    "status": {"processing_status": ["completed"]},
+    "level": {"processing_level": ["L3"]},
+    "tags all": {"tags": ["a", "b"]},
+    "tags any": {"tags": ["a", "b"], "tag_mode": "any"},
+    "observation": {"observation_base_id": "jw02733-o001_t001_nircam"},
+    "exposure": {"exposure_id": "jw02733001001_02101_00001"},
+    "parent": {"parent_id": ObjectId()},
+    "instrument": {"instrument": ["NIRCAM"]},
+    "instrument+filter": {"instrument": ["NIRCAM"], "filter": ["F090W"]},
+    "filter": {"filter": ["F444W"]},
+    "target prefix": {"target_name": "ngc"},
+    "proposal": {"proposal_id": "2733"},
+    "observed range": {"observation_date_from": DAY},
+    "uploaded range": {"upload_date_from": DAY, "upload_date_to": datetime(2030, 1, 1, tzinfo=UTC)},
+    "format": {"file_format": ["fits"]},
+    "public": {"is_public": True},
+    "owner": {"user_id": USER},
+    "archived": {"is_archived": True},
+    "all archived states": {"is_archived": None},
+    "text": {"text": "nrca1"},
+    "text+level": {"text": "cal", "processing_level": ["L2b"]},
+    **{f"sort {s.value}": {"sort": s} for s in SortField},
+    **{f"sort {s.value} asc": {"sort": s, "order": "asc"} for s in SortField},
+}
+
+
+def _stages(plan: Any) -> list[str]:
+    found: list[str] = []
+    if isinstance(plan, dict):
+        if "stage" in plan:
+            found.append(plan["stage"])
+        for value in plan.values():
+            found += _stages(value)
+    elif isinstance(plan, list):
+        for value in plan:
+            found += _stages(value)
+    return found
+
+
+def _assert_indexed(explained: dict) -> None:
+    stages = _stages(explained.get("queryPlanner", explained))
+    assert "COLLSCAN" not in stages, stages
+    assert "IXSCAN" in stages or "IDHACK" in stages, stages
+
+
+@pytest.fixture(scope="module")
+def seeded(mongo_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RecordRepository]:
+    """One seeded database for the whole module (explain does not change data)."""
+    name = f"jwst_test_ix_{uuid.uuid4().hex[:8]}"
+    settings = Settings(mongodb_uri=mongo_uri, database=name, home=tmp_path_factory.mktemp("ix"))
+    with open_database(settings) as handle:
+        init_database(handle)
+        repo = RecordRepository.for_database(handle)
+        records = [
+            make_record(userId=USER if i % 3 == 0 else None, isPublic=i % 2 == 0, tags=["a", "b"][: i % 3])
+            for i in range(300)
+        ]
+        assert not repo.bulk_insert(records).failed
+        try:
+            yield repo
+        finally:
+            handle.client.drop_database(name)
+
+
+@pytest.mark.parametrize("ctx_name", list(CONTEXTS))
+@pytest.mark.parametrize("search", list(SEARCHES))
+def test_search_page_count_and_facets_use_an_index(
+    seeded: RecordRepository, search: str, ctx_name: str
+) -> None:
+    ctx, query = CONTEXTS[ctx_name], SearchQuery(**SEARCHES[search])
+    flt, hint = build_filter(query, ctx), choose_index(query, ctx)
+    collection = seeded.collection
+    _assert_indexed(collection.find(flt).sort(sort_spec(query)).hint(hint).limit(51).explain())
+    # The next page adds the keyset clause.
+    first = collection.find(flt).sort(sort_spec(query)).hint(hint).limit(1)
+    for last in first:
+        value = last
+        for part in sort_spec(query)[0][0].split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        page2 = {"$and": [flt, after_clause(query, value, last["_id"])]} if flt else after_clause(
+            query, value, last["_id"]
+        )
+        _assert_indexed(collection.find(page2).sort(sort_spec(query)).hint(hint).limit(51).explain())
+    db = collection.database
+    count = db.command({"explain": {"count": collection.name, "query": flt, "hint": hint}})
+    _assert_indexed(count)
+    facet = db.command(
+        {
+            "explain": {
+                "aggregate": collection.name,
+                "pipeline": [{"$match": flt}, {"$group": {"_id": f"${FACET_FIELDS['instrument']}", "n": {"$sum": 1}}}],
+                "hint": hint,
+                "cursor": {},
+            }
+        }
+    )
+    _assert_indexed(facet)
+
+
+def test_lookup_by_id_and_owner_path_use_an_index(seeded: RecordRepository) -> None:
+    some = seeded.collection.find_one()
+    by_id = {"_id": some["_id"], **CONTEXTS["user"].read_filter()}
+    _assert_indexed(seeded.collection.find(by_id).hint("_id_").explain())
+    _assert_indexed(
+        seeded.collection.find({"userId": some["userId"], "filePath": some["filePath"]})
+        .hint("owner_path_unique")
+        .explain()
+    )
+
+
+def test_every_hinted_index_is_declared() -> None:
+    declared = {spec.name for spec in RECORD_INDEXES}
+    assert {index for _, index in FILTER_INDEX_PRIORITY} <= declared
+    assert set(SORT_INDEX.values()) <= declared
+    assert "public_recent" in declared
+
+
+def test_init_is_idempotent(db_handle: DatabaseHandle) -> None:
+    again = init_database(db_handle)
+    assert again.indexes_created == [] and again.indexes_failed == []
+    assert len(again.indexes_existing) == len(RECORD_INDEXES)
+    names = {ix["name"] for ix in db_handle.db["jwst_data"].list_indexes()}
+    assert {spec.name for spec in RECORD_INDEXES} <= names
+
+
+def test_db_indexes_json_lists_every_index(cli_env: dict, db_handle: DatabaseHandle) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "jwstdata", "db", "indexes", "--json"],
+        env=cli_env, capture_output=True, text=True, timeout=60, check=True,
+    )
+    rows = json.loads(out.stdout)
+    assert {r["name"] for r in rows} == {spec.name for spec in RECORD_INDEXES}
+    assert all(r["present"] and r["serves"] for r in rows)
