@@ -160,15 +160,20 @@ class EmbeddedServer:
                 "(unset JWSTDATA_EMBEDDED_PORT to pick a free port)"
             )
         port = port or free_port()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        with open(self.log_file, "ab") as log:
-            process = subprocess.Popen(
-                [executable, "--host", "127.0.0.1", "--port", str(port),
-                 "--storage-path", str(self.data_dir), "--log-level", "WARNING"],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True,  # outlives the CLI that started it
-                cwd=self.dir,
-            )
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            with open(self.log_file, "ab") as log:
+                process = subprocess.Popen(
+                    [executable, "--host", "127.0.0.1", "--port", str(port),
+                     "--storage-path", str(self.data_dir), "--log-level", "WARNING"],
+                    stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                    start_new_session=True,  # outlives the CLI that started it
+                    cwd=self.dir,
+                )
+        except OSError as exc:
+            raise EmbeddedServerError(
+                f"cannot start the embedded database in {self.dir}: {exc.strerror or exc}"
+            ) from None
         state = EmbeddedState(pid=process.pid, port=port)
         if not self._wait_until_up(state, process, self.settings.embedded_start_timeout):
             with contextlib.suppress(ProcessLookupError):

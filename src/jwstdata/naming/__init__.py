@@ -50,7 +50,7 @@ timestamp, guiderMode``. Name parts are strings as written (``"00001"``).
 >>> p = parse_name("jw02733001001_02101_00001_nrca1_cal.fits")
 >>> p.kind.value, p.suffix, p.processing_level.value, p.exposure_id, p.instrument
 ('exposure', 'cal', 'L2b', 'jw02733001001_02101_00001', 'nircam')
->>> p = parse_name("mast:JWST/product/jw01366-o004_t001_nirspec_clear-prism-s1600a1-sub512_x1d.fits")
+>>> p = parse_name("/data/jw01366-o004_t001_nirspec_clear-prism-s1600a1-sub512_x1d.fits")
 >>> p.processing_level.value, p.optical_elements, p.subarray, p.observation_base_id
 ('L3', 'clear-prism-s1600a1', 'sub512', 'jw01366-o004_t001_nirspec')
 >>> parse_name("notes.txt").kind

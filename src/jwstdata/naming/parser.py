@@ -175,8 +175,13 @@ def parse_name(name: str | os.PathLike[str]) -> ParsedName:
     if not isinstance(name, str):
         name = _as_text(name)
     file_name = name.replace("\\", "/").rpartition("/")[2]
-    stem, _, extension = file_name.strip().lower().partition(".")
-    compressed = bool(extension) and extension.rpartition(".")[2] in _COMPRESSIONS
+    stem, dot, extension = file_name.strip().lower().rpartition(".")
+    if not dot:
+        stem, extension = extension, ""
+    compressed = extension in _COMPRESSIONS
+    if compressed and "." in stem:  # fits.gz: the extension is both parts
+        stem, _, inner = stem.rpartition(".")
+        extension = f"{inner}.{extension}"
     ext = extension or None
     if extension in _PREVIEW_EXTENSIONS:
         thumbnail = stem.endswith("_thumb")

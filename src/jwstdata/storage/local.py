@@ -197,12 +197,14 @@ class LocalStorage:
     def _resolve(self, key: str) -> tuple[str, Path]:
         """The validated key and its real path, refused when it leaves the root."""
         key = validate_key(key)
+        if is_temp_name(key.rsplit("/", 1)[-1]):
+            raise _invalid(key, "names like '.tmp-<32 hex>' are reserved for writes in progress")
         try:
             path = self._root.joinpath(*key.split("/")).resolve()
         except (OSError, RuntimeError) as exc:  # symlink loops
-            raise _outside(key, f"cannot be resolved ({exc})") from None
+            raise _invalid(key, f"cannot be resolved ({exc})") from None
         if path == self._root or not path.is_relative_to(self._root):
-            raise _outside(key, "resolves outside the storage root")
+            raise _invalid(key, "resolves outside the storage root")
         return key, path
 
     def _stat_file(self, key: str, path: Path) -> os.stat_result:
@@ -396,7 +398,7 @@ def _not_found(key: str) -> NotFoundError:
     return NotFoundError(f"storage object {key!r} not found", details={"key": key})
 
 
-def _outside(key: str, problem: str) -> InvalidKeyError:
+def _invalid(key: str, problem: str) -> InvalidKeyError:
     return InvalidKeyError(
         f"invalid storage key {key!r}: {problem}",
         details=[{"field": "filePath", "message": problem}],

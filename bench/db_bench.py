@@ -1,0 +1,152 @@
+"""Data-layer benchmark: bulk insert vs raw ``insert_many``, typical searches, facets.
+
+    python bench/db_bench.py [--records 100000] [--uri mongodb://...] [--repeat 5]
+
+Without ``--uri`` it starts its own embedded SecantusDB. Both inserts go into collections
+with the same declared indexes; the ratio is data layer / raw pymongo (target <= 1.3).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from bson import ObjectId
+
+from _common import database_uri, emit, percentiles, timed
+from jwstdata.config import Settings
+from jwstdata.db import RecordRepository, init_database, open_database
+from jwstdata.db.records import to_stored
+from jwstdata.models import AccessContext, JwstDataModel
+from jwstdata.models.search import SearchQuery
+
+INSTRUMENTS = {"NIRCAM": ["F090W", "F150W", "F200W", "F277W", "F356W", "F444W"],
+               "MIRI": ["F560W", "F770W", "F1000W", "F1500W"], "NIRSPEC": ["CLEAR", "F290LP"],
+               "NIRISS": ["F150W", "CLEAR"]}
+SUFFIX = {"L1": ("uncal", "raw"), "L2a": ("rate", "sensor"), "L2b": ("cal", "image"), "L3": ("i2d", "image")}
+TARGETS = ["NGC-3132", "NGC-3324", "M16", "CARINA", "STEPHANS-QUINTET", "SMACS-0723", "CAS-A", "WR-140"]
+
+
+def realistic_records(n: int, seed: int = 1) -> list[JwstDataModel]:
+    rng = random.Random(seed)
+    users = [ObjectId() for _ in range(20)]
+    start = datetime(2022, 7, 1, tzinfo=UTC)
+    out = []
+    for i in range(n):
+        instrument = rng.choice(list(INSTRUMENTS))
+        level = rng.choice(list(SUFFIX))
+        suffix, data_type = SUFFIX[level]
+        program = rng.randint(1000, 4999)
+        obs = rng.randint(1, 30)
+        name = f"jw{program:05d}{obs:03d}001_02101_{i % 99999:05d}_nrca{1 + i % 4}_{suffix}.fits"
+        public = rng.random() < 0.6
+        out.append(JwstDataModel.model_validate({
+            "fileName": name,
+            "filePath": f"mast/jw{program:05d}-o{obs:03d}/{name}",
+            "fileSize": rng.randint(10_000_000, 2_000_000_000),
+            "fileFormat": "fits",
+            "dataType": data_type,
+            "processingStatus": rng.choice(["pending", "completed", "completed", "failed"]),
+            "uploadDate": start + timedelta(seconds=i * 30),
+            "tags": rng.sample(["deep", "calibrated", "review", "ero", "survey"], rng.randint(0, 2)),
+            "processingLevel": level,
+            "observationBaseId": f"jw{program:05d}-o{obs:03d}_t001_{instrument.lower()}",
+            "exposureId": f"jw{program:05d}{obs:03d}001_02101_{i % 99999:05d}",
+            "userId": None if public else rng.choice(users),
+            "isPublic": public,
+            "isViewable": data_type == "image",
+            "metadata": {"mast_obs_id": f"jw{program:05d}-o{obs:03d}", "source": "MAST",
+                         "mast_calib_level": 2},
+            "imageInfo": {
+                "targetName": rng.choice(TARGETS),
+                "instrument": instrument,
+                "filter": rng.choice(INSTRUMENTS[instrument]),
+                "exposureTime": round(rng.uniform(100, 3000), 1),
+                "observationDate": start + timedelta(hours=i % 20000),
+                "proposalId": str(program),
+                "calibrationLevel": 1 if level == "L1" else 3 if level == "L3" else 2,
+                "wavelengthRange": "INFRARED",
+                "width": 2048, "height": 2048,
+            },
+        }))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--uri")
+    args = parser.parse_args()
+
+    records = realistic_records(args.records)
+    with database_uri(args.uri) as uri:
+        base = Settings(mongodb_uri=uri)
+        raw_db = f"bench_raw_{uuid.uuid4().hex[:6]}"
+        layer_db = f"bench_layer_{uuid.uuid4().hex[:6]}"
+        raw = open_database(base, database=raw_db)
+        layer = open_database(base, database=layer_db)
+        try:
+            init_database(raw)
+            init_database(layer)
+            # Raw baseline: the very documents the data layer would write, prepared up front.
+            documents = [to_stored(r.model_copy(update={"id": ObjectId()})) for r in records]
+            t0 = time.perf_counter()
+            for i in range(0, len(documents), args.batch):
+                raw.db["jwst_data"].insert_many(documents[i : i + args.batch], ordered=False)
+            raw_seconds = time.perf_counter() - t0
+
+            repo = RecordRepository.for_database(layer)
+            t0 = time.perf_counter()
+            failed = 0
+            for i in range(0, len(records), args.batch):
+                failed += len(repo.bulk_insert(records[i : i + args.batch]).failed)
+            layer_seconds = time.perf_counter() - t0
+
+            user = records[1].user_id or ObjectId()
+            ctx_user, ctx_anon = AccessContext.user(user), AccessContext.anonymous()
+            searches = {
+                "anonymous default page": (SearchQuery(), ctx_anon),
+                "user: NIRCAM F444W": (SearchQuery(instrument=["NIRCAM"], filter=["F444W"]), ctx_user),
+                "user: target prefix 'ngc'": (SearchQuery(target_name="ngc"), ctx_user),
+                "anonymous: L3 images by observation date": (
+                    SearchQuery(processing_level=["L3"], data_type=["image"], sort="observationDate"), ctx_anon),
+                "observation lineage": (
+                    SearchQuery(observation_base_id=records[7].observation_base_id, limit=200), ctx_user),
+            }
+            timings = {
+                name: percentiles(timed(lambda q=q, c=c: repo.search(q, c), args.repeat))
+                for name, (q, c) in searches.items()
+            }
+            timings["facets (anonymous, all 5)"] = percentiles(
+                timed(lambda: repo.facets(SearchQuery(), ctx_anon), args.repeat))
+            timings["count (user, instrument)"] = percentiles(
+                timed(lambda: repo.count(SearchQuery(instrument=["MIRI"]), ctx_user), args.repeat))
+            server = raw.client.admin.command("buildInfo")
+        finally:
+            for handle, name in ((raw, raw_db), (layer, layer_db)):
+                handle.client.drop_database(name)
+                handle.close()
+
+    emit("db", {
+        "server": server.get("secantusVersion") and f"SecantusDB {server['secantusVersion']}"
+        or f"MongoDB-compatible {server.get('version')}",
+        "records": args.records,
+        "bulk_insert": {
+            "raw_insert_many_seconds": round(raw_seconds, 2),
+            "data_layer_seconds": round(layer_seconds, 2),
+            "ratio": round(layer_seconds / raw_seconds, 3),
+            "target_ratio": 1.3,
+            "records_per_second_data_layer": round(args.records / layer_seconds),
+            "failed": failed,
+        },
+        "queries": timings,
+    })
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,457 @@
+"""``read_header_metadata``: the catalogue metadata of a JWST FITS file, from its headers.
+
+Which headers: the primary HDU, the first image extension named ``SCI`` and the first
+``EXTRACT1D`` table (whose ``WAVELENGTH`` column is the only data ever read, for x1d
+products). Pixel data is never read.
+
+Which blocks:
+
+- ``image_info`` for every product: it carries the observation context (target, instrument,
+  filter, exposure time, date, programme, calibration level); ``width``/``height``/``wcs``/
+  ``units`` come from the SCI extension when there is one.
+- ``sensor_info`` for ``uncal``, ``ramp``, ``rate``, ``rateints``.
+- ``spectral_info`` for ``s2d``, ``s3d``, ``x1d``, ``x1dints``, ``c1d``.
+
+The suffix is the caller's (from the file-name parser). Without one it comes from the
+``FILENAME`` keyword, then from the file's structure: an ``EXTRACT1D`` table -> ``x1d``, a
+4-D SCI cube -> ``uncal``, a 2-D/3-D SCI in ``DN/s`` -> ``rate``/``rateints``.
+
+``data_type_hint``: ``spectral`` for spectral products, an ``EXTRACT1D`` table, or a calibrated
+product of a spectroscopic ``EXP_TYPE`` (a NIRSpec ``cal`` holds 2-D spectra); ``raw`` for
+``uncal``; ``sensor`` for ``ramp``/``rate``/``rateints``; ``image`` for other products with an
+image SCI; otherwise None.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+from astropy.io.fits import Header
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticValidationError
+
+from jwstdata.fitsmeta import keywords as kw
+from jwstdata.fitsmeta.hdus import FitsReadError, RawHdu, Scan, scan
+from jwstdata.models import (
+    DataType,
+    ImageMetadata,
+    SensorMetadata,
+    SpectralMetadata,
+    WavelengthRange,
+)
+
+_ID_PARTS = (("PROGRAM", 5), ("OBSERVTN", 3), ("VISIT", 3))
+_EXPOSURE_PARTS = (("VISITGRP", 2), ("SEQ_ID", 1), ("ACT_ID", 2), ("EXPOSURE", 5))
+_BASE36 = re.compile(r"^[0-9a-z]+$")
+_SPECTRAL_TABLE = "EXTRACT1D"
+_M = TypeVar("_M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class HeaderMetadata:
+    """What the headers of one file say; models use the shared ``jwstdata.models`` types.
+
+    ``program``/``observation``/``visit`` are zero-padded as in file names (``02733``,
+    ``001``); ``exposure_id`` is ``jw<PPPPP><OOO><VVV>_<GG><S><AA>_<EEEEE>`` and is None for
+    stage-3 (calibration level 3) products, whose headers only echo their first member.
+    """
+
+    image_info: ImageMetadata | None
+    sensor_info: SensorMetadata | None
+    spectral_info: SpectralMetadata | None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    data_type_hint: DataType | None = None
+    suffix: str | None = None  # the caller's, or inferred from the headers
+    program: str | None = None
+    observation: str | None = None
+    visit: str | None = None
+    exposure_id: str | None = None
+    obs_id: str | None = None
+    file_name: str | None = None  # FILENAME keyword: the name the pipeline gave the file
+    asn_table: str | None = None
+    asn_pool: str | None = None
+
+
+def read_header_metadata(
+    path: str | os.PathLike[str], *, suffix: str | None = None
+) -> HeaderMetadata:
+    """Read the headers of a ``.fits``/``.fits.gz`` file; raise :class:`FitsReadError` when it
+    is not a readable FITS file (see :mod:`jwstdata.fitsmeta.hdus` for the reasons)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # astropy VerifyWarning & co. on odd cards
+        try:
+            found = scan(path, wanted=("SCI", _SPECTRAL_TABLE), tables=(_SPECTRAL_TABLE,))
+            return _Extraction(found, Path(path), suffix).result()
+        except FitsReadError:
+            raise
+        except Exception as exc:  # anything astropy or numpy raises on a damaged header
+            raise FitsReadError(
+                f"corrupt FITS header: {type(exc).__name__}: {exc}", path=path
+            ) from exc
+
+
+def _parse(hdu: RawHdu | None, path: Path) -> Header | None:
+    if hdu is None:
+        return None
+    try:
+        text = hdu.header.decode("ascii")
+    except UnicodeDecodeError:
+        raise FitsReadError(
+            f"corrupt FITS header: non-ASCII bytes in HDU {hdu.index}", path=path
+        ) from None
+    return Header.fromstring(text)
+
+
+class _Extraction:
+    def __init__(self, found: Scan, path: Path, suffix: str | None) -> None:
+        self.path = path
+        self.primary: Header = _parse(found.hdus[0], path)  # type: ignore[assignment]
+        sci = found.first("SCI")
+        self.sci = _parse(sci, path)
+        table_hdu = found.first(_SPECTRAL_TABLE)
+        self.table = _parse(table_hdu, path)
+        self.table_data = found.table_data.get(table_hdu.index) if table_hdu else None
+        self.file_name = kw.text(self.get("FILENAME"))
+        self.suffix = (suffix or "").lower() or self._infer_suffix()
+
+    # --- keyword access ---------------------------------------------------------------
+    def get(self, key: str, *, sci_first: bool = False) -> Any:
+        """A cleaned value: primary then SCI (SCI first for SCI-resident keywords)."""
+        headers = (self.sci, self.primary) if sci_first else (self.primary, self.sci)
+        for header in headers:
+            value = _value(header, key)
+            if value is not None:
+                return value
+        return None
+
+    def sci_axes(self) -> list[int]:
+        if self.sci is None:
+            return []
+        prefix = "ZNAXIS" if _value(self.sci, "ZIMAGE") is True else "NAXIS"
+        naxis = _value(self.sci, prefix, 0)
+        return [int(_value(self.sci, f"{prefix}{i}", 0)) for i in range(1, int(naxis) + 1)]
+
+    # --- the result -------------------------------------------------------------------
+    def result(self) -> HeaderMetadata:
+        filters = kw.filter_name(self.get("FILTER"), self.get("PUPIL"))
+        instrument = kw.text(self.get("INSTRUME"))
+        blended = any(
+            self.get(key) == kw.MULTIPLE
+            for key in ("FILTER", "PUPIL", "DETECTOR", "GRATING", "EXP_TYPE", "INSTRUME")
+        )
+        source_named = kw.is_source_named(self.path.name) or (
+            not self.path.name.lower().startswith("jw") and kw.is_source_named(self.file_name)
+        )
+        level = kw.calibration_level(self.suffix, source_named=source_named, blended=blended)
+        ids = {key: self._id_part(key, width) for key, width in _ID_PARTS + _EXPOSURE_PARTS}
+        exposure_id = None
+        if level != 3 and all(ids.values()):
+            exposure_id = (
+                f"jw{ids['PROGRAM']}{ids['OBSERVTN']}{ids['VISIT']}_{ids['VISITGRP']}"
+                f"{ids['SEQ_ID']}{ids['ACT_ID']}_{ids['EXPOSURE']}"
+            )
+        return HeaderMetadata(
+            image_info=self._image(instrument, filters, level),
+            sensor_info=self._sensor(instrument, filters)
+            if self.suffix in kw.SENSOR_SUFFIXES
+            else None,
+            spectral_info=self._spectral(instrument)
+            if self.suffix in kw.SPECTRAL_SUFFIXES
+            else None,
+            metadata=self._kept(),
+            data_type_hint=self._data_type(),
+            suffix=self.suffix or None,
+            program=ids["PROGRAM"],
+            observation=ids["OBSERVTN"],
+            visit=ids["VISIT"],
+            exposure_id=exposure_id,
+            obs_id=kw.text(self.get("OBS_ID")),
+            file_name=self.file_name,
+            asn_table=kw.text(self.get("ASNTABLE")),
+            asn_pool=kw.text(self.get("ASNPOOL")),
+        )
+
+    def _infer_suffix(self) -> str:
+        named = kw.suffix_of(self.file_name)
+        if named:
+            return named
+        if self.table is not None:
+            return "x1d"
+        axes = self.sci_axes()
+        if len(axes) == 4:
+            return "uncal"
+        if len(axes) in (2, 3) and str(self.get("BUNIT", sci_first=True)).upper() == "DN/S":
+            return "rate" if len(axes) == 2 else "rateints"
+        return ""
+
+    def _id_part(self, key: str, width: int) -> str | None:
+        value = kw.text(self.get(key))
+        if value is None or value == kw.MULTIPLE:
+            return None
+        value = value.lower()
+        if value.isdigit():
+            return value.zfill(width)[-width:] if len(value) <= width else None
+        return value if len(value) == width and _BASE36.match(value) else None
+
+    def _kept(self) -> dict[str, Any]:
+        kept: dict[str, Any] = {}
+        for key in kw.KEPT_KEYWORDS:
+            value = self.get(key, sci_first=key in kw.SCI_FIRST)
+            if value is not None:
+                kept[key.lower().replace("-", "_")] = value
+        return kept
+
+    def _data_type(self) -> DataType | None:
+        if self.suffix in kw.SPECTRAL_SUFFIXES or self.table is not None:
+            return DataType.spectral
+        if self.suffix == "uncal":
+            return DataType.raw
+        if self.suffix in kw.SENSOR_SUFFIXES:
+            return DataType.sensor
+        if self.sci is None:
+            return None
+        if kw.text(self.get("EXP_TYPE")) in kw.SPECTROSCOPIC_EXP_TYPES:
+            return DataType.spectral
+        return DataType.image
+
+    # --- blocks -----------------------------------------------------------------------
+    def _image(self, instrument: str | None, filters: str | None, level: int | None) -> Any:
+        axes = self.sci_axes()
+        wcs = self._wcs()
+        celestial = bool(wcs) and str(wcs.get("CTYPE1", "")).upper().startswith("RA-")
+        exposure_time = next(
+            (
+                t
+                for t in (
+                    kw.number(self.get("EFFEXPTM")),
+                    kw.number(self.get("XPOSURE", sci_first=True)),
+                    kw.number(self.get("DURATION")),
+                )
+                if t is not None and t >= 0
+            ),
+            None,
+        )
+        program = kw.text(self.get("PROGRAM"))
+        values = {
+            "target_name": kw.text(self.get("TARGPROP")) or kw.text(self.get("TARGNAME")),
+            "instrument": instrument,
+            "filter": filters,
+            "exposure_time": exposure_time,
+            "observation_date": self._observation_date(),
+            "coordinate_system": kw.text(self.get("RADESYS", sci_first=True))
+            or ("ICRS" if celestial else None),
+            "wcs": wcs or None,
+            "wavelength_range": self._wavelength_range(instrument),
+            "calibration_level": level,
+            "proposal_id": str(int(program)) if program and program.isdigit() else program,
+            "proposal_pi": kw.text(self.get("PI_NAME")),
+            "observation_title": kw.text(self.get("TITLE")),
+            "width": axes[0] if len(axes) >= 2 else None,
+            "height": axes[1] if len(axes) >= 2 else None,
+            "units": kw.text(_value(self.sci, "BUNIT")) if self.sci is not None else None,
+        }
+        return _model(ImageMetadata, values)
+
+    def _wavelength_range(self, instrument: str | None) -> WavelengthRange | None:
+        telescope = kw.text(self.get("TELESCOP"))
+        if (instrument or "").upper() in kw.JWST_INSTRUMENTS or telescope == "JWST":
+            return WavelengthRange.INFRARED  # every JWST instrument observes 0.6-28 µm
+        return None
+
+    def _observation_date(self) -> datetime | None:
+        date = kw.text(self.get("DATE-OBS"))
+        time = kw.text(self.get("TIME-OBS"))
+        if date and (time or "T" in date):
+            try:
+                stamp = datetime.fromisoformat(date if "T" in date else f"{date}T{time}")
+                return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp
+            except ValueError:
+                pass
+        mjd = kw.number(self.get("EXPSTART"))
+        if mjd is not None and 0 < mjd < 100_000:
+            from astropy.time import Time  # only this fallback needs it
+
+            return Time(mjd, format="mjd", scale="utc").to_datetime(timezone=UTC)
+        if date:
+            try:
+                return datetime.fromisoformat(date[:10]).replace(tzinfo=UTC)
+            except ValueError:
+                return None
+        return None
+
+    def _wcs(self) -> dict[str, Any]:
+        if self.sci is None:
+            return {}
+        wcs: dict[str, Any] = {}
+        for key in self.sci:
+            if kw.WCS_KEYWORD.match(key):
+                try:
+                    value = kw.clean(self.sci[key])
+                except Exception:
+                    continue
+                if value is not None:
+                    wcs[key] = value
+        return wcs
+
+    def _sensor(self, instrument: str | None, filters: str | None) -> Any:
+        tgroup = kw.number(self.get("TGROUP"))
+        ngroups = kw.number(self.get("NGROUPS"))
+        integration = kw.number(self.get("EFFINTTM"))
+        if integration is None and tgroup is not None and ngroups is not None:
+            integration = tgroup * ngroups
+        axes = self.sci_axes()
+        values = {
+            "instrument": instrument,
+            "wavelength": kw.nominal_wavelength(filters),
+            "data_points": int(np.prod(axes, dtype=np.int64)) if axes else None,
+            "sampling_rate": 1.0 / tgroup if tgroup else None,
+            "integration_time": integration,
+            "detector_type": kw.text(self.get("DETECTOR")),
+        }
+        return _model(SensorMetadata, values)
+
+    def _spectral(self, instrument: str | None) -> Any:
+        start = end = None
+        points = None
+        units = kw.text(_value(self.sci, "BUNIT")) if self.sci is not None else None
+        if self.table is not None:
+            points = int(_value(self.table, "NAXIS2", 0))
+            column = self._table_column("WAVELENGTH")
+            if column is not None:
+                wave, unit, repeat = column
+                points *= repeat
+                good = wave[np.isfinite(wave) & (wave > 0)]
+                if good.size:
+                    start = kw.to_micron(float(good.min()), unit or "um")
+                    end = kw.to_micron(float(good.max()), unit or "um")
+            flux = self._column_index("FLUX")
+            units = kw.text(_value(self.table, f"TUNIT{flux}")) if flux else None
+        elif self.sci is not None:
+            axes = self.sci_axes()
+            points = int(np.prod(axes, dtype=np.int64)) if axes else None
+            start = kw.to_micron(kw.number(_value(self.sci, "WAVSTART")), None)
+            end = kw.to_micron(kw.number(_value(self.sci, "WAVEND")), None)
+            if start is None and len(axes) == 3 and _value(self.sci, "CTYPE3") == "WAVE":
+                start, end = self._spectral_axis(axes[2])
+        values = {
+            "instrument": instrument,
+            "grating": self._grating(),
+            "wavelength_start": start,
+            "wavelength_end": end,
+            "spectral_resolution": None,
+            "data_points": points,
+            "units": units,
+        }
+        return _model(SpectralMetadata, values)
+
+    def _grating(self) -> str | None:
+        grating = kw.text(self.get("GRATING"))
+        if grating:
+            return grating
+        for key in ("PUPIL", "FILTER"):  # NIRISS/NIRCam grisms, MIRI LRS prism
+            value = kw.text(self.get(key))
+            if value and (value.upper().startswith("GR") or value.upper() == "P750L"):
+                return value
+        return None
+
+    def _spectral_axis(self, length: int) -> tuple[float | None, float | None]:
+        assert self.sci is not None
+        crval = kw.number(_value(self.sci, "CRVAL3"))
+        cdelt = kw.number(_value(self.sci, "CDELT3"))
+        crpix = kw.number(_value(self.sci, "CRPIX3"))
+        if None in (crval, cdelt, crpix) or length < 1:
+            return None, None
+        unit = kw.text(_value(self.sci, "CUNIT3")) or "m"
+        first = crval + (1 - crpix) * cdelt  # type: ignore[operator]
+        last = first + (length - 1) * cdelt  # type: ignore[operator]
+        return kw.to_micron(min(first, last), unit), kw.to_micron(max(first, last), unit)
+
+    def _column_index(self, name: str) -> int | None:
+        assert self.table is not None
+        for i in range(1, int(_value(self.table, "TFIELDS", 0)) + 1):
+            if str(_value(self.table, f"TTYPE{i}", "")).strip().upper() == name:
+                return i
+        return None
+
+    def _table_column(self, name: str) -> tuple[np.ndarray, str | None, int] | None:
+        """One floating-point column of the EXTRACT1D table, read from its raw rows."""
+        assert self.table is not None
+        index = self._column_index(name)
+        if index is None or self.table_data is None:
+            return None
+        row = int(_value(self.table, "NAXIS1", 0))
+        rows = int(_value(self.table, "NAXIS2", 0))
+        offset = 0
+        for i in range(1, index):
+            size = _tform_bytes(str(_value(self.table, f"TFORM{i}", "")))
+            if size is None:
+                return None
+            offset += size
+        match = _TFORM.match(str(_value(self.table, f"TFORM{index}", "")).strip())
+        if not match or match.group(2) not in "ED":
+            return None
+        repeat = int(match.group(1) or 1)
+        dtype = np.dtype(">f8" if match.group(2) == "D" else ">f4")
+        if rows == 0 or repeat == 0 or offset + repeat * dtype.itemsize > row:
+            return None
+        if len(self.table_data) < row * rows:
+            return None
+        values = np.ndarray(
+            (rows, repeat), dtype=dtype, buffer=self.table_data, offset=offset,
+            strides=(row, dtype.itemsize),
+        )  # fmt: skip
+        unit = kw.text(_value(self.table, f"TUNIT{index}"))
+        return values.astype(np.float64).ravel(), unit, repeat
+
+
+_TFORM = re.compile(r"^(\d*)([LXBIJKAEDCMPQ])")
+_TFORM_BYTES = {"L": 1, "B": 1, "I": 2, "J": 4, "K": 8, "A": 1, "E": 4, "D": 8, "C": 8}
+_TFORM_BYTES |= {"M": 16, "P": 8, "Q": 16}
+
+
+def _value(header: Header | None, key: str, default: Any = None) -> Any:
+    """A cleaned keyword value; a missing or malformed card reads as ``default``."""
+    if header is None:
+        return default
+    try:
+        value = kw.clean(header[key]) if key in header else None
+    except Exception:
+        return default
+    return default if value is None else value
+
+
+def _tform_bytes(tform: str) -> int | None:
+    """Bytes per row of a binary-table column (FITS standard, table 18)."""
+    match = _TFORM.match(tform.strip())
+    if not match:
+        return None
+    repeat = int(match.group(1)) if match.group(1) else 1
+    code = match.group(2)
+    if code == "X":
+        return -(-repeat // 8)
+    if code in "PQ":
+        return _TFORM_BYTES[code]
+    return repeat * _TFORM_BYTES[code]
+
+
+def _model(cls: type[_M], values: dict[str, Any]) -> _M | None:
+    """Build a metadata block, dropping fields the model rejects; None when nothing is known."""
+    values = {k: v for k, v in values.items() if v is not None}
+    if not values:
+        return None
+    for _ in range(len(values) + 1):
+        try:
+            return cls(**values)
+        except PydanticValidationError as exc:
+            bad = {str(err["loc"][0]) for err in exc.errors() if err.get("loc")}
+            if not bad & values.keys():
+                raise
+            values = {k: v for k, v in values.items() if k not in bad}
+    return None

@@ -1,0 +1,228 @@
+"""Rules that turn JWST header keywords into catalogue values.
+
+Each rule is a small table or function with examples; :mod:`jwstdata.fitsmeta.extract`
+applies them.
+
+Filter representation (MAST's ``filters`` column): ``FILTER``, then ``;`` and ``PUPIL``
+when the pupil wheel holds an optical element, i.e. ``PUPIL`` is present and not a clear
+position. Examples: NIRCam ``F444W`` + ``CLEAR`` -> ``F444W``; NIRCam ``F444W`` + ``F405N``
+-> ``F444W;F405N``; NIRISS ``CLEAR`` + ``F150W`` -> ``CLEAR;F150W``; NIRCam grism
+``F444W`` + ``GRISMR`` -> ``F444W;GRISMR``; MIRI ``F770W`` -> ``F770W``; a blended stage-3
+header keeps ``MULTIPLE``.
+
+Nominal wavelength: the number in a JWST filter name is its nominal wavelength in units of
+10 nm (``F444W`` -> 4.44 µm, ``F1000W`` -> 10.0 µm, ``F150W2`` -> 1.50 µm). It is within a few
+per cent of the pivot wavelength for W/M/N/C filters (F444W: pivot 4.42 µm), except for the
+very wide ``F150W2``/``F322W2`` (pivots 1.66/3.23 µm). The last such element of the filter
+representation wins, so a narrow pupil filter beats the wide filter it sits behind
+(``F444W;F405N`` -> 4.05 µm). Long-pass (``F290LP``), clear, grism and prism elements have no
+nominal wavelength.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from astropy.io.fits.card import Undefined
+
+# Keywords copied into ``metadata``: key is the FITS keyword lower-cased, '-' -> '_'
+# (``DATE-OBS`` -> ``date_obs``). Looked up in the primary header, then in SCI, except
+# SCI-first ones.
+KEPT_KEYWORDS: tuple[str, ...] = (
+    "TELESCOP",
+    "EXP_TYPE",
+    "CAL_VER",
+    "CRDS_CTX",
+    "DETECTOR",
+    "CHANNEL",
+    "BAND",
+    "PUPIL",
+    "GRATING",
+    "SUBARRAY",
+    "READPATT",
+    "NGROUPS",
+    "NINTS",
+    "OBS_ID",
+    "VISIT_ID",
+    "CATEGORY",
+    "TARG_RA",
+    "TARG_DEC",
+    "EXPSTART",
+    "EXPEND",
+    "FILENAME",
+    "ASNTABLE",
+    "ASNPOOL",
+    "S_REGION",
+)
+SCI_FIRST: frozenset[str] = frozenset({"S_REGION", "BUNIT", "XPOSURE", "RADESYS"})
+
+# WCS keywords of the SCI extension kept in ``imageInfo.wcs`` (FITS names, as astropy's
+# ``WCS(dict)`` reads them), including the SIP approximation JWST writes in cal files.
+WCS_KEYWORD = re.compile(
+    r"^(?:(?:CTYPE|CRVAL|CRPIX|CDELT|CUNIT|CROTA)\d"
+    r"|(?:PC|CD)\d_\d"
+    r"|(?:A|B|AP|BP)_(?:ORDER|\d_\d)"
+    r"|WCSAXES|RADESYS|EQUINOX|LONPOLE|LATPOLE"
+    r"|RA_REF|DEC_REF|ROLL_REF|V2_REF|V3_REF|VPARITY|V3I_YANG)$"
+)
+
+MULTIPLE = "MULTIPLE"  # value of a keyword that differs between the inputs of a blended header
+_NOT_SET = frozenset({"", "N/A", "NA", "NONE", "NULL", "UNKNOWN"})
+_CLEAR_PUPIL = frozenset({"CLEAR", "CLEARP"})
+_BAND = re.compile(r"^F(\d{3,4})(?:W2|W|M|N|C)$")
+
+# EXP_TYPE values whose calibrated products are spectra (jwst pipeline exposure types).
+SPECTROSCOPIC_EXP_TYPES: frozenset[str] = frozenset(
+    {
+        "NRS_FIXEDSLIT",
+        "NRS_IFU",
+        "NRS_MSASPEC",
+        "NRS_BRIGHTOBJ",
+        "NRS_LAMP",
+        "NRS_AUTOWAVE",
+        "MIR_LRS-FIXEDSLIT",
+        "MIR_LRS-SLITLESS",
+        "MIR_MRS",
+        "MIR_FLATMRS",
+        "NIS_SOSS",
+        "NIS_WFSS",
+        "NRC_WFSS",
+        "NRC_TSGRISM",
+        "NRC_GRISM",
+    }
+)
+JWST_INSTRUMENTS: frozenset[str] = frozenset({"NIRCAM", "NIRSPEC", "NIRISS", "MIRI", "FGS"})
+
+# Product suffixes (DOMAIN.md section 1) as far as header reading needs them.
+SENSOR_SUFFIXES = frozenset({"uncal", "ramp", "rate", "rateints"})
+SPECTRAL_SUFFIXES = frozenset({"s2d", "s3d", "x1d", "x1dints", "c1d"})
+_CAL_LEVEL_1 = frozenset({"uncal"})
+_CAL_LEVEL_2 = frozenset(
+    {"ramp", "rate", "rateints", "trapsfilled", "fitopt", "cal", "calints"}
+    | {"bsub", "bsubints", "crf", "crfints"}
+)
+_CAL_LEVEL_EITHER = frozenset({"i2d", "s2d", "s3d", "x1d", "x1dints"})
+_CAL_LEVEL_3 = frozenset(
+    {"c1d", "cat", "segm", "phot", "whtlt", "psfstack", "psfalign", "psfsub", "wfscmb"}
+    | {"ami-oi", "amimulti-oi", "amilg", "aminorm-oi"}
+)
+KNOWN_SUFFIXES = _CAL_LEVEL_1 | _CAL_LEVEL_2 | _CAL_LEVEL_EITHER | _CAL_LEVEL_3
+_SOURCE_NAMED = re.compile(r"^jw\d{5}-[a-z0-9]+_", re.IGNORECASE)
+_INT64 = 2**63
+
+
+def calibration_level(suffix: str | None, *, source_named: bool, blended: bool) -> int | None:
+    """MAST ``calib_level`` of a product.
+
+    ``uncal`` -> 1; ``rate``/``rateints``/``ramp``/``cal``/``calints``/``crf``/``bsub``... -> 2;
+    source-named-only products (``c1d``, ``cat``, ``segm``...) -> 3; ``i2d``/``s2d``/``s3d``/
+    ``x1d``/``x1dints`` -> 3 when the product is source-named (``jw02733-o001_t001_...``) or
+    its header is blended (a keyword reads ``MULTIPLE``), else 2 (calwebb_image2/spec2 output);
+    unknown suffix -> None.
+    """
+    if suffix in _CAL_LEVEL_1:
+        return 1
+    if suffix in _CAL_LEVEL_2:
+        return 2
+    if suffix in _CAL_LEVEL_3:
+        return 3
+    if suffix in _CAL_LEVEL_EITHER:
+        return 3 if source_named or blended else 2
+    return None
+
+
+def is_source_named(file_name: str | None) -> bool:
+    """``jw02733-o001_t001_nircam_f444w_i2d.fits`` -> True; exposure names -> False."""
+    return bool(file_name and _SOURCE_NAMED.match(file_name))
+
+
+def suffix_of(file_name: str | None) -> str | None:
+    """The product suffix of a JWST file name if it is a known one (last ``_`` token)."""
+    if not file_name:
+        return None
+    stem = file_name.rsplit("/", 1)[-1].lower()
+    for ext in (".gz", ".fits"):
+        stem = stem.removesuffix(ext)
+    token = stem.rsplit("_", 1)[-1]
+    return token if token in KNOWN_SUFFIXES else None
+
+
+def clean(value: Any) -> Any:
+    """A header value as a BSON/JSON-safe scalar: str, int, float, bool or None.
+
+    Undefined values, NaN and infinities become None; numpy scalars become Python ones;
+    integers beyond 64 bits become strings; anything else becomes its ``str``.
+    """
+    if value is None or isinstance(value, Undefined):
+        return None
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool):
+        return value
+    if hasattr(value, "item") and not isinstance(value, int | float):
+        value = value.item()  # numpy scalar
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value if -_INT64 <= value < _INT64 else str(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    return str(value)
+
+
+def text(value: Any) -> str | None:
+    """A string keyword, None when absent or a not-set marker (``N/A``, ``NONE``...)."""
+    value = clean(value)
+    if value is None or isinstance(value, bool):
+        return None
+    value = str(value).strip()
+    return None if value.upper() in _NOT_SET else value
+
+
+def number(value: Any) -> float | None:
+    value = clean(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def filter_name(filter_: Any, pupil: Any) -> str | None:
+    """MAST-style filter representation (see the module docstring)."""
+    f = text(filter_)
+    p = text(pupil)
+    if p is not None and p.upper() in _CLEAR_PUPIL:
+        p = None
+    if f and p:
+        return f"{f};{p}"
+    return f or p
+
+
+def nominal_wavelength(filters: str | None) -> float | None:
+    """Micrometres from the filter name(s): ``F444W;F405N`` -> 4.05, ``MULTIPLE`` -> None."""
+    if not filters:
+        return None
+    for part in reversed(filters.upper().split(";")):
+        match = _BAND.match(part.strip())
+        if match:
+            return int(match.group(1)) / 100
+    return None
+
+
+def to_micron(value: float | None, unit: str | None) -> float | None:
+    """A wavelength in micrometres; ``unit`` None guesses metres for values below 1e-2
+    (JWST pipelines write ``WAVSTART``/``WAVEND`` in metres for NIRSpec, microns elsewhere)."""
+    if value is None or value < 0:
+        return None
+    if unit is None:
+        return value * 1e6 if value < 1e-2 else value
+    factor = {
+        "um": 1.0,
+        "micron": 1.0,
+        "microns": 1.0,
+        "nm": 1e-3,
+        "angstrom": 1e-4,
+        "m": 1e6,
+    }.get(unit.strip().lower())
+    return value * factor if factor is not None else None

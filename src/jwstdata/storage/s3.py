@@ -1,0 +1,479 @@
+"""S3 storage (AWS or any S3-compatible service) through boto3.
+
+Credentials come from the standard AWS chain (environment, config files, instance or
+container roles) and are never passed, stored or logged here. ``prefix`` is prepended to
+every key transparently: callers never see it.
+
+Writes stream in ``part_size`` chunks while computing sha256 and size in the same pass.
+Objects smaller than one part are a single ``PutObject``; larger ones are a multipart
+upload whose parts go up ``concurrency`` at a time (at most ``concurrency + 1`` parts are in
+memory), completed only after the last part, and aborted on any failure, so a failed write
+leaves neither an object nor a pending upload.
+
+The sha256 is stored as object metadata (``x-amz-meta-sha256``). S3 only accepts metadata
+when an upload starts, before the digest of a streamed multipart object is known, so after
+completing one we set it with a server-side self-copy (CopyObject, up to 5 GiB). Larger
+objects have no recorded digest and ``stat`` reports ``sha256=None`` for them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from datetime import UTC
+from os import PathLike
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    PartialCredentialsError,
+    ReadTimeoutError,
+)
+
+from jwstdata.config import Settings
+from jwstdata.errors import ConfigurationError, JwstDataError, NotFoundError, StorageError
+from jwstdata.keys import validate_key
+from jwstdata.redact import redact_uri
+from jwstdata.storage.base import (
+    DEFAULT_PRESIGN_SECONDS,
+    ObjectInfo,
+    RangeReader,
+    SupportsRead,
+    WriteResult,
+    buffered,
+    check_expiry,
+    check_range,
+    is_listable_key,
+    normalise_prefix,
+    read_full,
+    under_prefix,
+)
+
+log = logging.getLogger(__name__)
+
+MIN_PART_SIZE = 5 * 1024 * 1024
+MAX_PARTS = 10_000
+MAX_COPY_SIZE = 5 * 1024**3
+_SHA256_META = "sha256"
+_NOT_FOUND_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
+_DENIED_CODES = frozenset(
+    {"403", "AccessDenied", "Forbidden", "InvalidAccessKeyId", "SignatureDoesNotMatch",
+     "ExpiredToken", "InvalidToken"}
+)  # fmt: skip
+_UNREACHABLE = (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError)
+
+
+class S3Storage:
+    """Objects in ``bucket`` under an optional ``prefix``."""
+
+    kind = "s3"
+    list_page_size = 1000
+    delete_batch_size = 1000  # DeleteObjects' limit
+
+    def __init__(
+        self,
+        bucket: str,
+        *,
+        prefix: str = "",
+        endpoint_url: str | None = None,
+        region: str | None = None,
+        path_style: bool = False,
+        part_size: int = 64 * 1024 * 1024,
+        concurrency: int = 4,
+        max_attempts: int = 3,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 60.0,
+        session: boto3.session.Session | None = None,
+    ) -> None:
+        if not bucket:
+            raise ConfigurationError("an S3 bucket name is required (JWSTDATA_S3_BUCKET)")
+        if part_size < MIN_PART_SIZE:
+            raise ConfigurationError(f"S3 part size must be at least {MIN_PART_SIZE} bytes")
+        if concurrency < 1:
+            raise ConfigurationError("S3 concurrency must be at least 1")
+        stripped = prefix.strip("/")
+        self._prefix = validate_key(stripped) + "/" if stripped else ""
+        self._bucket = bucket
+        self._endpoint_url = endpoint_url
+        self._region = region
+        self._path_style = path_style
+        self.part_size = part_size
+        self.concurrency = concurrency
+        config = Config(
+            retries={"max_attempts": max_attempts, "mode": "standard"},
+            s3={"addressing_style": "path" if path_style else "auto"},
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            max_pool_connections=max(10, concurrency + 2),
+            signature_version="s3v4",  # presigned URLs too: SigV2 is gone on new buckets
+        )
+        self._client: Any = (session or boto3.session.Session()).client(
+            "s3", endpoint_url=endpoint_url, region_name=region, config=config
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> S3Storage:
+        if not settings.s3_bucket:
+            raise ConfigurationError("JWSTDATA_S3_BUCKET is required when JWSTDATA_STORAGE=s3")
+        return cls(
+            settings.s3_bucket,
+            prefix=settings.s3_prefix,
+            endpoint_url=settings.s3_endpoint_url or None,
+            region=settings.s3_region or None,
+            path_style=settings.s3_path_style,
+            part_size=settings.s3_part_size,
+            concurrency=settings.s3_concurrency,
+        )
+
+    @property
+    def bucket(self) -> str:
+        return self._bucket
+
+    @property
+    def client(self) -> Any:
+        """The underlying boto3 S3 client (thread-safe), for tests and diagnostics."""
+        return self._client
+
+    @property
+    def prefix(self) -> str:
+        """The bucket prefix every key is stored under (``""`` or ending in ``/``)."""
+        return self._prefix
+
+    def describe(self) -> str:
+        endpoint = redact_uri(self._endpoint_url) if self._endpoint_url else "AWS"
+        style = ", path-style" if self._path_style else ""
+        region = self._region or "default region"
+        return f"S3 storage s3://{self._bucket}/{self._prefix} ({endpoint}, {region}{style})"
+
+    def __repr__(self) -> str:
+        return f"S3Storage({self.describe()!r})"
+
+    def ping(self) -> None:
+        self._call("check", None, self._client.head_bucket)
+
+    # --- reading ------------------------------------------------------------------------
+
+    def open_read(
+        self, key: str, *, start: int | None = None, end: int | None = None
+    ) -> BinaryIO:
+        key = validate_key(key)
+        first, last = check_range(start, end)
+        params: dict[str, Any] = {"Key": self._full(key)}
+        if first or last is not None:
+            params["Range"] = f"bytes={first}-{'' if last is None else last}"
+        try:
+            response = self._client.get_object(Bucket=self._bucket, **params)
+        except ClientError as exc:
+            if _code(exc) == "InvalidRange":  # the object exists; the range starts past its end
+                return buffered(RangeReader(io.BytesIO(), 0))
+            raise self._error(exc, "read", key) from exc
+        except BotoCoreError as exc:
+            raise self._error(exc, "read", key) from exc
+        reader = RangeReader(
+            response["Body"], None, on_error=lambda exc: self._error(exc, "read", key)
+        )
+        return buffered(reader)
+
+    def stat(self, key: str) -> ObjectInfo:
+        key = validate_key(key)
+        head = self._call("stat", key, self._client.head_object, Key=self._full(key))
+        return ObjectInfo(
+            key=key,
+            size=int(head["ContentLength"]),
+            modified=head["LastModified"].astimezone(UTC),
+            etag=_etag(head.get("ETag")),
+            sha256=(head.get("Metadata") or {}).get(_SHA256_META),
+        )
+
+    def exists(self, key: str) -> bool:
+        try:
+            self.stat(key)
+        except NotFoundError:
+            return False
+        return True
+
+    def size(self, key: str) -> int:
+        return self.stat(key).size
+
+    def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        return self._objects(normalise_prefix(prefix, allow_empty=True))
+
+    def presigned_url(self, key: str, *, expires: int = DEFAULT_PRESIGN_SECONDS) -> str | None:
+        key = validate_key(key)
+        check_expiry(expires)
+        params = {"Bucket": self._bucket, "Key": self._full(key)}
+        try:
+            url: str = self._client.generate_presigned_url(
+                "get_object", Params=params, ExpiresIn=expires
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise self._error(exc, "presign", key) from exc
+        return url
+
+    def local_path(self, key: str) -> Path | None:
+        validate_key(key)
+        return None
+
+    # --- writing ------------------------------------------------------------------------
+
+    def write_stream(
+        self, key: str, stream: SupportsRead, *, content_type: str | None = None
+    ) -> WriteResult:
+        key = validate_key(key)
+        digest = hashlib.sha256()
+        first = read_full(stream, self.part_size)
+        digest.update(first)
+        if len(first) == self.part_size:
+            second = read_full(stream, self.part_size)
+            if second:
+                digest.update(second)
+                chunks = [first, second]
+                del first, second  # the upload owns the parts now (bounded memory)
+                return self._write_multipart(key, stream, chunks, digest, content_type)
+        extra = {"ContentType": content_type} if content_type else {}
+        self._call(
+            "write",
+            key,
+            self._client.put_object,
+            Key=self._full(key),
+            Body=first,
+            Metadata={_SHA256_META: digest.hexdigest()},
+            **extra,
+        )
+        return WriteResult(key=key, size=len(first), sha256=digest.hexdigest())
+
+    def write_path(
+        self, key: str, path: str | PathLike[str], *, content_type: str | None = None
+    ) -> WriteResult:
+        with open(path, "rb") as source:
+            return self.write_stream(key, source, content_type=content_type)
+
+    def delete(self, key: str) -> None:
+        key = validate_key(key)
+        self._call("delete", key, self._client.delete_object, Key=self._full(key))
+
+    def delete_prefix(self, prefix: str) -> int:
+        prefix = normalise_prefix(prefix, allow_empty=False)
+        deleted = 0
+        batch: list[str] = []
+        for info in self._objects(prefix):
+            batch.append(info.key)
+            if len(batch) >= self.delete_batch_size:
+                deleted += self._delete_batch(batch)
+                batch = []
+        if batch:
+            deleted += self._delete_batch(batch)
+        return deleted
+
+    # --- internals ----------------------------------------------------------------------
+
+    def _full(self, key: str) -> str:
+        return self._prefix + key
+
+    def _objects(self, prefix: str) -> Iterator[ObjectInfo]:
+        paginator = self._client.get_paginator("list_objects_v2")
+        pages = paginator.paginate(
+            Bucket=self._bucket,
+            Prefix=self._full(prefix),
+            PaginationConfig={"PageSize": self.list_page_size},
+        )
+        try:
+            for page in pages:
+                for item in page.get("Contents", ()):
+                    key = item["Key"][len(self._prefix) :]
+                    if under_prefix(key, prefix) and is_listable_key(key):
+                        yield ObjectInfo(
+                            key=key,
+                            size=int(item["Size"]),
+                            modified=item["LastModified"].astimezone(UTC),
+                            etag=_etag(item.get("ETag")),
+                        )
+        except (ClientError, BotoCoreError) as exc:
+            raise self._error(exc, "list", None, where=prefix) from exc
+
+    def _delete_batch(self, keys: list[str]) -> int:
+        objects = [{"Key": self._full(key)} for key in keys]
+        response = self._call(
+            "delete",
+            None,
+            self._client.delete_objects,
+            Delete={"Objects": objects, "Quiet": True},
+        )
+        errors = response.get("Errors") or []
+        if errors:
+            first = errors[0]
+            raise StorageError(
+                f"S3 refused to delete {len(errors)} of {len(keys)} objects "
+                f"(first: {first.get('Key')!r}: {first.get('Code')} {first.get('Message', '')})",
+                details={"bucket": self._bucket, "failed": len(errors)},
+            )
+        return len(keys)
+
+    def _write_multipart(
+        self,
+        key: str,
+        stream: SupportsRead,
+        chunks: list[bytes],
+        digest: Any,
+        content_type: str | None,
+    ) -> WriteResult:
+        full = self._full(key)
+        extra = {"ContentType": content_type} if content_type else {}
+        created = self._call("write", key, self._client.create_multipart_upload, Key=full, **extra)
+        upload_id: str = created["UploadId"]
+        etags: dict[int, str] = {}
+        pending: set[Future[tuple[int, str]]] = set()
+        size = 0
+        pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="s3-part")
+
+        def collect(futures: set[Future[tuple[int, str]]]) -> None:
+            for future in futures:
+                pending.discard(future)
+                number, etag = future.result()
+                etags[number] = etag
+
+        try:
+            number = 0
+            while True:
+                chunk = chunks.pop(0) if chunks else None
+                if chunk is None:
+                    if len(pending) >= self.concurrency:
+                        done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                        collect(done)
+                    chunk = read_full(stream, self.part_size)
+                    if not chunk:
+                        break
+                    digest.update(chunk)
+                number += 1
+                if number > MAX_PARTS:
+                    raise StorageError(
+                        f"cannot write {key!r}: more than {MAX_PARTS} parts of "
+                        f"{self.part_size} bytes; raise JWSTDATA_S3_PART_SIZE"
+                    )
+                size += len(chunk)
+                pending.add(pool.submit(self._upload_part, key, upload_id, number, chunk))
+                del chunk
+            collect(set(wait(pending).done))
+            parts = [{"PartNumber": n, "ETag": etags[n]} for n in sorted(etags)]
+            self._call(
+                "write",
+                key,
+                self._client.complete_multipart_upload,
+                Key=full,
+                UploadId=upload_id,
+                MultipartUpload={"Parts": parts},
+            )
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            self._abort(key, upload_id)
+            raise
+        finally:
+            pool.shutdown(wait=True)
+        sha256 = digest.hexdigest()
+        self._record_sha256(key, size, sha256, content_type)
+        return WriteResult(key=key, size=size, sha256=sha256)
+
+    def _upload_part(self, key: str, upload_id: str, number: int, data: bytes) -> tuple[int, str]:
+        response = self._call(
+            "write",
+            key,
+            self._client.upload_part,
+            Key=self._full(key),
+            UploadId=upload_id,
+            PartNumber=number,
+            Body=data,
+        )
+        return number, str(response["ETag"])
+
+    def _abort(self, key: str, upload_id: str) -> None:
+        try:
+            self._client.abort_multipart_upload(
+                Bucket=self._bucket, Key=self._full(key), UploadId=upload_id
+            )
+        except (ClientError, BotoCoreError) as exc:
+            log.warning(
+                "could not abort the multipart upload of %r (%s); a lifecycle rule for "
+                "incomplete uploads will have to remove it",
+                key,
+                self._error(exc, "abort", key).message,
+            )
+
+    def _record_sha256(self, key: str, size: int, sha256: str, content_type: str | None) -> None:
+        if size > MAX_COPY_SIZE:
+            return
+        full = self._full(key)
+        extra = {"ContentType": content_type} if content_type else {}
+        try:
+            self._client.copy_object(
+                Bucket=self._bucket,
+                Key=full,
+                CopySource={"Bucket": self._bucket, "Key": full},
+                MetadataDirective="REPLACE",
+                Metadata={_SHA256_META: sha256},
+                **extra,
+            )
+        except (ClientError, BotoCoreError) as exc:
+            log.warning(
+                "stored %r but could not record its sha256 (%s)",
+                key,
+                self._error(exc, "record sha256 of", key).message,
+            )
+
+    def _call(self, action: str, key: str | None, method: Any, **params: Any) -> Any:
+        try:
+            return method(Bucket=self._bucket, **params)
+        except (ClientError, BotoCoreError) as exc:
+            raise self._error(exc, action, key) from exc
+
+    def _error(
+        self, exc: Exception, action: str, key: str | None, *, where: str | None = None
+    ) -> JwstDataError:
+        """One clear error for a boto3/botocore failure; never includes credentials."""
+        target = f"s3://{self._bucket}/{self._prefix}{key if key is not None else where or ''}"
+        details = {"bucket": self._bucket, "key": key}
+        if isinstance(exc, ClientError):
+            code = _code(exc)
+            if code == "NoSuchBucket" or (key is None and code in _NOT_FOUND_CODES):
+                return StorageError(f"S3 bucket {self._bucket!r} does not exist", details=details)
+            if key is not None and code in _NOT_FOUND_CODES:
+                return NotFoundError(f"storage object {key!r} not found", details={"key": key})
+            if code in _DENIED_CODES:
+                return StorageError(
+                    f"S3 denied {action} on {target} ({code}): check the credentials and "
+                    "the bucket policy",
+                    details=details,
+                )
+            message = exc.response.get("Error", {}).get("Message") or ""
+            return StorageError(f"S3 {action} failed on {target}: {code} {message}".rstrip())
+        if isinstance(exc, NoCredentialsError | PartialCredentialsError):
+            return StorageError(
+                "no usable AWS credentials found (environment, shared config files or an "
+                "instance/container role)",
+                details=details,
+            )
+        reason = redact_uri(str(exc))
+        if isinstance(exc, _UNREACHABLE):
+            endpoint = redact_uri(self._endpoint_url) if self._endpoint_url else "AWS S3"
+            return StorageError(
+                f"cannot reach {endpoint} to {action} {target}: {reason}", details=details
+            )
+        return StorageError(f"S3 {action} failed on {target}: {reason}", details=details)
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _etag(value: str | None) -> str | None:
+    return value.strip('"') if value else None

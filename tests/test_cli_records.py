@@ -1,0 +1,59 @@
+"""``jwstdata records`` and ``jwstdata search`` as real processes, printing API-shaped JSON."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from jwstdata.db import RecordRepository
+from tests.factories import make_record
+
+
+def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "jwstdata", *args], env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_records_get_prints_the_api_form(repo: RecordRepository, cli_env: dict) -> None:
+    record = repo.create(make_record(tags=["ero"]))
+    result = _cli(["records", "get", str(record.id), "--json"], cli_env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == record.to_json()
+
+
+def test_records_get_unknown_is_one_line_and_exit_1(repo: RecordRepository, cli_env: dict) -> None:
+    result = _cli(["records", "get", "0123456789abcdef01234567", "--json"], cli_env)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "error: record 0123456789abcdef01234567 not found"
+
+
+def test_records_delete(repo: RecordRepository, cli_env: dict) -> None:
+    record = repo.create(make_record())
+    result = _cli(["records", "delete", str(record.id), "--yes"], cli_env)
+    assert result.returncode == 0, result.stderr
+    assert repo.collection.count_documents({"_id": record.id}) == 0
+
+
+def test_search_filters_pages_and_totals(repo: RecordRepository, cli_env: dict) -> None:
+    for i in range(7):
+        repo.create(make_record(imageInfo={"instrument": "MIRI" if i < 5 else "NIRCAM", "targetName": "M16"}))
+    first = _cli(["search", "--instrument", "miri", "--limit", "3", "--total", "--json"], cli_env)
+    assert first.returncode == 0, first.stderr
+    page = json.loads(first.stdout)
+    assert page["total"] == 5 and len(page["items"]) == 3 and page["nextCursor"]
+    second = json.loads(
+        _cli(["search", "--instrument", "miri", "--limit", "3", "--cursor", page["nextCursor"], "--json"],
+             cli_env).stdout
+    )
+    ids = [r["id"] for r in page["items"] + second["items"]]
+    assert len(set(ids)) == 5 and second["nextCursor"] is None
+
+
+def test_search_rejects_bad_values_with_one_line(repo: RecordRepository, cli_env: dict) -> None:
+    result = _cli(["search", "--limit", "0"], cli_env)
+    assert result.returncode == 1 and "limit" in result.stderr
+    assert "Traceback" not in result.stderr
+    table = _cli(["search", "--table"], cli_env)
+    assert table.returncode == 0

@@ -1,0 +1,136 @@
+"""The embedded database launcher and ``jwstdata db`` commands, as real processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from jwstdata.config import Settings
+from jwstdata.db import open_database
+from jwstdata.db.embedded import EmbeddedServer
+from jwstdata.errors import DatabaseUnavailableError, EmbeddedServerError
+
+
+def _cli(args: list[str], env: dict[str, str], timeout: float = 90) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "jwstdata", *args],
+        env=env, capture_output=True, text=True, timeout=timeout,
+    )
+
+
+@pytest.fixture
+def home_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JWSTDATA_")}
+    env["JWSTDATA_HOME"] = str(tmp_path / "home")
+    return env
+
+
+def test_start_status_reuse_and_stop(home_env: dict[str, str]) -> None:
+    try:
+        started = _cli(["db", "start", "--json"], home_env)
+        assert started.returncode == 0, started.stderr
+        first = json.loads(started.stdout)
+        status = json.loads(_cli(["db", "status", "--json"], home_env).stdout)
+        assert status["running"] is True and status["embedded"] is True
+        assert status["uri"] == first["uri"]
+        assert status["uri"].startswith("mongodb://127.0.0.1:") and status["uri"].endswith("/")
+        # The URI is usable as printed.
+        port = int(status["uri"].rsplit(":", 1)[1].rstrip("/"))
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+        # A second start reuses the same server.
+        again = json.loads(_cli(["db", "start", "--json"], home_env).stdout)
+        assert again["pid"] == first["pid"]
+        data_dir = Path(home_env["JWSTDATA_HOME"]) / "db" / "data"
+        assert data_dir.is_dir() and any(data_dir.iterdir())
+    finally:
+        stopped = _cli(["db", "stop"], home_env)
+    assert stopped.returncode == 0
+    status = _cli(["db", "status", "--json"], home_env)
+    assert json.loads(status.stdout)["running"] is False
+
+
+def test_port_in_use_is_one_clear_line(home_env: dict[str, str]) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        env = {**home_env, "JWSTDATA_EMBEDDED_PORT": str(busy.getsockname()[1])}
+        result = _cli(["db", "start"], env)
+    assert result.returncode != 0
+    assert "already in use" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_missing_server_executable_is_one_clear_line(tmp_path: Path) -> None:
+    """Run with a Python whose directory has no secantusd-py and a PATH without one."""
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    (fake_bin / "python").symlink_to(sys.executable)
+    env = {
+        "PATH": str(fake_bin),
+        "JWSTDATA_HOME": str(tmp_path / "home"),
+        "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
+    }
+    result = subprocess.run(
+        [str(fake_bin / "python"), "-m", "jwstdata", "db", "start"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode != 0
+    assert "secantusd-py not found" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_data_dir_that_cannot_be_created_is_reported(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / "db").mkdir(parents=True)
+    (home / "db" / "data").write_text("not a directory")
+    with pytest.raises(EmbeddedServerError, match="cannot start the embedded database"):
+        EmbeddedServer(Settings(home=home)).start()
+
+
+def test_server_that_exits_at_once_is_reported(tmp_path: Path) -> None:
+    """A broken server configuration makes the process exit: a clear error, no hang."""
+    home = tmp_path / "home"
+    (home / "db").mkdir(parents=True)
+    (home / "db" / "secantusd.toml").write_text("this is = = not toml\n")
+    server = EmbeddedServer(Settings(home=home, embedded_start_timeout=20))
+    with pytest.raises(EmbeddedServerError) as info:
+        server.start()
+    assert "exited with code" in info.value.message and "TOML" in info.value.message
+    assert server.state() is None
+
+
+def test_unreachable_server_is_database_unavailable_with_redacted_uri(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again: nothing listens there
+    settings = Settings(
+        mongodb_uri=f"mongodb://admin:s3cr3t-pw@127.0.0.1:{port}/",
+        server_selection_timeout_ms=300,
+        connect_retries=1,
+        home=tmp_path,
+    )
+    with pytest.raises(DatabaseUnavailableError) as info:
+        open_database(settings)
+    assert "s3cr3t-pw" not in info.value.message
+    assert f"mongodb://admin:***@127.0.0.1:{port}/" in info.value.message
+    assert "hint" in info.value.message or "check" in info.value.message
+
+
+def test_cli_unreachable_server_prints_one_redacted_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JWSTDATA_")}
+    env.update(
+        JWSTDATA_MONGODB_URI="mongodb://admin:s3cr3t-pw@127.0.0.1:9/",
+        JWSTDATA_SERVER_SELECTION_TIMEOUT_MS="300",
+        JWSTDATA_CONNECT_RETRIES="0",
+        JWSTDATA_HOME=str(tmp_path),
+    )
+    result = _cli(["search", "--json"], env)
+    assert result.returncode == 1
+    assert "database unavailable" in result.stderr and "s3cr3t-pw" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
