@@ -37,8 +37,10 @@ def database_uri(uri: str | None = None) -> Iterator[str]:
 
 def percentiles(samples: list[float]) -> dict[str, float]:
     ordered = sorted(samples)
+
     def pick(q: float) -> float:
         return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
     return {
         "p50_ms": round(pick(0.50) * 1000, 2),
         "p95_ms": round(pick(0.95) * 1000, 2),
@@ -58,7 +60,12 @@ def timed(fn: Callable[[], Any], repeat: int) -> list[float]:
 
 def emit(name: str, result: dict[str, Any]) -> None:
     """Print the JSON result and keep a copy in bench/results/."""
-    payload = {"benchmark": name, "python": sys.version.split()[0], "cpus": os.cpu_count(), **result}
+    payload = {
+        "benchmark": name,
+        "python": sys.version.split()[0],
+        "cpus": os.cpu_count(),
+        **result,
+    }
     text = json.dumps(payload, indent=2, default=str)
     print(text)
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -23,11 +23,28 @@ from jwstdata.db.records import to_stored
 from jwstdata.models import AccessContext, JwstDataModel
 from jwstdata.models.search import SearchQuery
 
-INSTRUMENTS = {"NIRCAM": ["F090W", "F150W", "F200W", "F277W", "F356W", "F444W"],
-               "MIRI": ["F560W", "F770W", "F1000W", "F1500W"], "NIRSPEC": ["CLEAR", "F290LP"],
-               "NIRISS": ["F150W", "CLEAR"]}
-SUFFIX = {"L1": ("uncal", "raw"), "L2a": ("rate", "sensor"), "L2b": ("cal", "image"), "L3": ("i2d", "image")}
-TARGETS = ["NGC-3132", "NGC-3324", "M16", "CARINA", "STEPHANS-QUINTET", "SMACS-0723", "CAS-A", "WR-140"]
+INSTRUMENTS = {
+    "NIRCAM": ["F090W", "F150W", "F200W", "F277W", "F356W", "F444W"],
+    "MIRI": ["F560W", "F770W", "F1000W", "F1500W"],
+    "NIRSPEC": ["CLEAR", "F290LP"],
+    "NIRISS": ["F150W", "CLEAR"],
+}
+SUFFIX = {
+    "L1": ("uncal", "raw"),
+    "L2a": ("rate", "sensor"),
+    "L2b": ("cal", "image"),
+    "L3": ("i2d", "image"),
+}
+TARGETS = [
+    "NGC-3132",
+    "NGC-3324",
+    "M16",
+    "CARINA",
+    "STEPHANS-QUINTET",
+    "SMACS-0723",
+    "CAS-A",
+    "WR-140",
+]
 
 
 def realistic_records(n: int, seed: int = 1) -> list[JwstDataModel]:
@@ -43,35 +60,45 @@ def realistic_records(n: int, seed: int = 1) -> list[JwstDataModel]:
         obs = rng.randint(1, 30)
         name = f"jw{program:05d}{obs:03d}001_02101_{i % 99999:05d}_nrca{1 + i % 4}_{suffix}.fits"
         public = rng.random() < 0.6
-        out.append(JwstDataModel.model_validate({
-            "fileName": name,
-            "filePath": f"mast/jw{program:05d}-o{obs:03d}/{name}",
-            "fileSize": rng.randint(10_000_000, 2_000_000_000),
-            "fileFormat": "fits",
-            "dataType": data_type,
-            "processingStatus": rng.choice(["pending", "completed", "completed", "failed"]),
-            "uploadDate": start + timedelta(seconds=i * 30),
-            "tags": rng.sample(["deep", "calibrated", "review", "ero", "survey"], rng.randint(0, 2)),
-            "processingLevel": level,
-            "observationBaseId": f"jw{program:05d}-o{obs:03d}_t001_{instrument.lower()}",
-            "exposureId": f"jw{program:05d}{obs:03d}001_02101_{i % 99999:05d}",
-            "userId": None if public else rng.choice(users),
-            "isPublic": public,
-            "isViewable": data_type == "image",
-            "metadata": {"mast_obs_id": f"jw{program:05d}-o{obs:03d}", "source": "MAST",
-                         "mast_calib_level": 2},
-            "imageInfo": {
-                "targetName": rng.choice(TARGETS),
-                "instrument": instrument,
-                "filter": rng.choice(INSTRUMENTS[instrument]),
-                "exposureTime": round(rng.uniform(100, 3000), 1),
-                "observationDate": start + timedelta(hours=i % 20000),
-                "proposalId": str(program),
-                "calibrationLevel": 1 if level == "L1" else 3 if level == "L3" else 2,
-                "wavelengthRange": "INFRARED",
-                "width": 2048, "height": 2048,
-            },
-        }))
+        out.append(
+            JwstDataModel.model_validate(
+                {
+                    "fileName": name,
+                    "filePath": f"mast/jw{program:05d}-o{obs:03d}/{name}",
+                    "fileSize": rng.randint(10_000_000, 2_000_000_000),
+                    "fileFormat": "fits",
+                    "dataType": data_type,
+                    "processingStatus": rng.choice(["pending", "completed", "completed", "failed"]),
+                    "uploadDate": start + timedelta(seconds=i * 30),
+                    "tags": rng.sample(
+                        ["deep", "calibrated", "review", "ero", "survey"], rng.randint(0, 2)
+                    ),
+                    "processingLevel": level,
+                    "observationBaseId": f"jw{program:05d}-o{obs:03d}_t001_{instrument.lower()}",
+                    "exposureId": f"jw{program:05d}{obs:03d}001_02101_{i % 99999:05d}",
+                    "userId": None if public else rng.choice(users),
+                    "isPublic": public,
+                    "isViewable": data_type == "image",
+                    "metadata": {
+                        "mast_obs_id": f"jw{program:05d}-o{obs:03d}",
+                        "source": "MAST",
+                        "mast_calib_level": 2,
+                    },
+                    "imageInfo": {
+                        "targetName": rng.choice(TARGETS),
+                        "instrument": instrument,
+                        "filter": rng.choice(INSTRUMENTS[instrument]),
+                        "exposureTime": round(rng.uniform(100, 3000), 1),
+                        "observationDate": start + timedelta(hours=i % 20000),
+                        "proposalId": str(program),
+                        "calibrationLevel": 1 if level == "L1" else 3 if level == "L3" else 2,
+                        "wavelengthRange": "INFRARED",
+                        "width": 2048,
+                        "height": 2048,
+                    },
+                }
+            )
+        )
     return out
 
 
@@ -111,41 +138,56 @@ def main() -> None:
             ctx_user, ctx_anon = AccessContext.user(user), AccessContext.anonymous()
             searches = {
                 "anonymous default page": (SearchQuery(), ctx_anon),
-                "user: NIRCAM F444W": (SearchQuery(instrument=["NIRCAM"], filter=["F444W"]), ctx_user),
+                "user: NIRCAM F444W": (
+                    SearchQuery(instrument=["NIRCAM"], filter=["F444W"]),
+                    ctx_user,
+                ),
                 "user: target prefix 'ngc'": (SearchQuery(target_name="ngc"), ctx_user),
                 "anonymous: L3 images by observation date": (
-                    SearchQuery(processing_level=["L3"], data_type=["image"], sort="observationDate"), ctx_anon),
+                    SearchQuery(
+                        processing_level=["L3"], data_type=["image"], sort="observationDate"
+                    ),
+                    ctx_anon,
+                ),
                 "observation lineage": (
-                    SearchQuery(observation_base_id=records[7].observation_base_id, limit=200), ctx_user),
+                    SearchQuery(observation_base_id=records[7].observation_base_id, limit=200),
+                    ctx_user,
+                ),
             }
             timings = {
                 name: percentiles(timed(lambda q=q, c=c: repo.search(q, c), args.repeat))
                 for name, (q, c) in searches.items()
             }
             timings["facets (anonymous, all 5)"] = percentiles(
-                timed(lambda: repo.facets(SearchQuery(), ctx_anon), args.repeat))
+                timed(lambda: repo.facets(SearchQuery(), ctx_anon), args.repeat)
+            )
             timings["count (user, instrument)"] = percentiles(
-                timed(lambda: repo.count(SearchQuery(instrument=["MIRI"]), ctx_user), args.repeat))
+                timed(lambda: repo.count(SearchQuery(instrument=["MIRI"]), ctx_user), args.repeat)
+            )
             server = raw.client.admin.command("buildInfo")
         finally:
             for handle, name in ((raw, raw_db), (layer, layer_db)):
                 handle.client.drop_database(name)
                 handle.close()
 
-    emit("db", {
-        "server": server.get("secantusVersion") and f"SecantusDB {server['secantusVersion']}"
-        or f"MongoDB-compatible {server.get('version')}",
-        "records": args.records,
-        "bulk_insert": {
-            "raw_insert_many_seconds": round(raw_seconds, 2),
-            "data_layer_seconds": round(layer_seconds, 2),
-            "ratio": round(layer_seconds / raw_seconds, 3),
-            "target_ratio": 1.3,
-            "records_per_second_data_layer": round(args.records / layer_seconds),
-            "failed": failed,
+    emit(
+        "db",
+        {
+            "server": (server.get("secantusVersion")
+            and f"SecantusDB {server['secantusVersion']}")
+            or f"MongoDB-compatible {server.get('version')}",
+            "records": args.records,
+            "bulk_insert": {
+                "raw_insert_many_seconds": round(raw_seconds, 2),
+                "data_layer_seconds": round(layer_seconds, 2),
+                "ratio": round(layer_seconds / raw_seconds, 3),
+                "target_ratio": 1.3,
+                "records_per_second_data_layer": round(args.records / layer_seconds),
+                "failed": failed,
+            },
+            "queries": timings,
         },
-        "queries": timings,
-    })
+    )
 
 
 if __name__ == "__main__":

@@ -193,8 +193,10 @@ def stars(
     sigma = fwhm / (2 * math.sqrt(2 * math.log(2)))
     image = np.full(shape, background, dtype=np.float64)
     for x0, y0, flux in positions:
-        image += flux / (2 * math.pi * sigma**2) * np.exp(
-            -((x - x0) ** 2 + (y - y0) ** 2) / (2 * sigma**2)
+        image += (
+            flux
+            / (2 * math.pi * sigma**2)
+            * np.exp(-((x - x0) ** 2 + (y - y0) ** 2) / (2 * sigma**2))
         )
     return image.astype(dtype)
 
@@ -206,10 +208,7 @@ def _science_data(
         return data.astype(dtype) if dtype is not None else data
     shape = tuple(shape or _DEFAULT_SHAPE.get(product, (64, 64)))
     rng = np.random.default_rng(seed)
-    if product == "uncal":
-        dtype = dtype or np.uint16
-    else:
-        dtype = dtype or np.float32
+    dtype = dtype or (np.uint16 if product == "uncal" else np.float32)
     if callable(data):
         return np.asarray(data(shape, rng), dtype=dtype)
     if data is not None:
@@ -234,10 +233,152 @@ def _set(header: fits.Header, values: Mapping[str, Any]) -> None:
     for key, value in values.items():
         if value is None:
             header.remove(key, ignore_missing=True, remove_all=True)
-        elif isinstance(value, tuple):
-            header[key] = value
         else:
             header[key] = value
+
+
+# The rest of a real primary header (about 300 cards in all): visit, timing, guide star,
+# ephemeris, dither, step status and reference-file keywords. Values are plausible, fixed.
+_STEPS = (
+    "GRPSCL",
+    "DQINIT",
+    "SATURA",
+    "IPC",
+    "SUPERB",
+    "REFPIX",
+    "LINEAR",
+    "PERSIS",
+    "DARK",
+    "JUMP",
+    "RAMPFT",
+    "GANSCL",
+    "WCS",
+    "FLAT",
+    "PHOTOM",
+    "BKDSUB",
+    "RESAMP",
+    "SKYMAT",
+    "OUTLIR",
+    "TWKREG",
+    "CHGMIG",
+    "CLEANF",
+    "GRPSKP",
+    "MSBSUB",
+    "EMICOR",
+)
+_REFTYPES = (
+    "AREA",
+    "DARK",
+    "DISTOR",
+    "DRIZPR",
+    "FILOFF",
+    "FLAT",
+    "GAIN",
+    "IPC",
+    "LINEAR",
+    "MASK",
+    "PERSAT",
+    "PHOTOM",
+    "READNO",
+    "SATURA",
+    "SUPERB",
+    "TRPDEN",
+    "TRPPAR",
+    "SPCWCS",
+    "REGION",
+    "WAVRAN",
+    "CAMERA",
+    "COLLIM",
+    "DISPER",
+    "FORE",
+    "FPA",
+)
+_VISIT_CARDS = (
+    ("SUBCAT", "SCIENCE", "Program sub-category"),
+    ("CONT_ID", 0, "Continuation of previous program"),
+    ("OBSLABEL", "NGC 3132 imaging", "Proposer label for the observation"),
+    ("BKGDTARG", False, "Background target"),
+    ("ENG_QUAL", "OK", "Engineering data quality indicator from EngDB"),
+    ("VISITYPE", "PRIME_TARGETED_FIXED", "Visit type"),
+    ("VSTSTART", "2022-06-03 12:00:00.000", "UTC visit start time"),
+    ("NEXPOSUR", 4, "Total number of planned exposures in visit"),
+    ("INTARGET", False, "At least one exposure in visit is internal"),
+    ("TARGOOPP", False, "Visit scheduled as target of opportunity"),
+    ("TSOVISIT", False, "Time Series Observation visit indicator"),
+    ("VISITSTA", "SUCCESSFUL", "Status of a visit"),
+    ("NRSTSTRT", 1, "Number of extra resets at start of exposure"),
+    ("NRESETS", 1, "Number of resets between integrations"),
+    ("ZEROFRAM", False, "T if zeroframe read"),
+    ("DATAPROB", False, "Science telemetry indicated a problem"),
+    ("SCA_NUM", 485, "Sensor Chip Assembly number"),
+    ("DATAMODE", 31, "post-processing method used in FPAP"),
+    ("TSAMPLE", 10.0, "[us] Time between samples"),
+    ("EXPCOUNT", 1, "Running count of exposures in visit"),
+    ("EXPRIPAR", "PRIME", "Prime or parallel exposure"),
+    ("TARGDESC", "Planetary nebula", "Target description"),
+    ("PROP_RA", 151.757541666667, "[deg] Proposer specified RA for the target"),
+    ("PROP_DEC", -40.4365, "[deg] Proposer specified Dec for the target"),
+    ("PROPEPOC", "2000", "Proposer specified epoch for RA and Dec"),
+    ("MU_EPOCH", "2000-01-01 00:00:00", "Epoch of the proper motion values"),
+    ("APERNAME", "NRCALL_FULL", "PRD science aperture used"),
+    ("PPS_APER", "NRCALL_FULL", "original AperName supplied by PPS"),
+    ("PATTTYPE", "FULL", "Primary dither pattern type"),
+    ("PATTSTRT", 1, "Starting point in pattern"),
+    ("NUMDTHPT", 4, "Total number of points in pattern"),
+    ("PATTSIZE", "MEDIUM", "Primary dither pattern size"),
+    ("PATT_NUM", 1, "Position number in primary pattern"),
+    ("XOFFSET", 0.0, "x offset from pattern starting position"),
+    ("YOFFSET", 0.0, "y offset from pattern starting position"),
+    ("SUBSTRT1", 1, "Starting pixel in axis 1 direction"),
+    ("SUBSTRT2", 1, "Starting pixel in axis 2 direction"),
+    ("SUBSIZE1", 2048, "Number of pixels in axis 1 direction"),
+    ("SUBSIZE2", 2048, "Number of pixels in axis 2 direction"),
+    ("FASTAXIS", -1, "Fast readout axis direction"),
+    ("SLOWAXIS", 2, "Slow readout axis direction"),
+    ("GS_ORDER", 1, "index of guide star within listed of selected guide stars"),
+    ("GSSTRTTM", "2022-06-03 12:40:00.000", "UTC time when guide star activity started"),
+    ("GSENDTIM", "2022-06-03 13:40:00.000", "UTC time when guide star activity completed"),
+    ("GDSTARID", "S4LS005423", "guide star identifier"),
+    ("GS_RA", 151.72, "guide star right ascension"),
+    ("GS_DEC", -40.49, "guide star declination"),
+    ("GS_URA", 0.0000034, "guide star right ascension uncertainty"),
+    ("GS_UDEC", 0.0000032, "guide star declination uncertainty"),
+    ("GS_MAG", 15.22, "guide star magnitude in FGS detector"),
+    ("GS_UMAG", 0.05, "guide star magnitude uncertainty"),
+    ("PCS_MODE", "FINEGUIDE", "Pointing Control System mode"),
+    ("GSCENTX", 1.05, "guide star centroid x position in the FGS ideal frame"),
+    ("GSCENTY", -0.27, "guide star centroid y position in the FGS ideal frame"),
+    ("JITTERMS", 1.1, "[mas] RMS jitter over the exposure"),
+    ("REFFRAME", "EME2000", "Ephemeris reference frame"),
+    ("EPH_TYPE", "Definitive", "Definitive or Predicted"),
+    ("EPH_TIME", 59733.5, "[MJD] UTC time from ephemeris start time"),
+    ("JWST_X", -322166.9, "[km] X spatial coordinate of JWST"),
+    ("JWST_Y", -1271311.5, "[km] Y spatial coordinate of JWST"),
+    ("JWST_Z", -716580.4, "[km] Z spatial coordinate of JWST"),
+    ("JWST_DX", 0.32, "[km/s] X component of JWST velocity"),
+    ("JWST_DY", -0.06, "[km/s] Y component of JWST velocity"),
+    ("JWST_DZ", -0.15, "[km/s] Z component of JWST velocity"),
+    ("BARTDELT", 251.4, "[s] Barycentric time correction"),
+    ("BSTRTIME", 59733.54, "Solar System Barycentric exposure start time"),
+    ("BENDTIME", 59733.542, "Solar System Barycentric exposure end time"),
+    ("BMIDTIME", 59733.541, "Solar System Barycentric exposure mid time"),
+    ("HELIDELT", 251.3, "[s] Heliocentric time correction"),
+    ("HSTRTIME", 59733.54, "Heliocentric exposure start time in MJD"),
+    ("HENDTIME", 59733.542, "Heliocentric exposure end time in MJD"),
+    ("HMIDTIME", 59733.541, "Heliocentric exposure mid time in MJD"),
+)
+
+
+def _filler(product: str, inst: Instrument) -> list[tuple[str, Any, str]]:
+    cards = list(_VISIT_CARDS)
+    if product != "uncal":
+        cards += [(f"S_{step}", "COMPLETE", f"{step} step status") for step in _STEPS]
+        cards += [
+            (f"R_{ref}", f"crds://jwst_{inst.name.lower()}_{ref.lower()}_0042.fits",
+             f"{ref} reference file")
+            for ref in _REFTYPES
+        ]  # fmt: skip
+    return cards
 
 
 def _primary_header(
@@ -324,6 +465,8 @@ def _primary_header(
     h["DURATION"] = (duration, "[s] Total duration of exposure")
     h["SUBARRAY"] = ("FULL", "Subarray used")
     h["EXP_TYPE"] = (exp_type, "Type of data in the exposure")
+    for key, value, comment in _filler(product, inst):
+        h[key] = (value, comment)
     h["ASNPOOL"] = ("jw02733_20220621t142418_pool.csv", "Name of ASN pool")
     stage = "image3" if stage3 else ("spec2" if product in _SPECTRAL else "image2")
     h["ASNTABLE"] = (f"jw02733-o001_20220621t142418_{stage}_00001_asn.json", "ASN table")
@@ -375,6 +518,7 @@ def _sci_header(
     shape: tuple[int, ...],
     *,
     wcs: bool,
+    sip: bool,
     ra: float,
     dec: float,
     roll: float,
@@ -396,6 +540,19 @@ def _sci_header(
         cards, region = _celestial(ra, dec, roll, inst.pixel_scale, nx, ny)
         for key, value, comment in cards:
             h[key] = (value, comment)
+        if sip:  # the SIP approximation of the GWCS that calwebb_image2 writes
+            h["CTYPE1"], h["CTYPE2"] = "RA---TAN-SIP", "DEC--TAN-SIP"
+            for name, lowest in (("A", 2), ("B", 2), ("AP", 1), ("BP", 1)):
+                h[f"{name}_ORDER"] = (3, "SIP polynomial order")
+                for p in range(4):
+                    for q in range(4 - p):
+                        if p + q >= lowest:
+                            h[f"{name}_{p}_{q}"] = (
+                                (-1) ** (p + q) * 10.0 ** -(4 + 2 * (p + q)),
+                                "SIP",
+                            )
+            h["SIPMXERR"] = (0.0021, "Max diff from GWCS (equiv pix)")
+            h["SIPIVERR"] = (0.0019, "Max diff for inverse (equiv pix)")
         if product == "s3d":
             h["WCSAXES"] = 3
             nwave = shape[0]
@@ -413,7 +570,7 @@ def _sci_header(
     h["ROLL_REF"] = (roll, "[deg] V3 roll angle at the ref point (N over E)")
     h["V2_REF"] = (86.103458, "[arcsec] Telescope V2 coord of reference point")
     h["V3_REF"] = (-493.227512, "[arcsec] Telescope V3 coord of reference point")
-    h["VPARITY"] = (-1, "Relative sense of rotation between Ideal xy and V2V3")
+    h["VPARITY"] = (-1, "Sense of rotation between Ideal xy and V2V3")
     h["V3I_YANG"] = (-0.56987, "[deg] Angle from V3 axis to Ideal y axis")
     if region is None:
         d = 0.001
@@ -465,11 +622,15 @@ def _table_hdu(name: str, nrows: int = 2) -> fits.BinTableHDU:
     elif name == "HDRTAB":
         columns = [
             fits.Column("FILENAME", "40A", array=[f"member_{i}_cal.fits" for i in range(nrows)]),
-            fits.Column("DETECTOR", "10A", array=["NRCALONG", "NRCBLONG"][:nrows] * nrows),
+            fits.Column(
+                "DETECTOR", "10A", array=[("NRCALONG", "NRCBLONG")[i % 2] for i in range(nrows)]
+            ),
         ]
     else:  # ASDF: the serialized datamodel tree
         tree = b"#ASDF 1.0.0\n#ASDF_STANDARD 1.5.0\n%YAML 1.1\n--- !core/asdf-1.1.0\n...\n"
-        columns = [fits.Column("ASDF_METADATA", f"{len(tree)}B", array=[np.frombuffer(tree, np.uint8)])]
+        columns = [
+            fits.Column("ASDF_METADATA", f"{len(tree)}B", array=[np.frombuffer(tree, np.uint8)])
+        ]
     return fits.BinTableHDU.from_columns(columns, name=name)
 
 
@@ -498,8 +659,7 @@ def _extract1d_hdu(
     cols = []
     for name, (values, unit) in columns.items():
         values = np.asarray(values)
-        code = {np.dtype(np.int32): "J", np.dtype(np.int16): "I", np.dtype(np.float32): "E"}
-        fmt = code.get(values.dtype, "D")
+        fmt = {"i2": "I", "i4": "J", "i8": "K", "f4": "E", "u1": "B"}.get(values.dtype.str[1:], "D")
         if values.ndim == 2:
             fmt = f"{values.shape[1]}{fmt}"
         cols.append(fits.Column(name, fmt, unit=unit, array=values))
@@ -520,7 +680,7 @@ def write_product(
     *,
     instrument: str = "NIRCAM",
     detector: str | None = None,
-    filter: str | None = None,  # noqa: A002 - the FITS keyword
+    filter: str | None = None,
     pupil: str | None = None,
     grating: str | None = None,
     exp_type: str | None = None,
@@ -531,6 +691,7 @@ def write_product(
     dq: bool | None = None,
     extras: bool = True,
     wcs: bool | None = None,
+    sip: bool | None = None,
     stage3: bool = False,
     multiple: Iterable[str] = ("DETECTOR",),
     ids: Ids = Ids(),
@@ -556,7 +717,8 @@ def write_product(
     value, or ``f(shape, rng) -> array``; ``shape``/``dtype`` otherwise (numpy order).
     ``dq``: add (True) or omit (False) the DQ extension; None follows the product.
     ``extras=False`` writes only SCI (+DQ) and skips ERR/VAR_*/ASDF. ``wcs``: celestial WCS in
-    SCI (default: every product but s2d/x1d). ``stage3``: blended stage-3 header: each keyword
+    SCI (default: every product but s2d/x1d); ``sip``: SIP distortion
+    keywords (default: cal/calints/crf). ``stage3``: blended stage-3 header: each keyword
     in ``multiple`` reads ``MULTIPLE`` and a HDRTAB table is added. ``primary``/``sci``: extra
     or replaced keywords, a value None deletes. x1d: ``wavelength`` (µm range), ``nrows`` or
     full ``columns`` (see :func:`spectrum_columns`).
@@ -607,6 +769,7 @@ def write_product(
     exposure_time = float(ph.get("EFFEXPTM", round(tgroup * (ngroups - 1) * nints, 3)))
     sh = _sci_header(
         product, inst, sci_shape, wcs=(not spectral or product == "s3d") if wcs is None else wcs,
+        sip=product in ("cal", "calints", "crf") if sip is None else sip,
         ra=ra, dec=dec, roll=roll, exposure_time=exposure_time, wavelength=wavelength,
     )  # fmt: skip
     if sci:
@@ -620,9 +783,10 @@ def write_product(
         names = ["INT_TIMES"] if product == "x1dints" and extras else []
     else:
         hdus.append(fits.ImageHDU(sci_data, header=sh, name="SCI"))
-        names = list(_EXTENSIONS.get(product, ["ERR", "DQ"])) if extras else []
+        layout = _EXTENSIONS[product]
+        names = list(layout) if extras else []
         if dq is None:
-            dq = "DQ" in names or not extras and product not in ("i2d", "uncal")
+            dq = "DQ" in layout
         if dq and "DQ" not in names:
             names.insert(1 if names[:1] == ["ERR"] else 0, "DQ")
         if not dq:
@@ -745,6 +909,7 @@ def write_corrupt(path: str | os.PathLike[str], kind: str = "bad_naxis") -> Path
     ``bad_extension``: a valid primary HDU followed by a block of garbage; ``gzip``: the gzip
     magic number followed by garbage.
     """
+
     def card(text: str) -> bytes:
         return text.ljust(80).encode("ascii")
 

@@ -34,10 +34,19 @@ VISIBLE = {
 @pytest.fixture
 def records(repo: RecordRepository) -> dict[str, ObjectId]:
     made = {
-        "public": repo.create(make_record(userId=OWNER, isPublic=True, imageInfo={"instrument": "MIRI"})),
-        "private": repo.create(make_record(userId=OWNER, isPublic=False, imageInfo={"instrument": "NIRCAM"})),
+        "public": repo.create(
+            make_record(userId=OWNER, isPublic=True, imageInfo={"instrument": "MIRI"})
+        ),
+        "private": repo.create(
+            make_record(userId=OWNER, isPublic=False, imageInfo={"instrument": "NIRCAM"})
+        ),
         "shared": repo.create(
-            make_record(userId=OWNER, isPublic=False, sharedWith=[FRIEND], imageInfo={"instrument": "NIRSPEC"})
+            make_record(
+                userId=OWNER,
+                isPublic=False,
+                sharedWith=[FRIEND],
+                imageInfo={"instrument": "NIRSPEC"},
+            )
         ),
     }
     return {kind: record.id for kind, record in made.items()}
@@ -54,7 +63,9 @@ def test_get(repo: RecordRepository, records: dict, caller: str, kind: str) -> N
 
 
 @pytest.mark.parametrize("caller", list(CALLERS))
-def test_search_count_and_facets_agree_with_visibility(repo: RecordRepository, records: dict, caller: str) -> None:
+def test_search_count_and_facets_agree_with_visibility(
+    repo: RecordRepository, records: dict, caller: str
+) -> None:
     ctx = CALLERS[caller]
     expected = {records[k] for k, who in VISIBLE.items() if caller in who}
     page = repo.search(SearchQuery(limit=100), ctx, with_total=True)
@@ -71,6 +82,8 @@ def test_search_count_and_facets_agree_with_visibility(repo: RecordRepository, r
 def test_filters_cannot_widen_visibility(repo: RecordRepository, records: dict) -> None:
     """Asking for someone's records, or private ones, still only returns what you may see."""
     other = CALLERS["other"]
-    assert repo.search(SearchQuery(user_id=OWNER), other).items == [repo.get(records["public"], other)]
+    assert repo.search(SearchQuery(user_id=OWNER), other).items == [
+        repo.get(records["public"], other)
+    ]
     assert repo.search(SearchQuery(is_public=False), other).items == []
     assert repo.count(SearchQuery(is_public=False), CALLERS["anonymous"]) == 0

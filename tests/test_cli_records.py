@@ -12,7 +12,11 @@ from tests.factories import make_record
 
 def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "jwstdata", *args], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "jwstdata", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -38,14 +42,29 @@ def test_records_delete(repo: RecordRepository, cli_env: dict) -> None:
 
 def test_search_filters_pages_and_totals(repo: RecordRepository, cli_env: dict) -> None:
     for i in range(7):
-        repo.create(make_record(imageInfo={"instrument": "MIRI" if i < 5 else "NIRCAM", "targetName": "M16"}))
+        repo.create(
+            make_record(
+                imageInfo={"instrument": "MIRI" if i < 5 else "NIRCAM", "targetName": "M16"}
+            )
+        )
     first = _cli(["search", "--instrument", "miri", "--limit", "3", "--total", "--json"], cli_env)
     assert first.returncode == 0, first.stderr
     page = json.loads(first.stdout)
     assert page["total"] == 5 and len(page["items"]) == 3 and page["nextCursor"]
     second = json.loads(
-        _cli(["search", "--instrument", "miri", "--limit", "3", "--cursor", page["nextCursor"], "--json"],
-             cli_env).stdout
+        _cli(
+            [
+                "search",
+                "--instrument",
+                "miri",
+                "--limit",
+                "3",
+                "--cursor",
+                page["nextCursor"],
+                "--json",
+            ],
+            cli_env,
+        ).stdout
     )
     ids = [r["id"] for r in page["items"] + second["items"]]
     assert len(set(ids)) == 5 and second["nextCursor"] is None

@@ -41,11 +41,15 @@ def test_secret_never_in_repr() -> None:
     ("uri", "expected"),
     [
         ("mongodb://admin:password@mongodb:27017", "mongodb://admin:***@mongodb:27017"),
-        ("mongodb+srv://u:p%40ss@cluster0.example.net/db?retryWrites=true",
-         "mongodb+srv://u:***@cluster0.example.net/db?retryWrites=true"),
+        (
+            "mongodb+srv://u:p%40ss@cluster0.example.net/db?retryWrites=true",
+            "mongodb+srv://u:***@cluster0.example.net/db?retryWrites=true",
+        ),
         ("mongodb://127.0.0.1:27017/", "mongodb://127.0.0.1:27017/"),
-        ("mongodb://h/?tlsCertificateKeyFilePassword=abc&tls=true",
-         "mongodb://h/?tlsCertificateKeyFilePassword=***&tls=true"),
+        (
+            "mongodb://h/?tlsCertificateKeyFilePassword=abc&tls=true",
+            "mongodb://h/?tlsCertificateKeyFilePassword=***&tls=true",
+        ),
     ],
 )
 def test_redact_uri(uri: str, expected: str) -> None:

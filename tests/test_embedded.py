@@ -20,7 +20,10 @@ from jwstdata.errors import DatabaseUnavailableError, EmbeddedServerError
 def _cli(args: list[str], env: dict[str, str], timeout: float = 90) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "jwstdata", *args],
-        env=env, capture_output=True, text=True, timeout=timeout,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -78,7 +81,10 @@ def test_missing_server_executable_is_one_clear_line(tmp_path: Path) -> None:
     }
     result = subprocess.run(
         [str(fake_bin / "python"), "-m", "jwstdata", "db", "start"],
-        env=env, capture_output=True, text=True, timeout=60,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode != 0
     assert "secantusd-py not found" in result.stderr

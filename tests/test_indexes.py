@@ -86,7 +86,9 @@ def seeded(mongo_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         init_database(handle)
         repo = RecordRepository.for_database(handle)
         records = [
-            make_record(userId=USER if i % 3 == 0 else None, isPublic=i % 2 == 0, tags=["a", "b"][: i % 3])
+            make_record(
+                userId=USER if i % 3 == 0 else None, isPublic=i % 2 == 0, tags=["a", "b"][: i % 3]
+            )
             for i in range(300)
         ]
         assert not repo.bulk_insert(records).failed
@@ -111,10 +113,14 @@ def test_search_page_count_and_facets_use_an_index(
         value = last
         for part in sort_spec(query)[0][0].split("."):
             value = value.get(part) if isinstance(value, dict) else None
-        page2 = {"$and": [flt, after_clause(query, value, last["_id"])]} if flt else after_clause(
-            query, value, last["_id"]
+        page2 = (
+            {"$and": [flt, after_clause(query, value, last["_id"])]}
+            if flt
+            else after_clause(query, value, last["_id"])
         )
-        _assert_indexed(collection.find(page2).sort(sort_spec(query)).hint(hint).limit(51).explain())
+        _assert_indexed(
+            collection.find(page2).sort(sort_spec(query)).hint(hint).limit(51).explain()
+        )
     db = collection.database
     count = db.command({"explain": {"count": collection.name, "query": flt, "hint": hint}})
     _assert_indexed(count)
@@ -122,7 +128,10 @@ def test_search_page_count_and_facets_use_an_index(
         {
             "explain": {
                 "aggregate": collection.name,
-                "pipeline": [{"$match": flt}, {"$group": {"_id": f"${FACET_FIELDS['instrument']}", "n": {"$sum": 1}}}],
+                "pipeline": [
+                    {"$match": flt},
+                    {"$group": {"_id": f"${FACET_FIELDS['instrument']}", "n": {"$sum": 1}}},
+                ],
                 "hint": hint,
                 "cursor": {},
             }
@@ -160,7 +169,11 @@ def test_init_is_idempotent(db_handle: DatabaseHandle) -> None:
 def test_db_indexes_json_lists_every_index(cli_env: dict, db_handle: DatabaseHandle) -> None:
     out = subprocess.run(
         [sys.executable, "-m", "jwstdata", "db", "indexes", "--json"],
-        env=cli_env, capture_output=True, text=True, timeout=60, check=True,
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     rows = json.loads(out.stdout)
     assert {r["name"] for r in rows} == {spec.name for spec in RECORD_INDEXES}

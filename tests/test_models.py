@@ -26,24 +26,34 @@ from jwstdata.models import (
 
 CODEC = CodecOptions(tz_aware=True, tzinfo=UTC)
 
+
 # --- strategies -------------------------------------------------------------------------
 def model(cls, **fields):
     """Strategy for ``cls`` from snake_case field strategies (models take camelCase aliases)."""
-    return st.fixed_dictionaries({to_camel(k): v for k, v in fields.items()}).map(cls.model_validate)
+    return st.fixed_dictionaries({to_camel(k): v for k, v in fields.items()}).map(
+        cls.model_validate
+    )
 
 
 names = st.from_regex(r"[a-z0-9_\-]{1,40}\.(fits|fits\.gz|png|json)", fullmatch=True)
-keys = st.lists(st.from_regex(r"[a-z0-9_\-]{1,20}", fullmatch=True), min_size=1, max_size=4).map("/".join)
+keys = st.lists(st.from_regex(r"[a-z0-9_\-]{1,20}", fullmatch=True), min_size=1, max_size=4).map(
+    "/".join
+)
 dates = st.datetimes(
     min_value=datetime(1990, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
 )
 finite = st.floats(min_value=0, max_value=1e12, allow_nan=False, allow_infinity=False)
 object_ids = st.builds(bson.ObjectId)
 json_scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**62), 2**62), st.text(max_size=20),
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**62), 2**62),
+    st.text(max_size=20),
     st.floats(allow_nan=False, allow_infinity=False),
 )
-metadata = st.dictionaries(st.from_regex(r"mast_[a-z_]{1,15}", fullmatch=True), json_scalars, max_size=6)
+metadata = st.dictionaries(
+    st.from_regex(r"mast_[a-z_]{1,15}", fullmatch=True), json_scalars, max_size=6
+)
 
 image_info = model(
     ImageMetadata,
@@ -62,7 +72,9 @@ results = model(
     algorithm=st.sampled_from(["statistics", "preview"]),
     processed_date=dates,
     status=st.sampled_from(["completed", "failed"]),
-    parameters=st.dictionaries(st.from_regex(r"[a-z]{1,8}", fullmatch=True), json_scalars, max_size=3),
+    parameters=st.dictionaries(
+        st.from_regex(r"[a-z]{1,8}", fullmatch=True), json_scalars, max_size=3
+    ),
     duration_seconds=st.none() | finite,
 )
 records = model(
@@ -107,7 +119,10 @@ def test_json_form_round_trips(record: JwstDataModel) -> None:
 def test_json_form_uses_camel_case_strings_and_iso_dates() -> None:
     oid = bson.ObjectId()
     record = JwstDataModel(
-        id=oid, file_name="a.fits", data_type="image", user_id=oid,
+        id=oid,
+        file_name="a.fits",
+        data_type="image",
+        user_id=oid,
         upload_date=datetime(2024, 1, 2, 3, 4, 5, 678901, tzinfo=UTC),
     )
     out = record.to_json()
@@ -155,7 +170,9 @@ INVALID_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("change", "field"), INVALID_CASES, ids=[str(c[0])[:40] for c in INVALID_CASES])
+@pytest.mark.parametrize(
+    ("change", "field"), INVALID_CASES, ids=[str(c[0])[:40] for c in INVALID_CASES]
+)
 def test_validation_rejects_with_the_field_named(change: dict, field: str | None) -> None:
     if field is None:
         JwstDataModel.model_validate({**VALID, **change})
@@ -170,7 +187,14 @@ def test_validation_rejects_with_the_field_named(change: dict, field: str | None
 
 
 def test_enums_are_exactly_the_specified_values() -> None:
-    assert [d.value for d in DataType] == ["image", "sensor", "spectral", "metadata", "calibration", "raw"]
+    assert [d.value for d in DataType] == [
+        "image",
+        "sensor",
+        "spectral",
+        "metadata",
+        "calibration",
+        "raw",
+    ]
     assert [s.value for s in ProcessingStatus] == ["pending", "processing", "completed", "failed"]
     assert [lv.value for lv in ProcessingLevel] == ["L1", "L2a", "L2b", "L3", "unknown"]
     assert [w.value for w in WavelengthRange] == ["INFRARED", "OPTICAL", "UV"]

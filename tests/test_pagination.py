@@ -40,7 +40,9 @@ def seeded(repo: RecordRepository) -> list[ObjectId]:
 def _sort_value(record, sort: SortField):
     return {
         SortField.upload_date: record.upload_date,
-        SortField.observation_date: record.image_info.observation_date if record.image_info else None,
+        SortField.observation_date: record.image_info.observation_date
+        if record.image_info
+        else None,
         SortField.file_name: record.file_name,
         SortField.file_size: record.file_size,
     }[sort]
@@ -57,7 +59,9 @@ def test_pages_neither_skip_nor_repeat_while_records_are_inserted(
         page = repo.search(query, ADMIN)
         seen.extend(page.items)
         # Someone else keeps inserting while we page.
-        repo.create(make_record(fileSize=20, fileName="file_020.fits", imageInfo={"instrument": "MIRI"}))
+        repo.create(
+            make_record(fileSize=20, fileName="file_020.fits", imageInfo={"instrument": "MIRI"})
+        )
         if page.next_cursor is None:
             break
         query = query.model_copy(update={"cursor": page.next_cursor})

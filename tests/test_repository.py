@@ -42,7 +42,9 @@ def test_duplicate_owner_and_path_is_a_conflict_naming_the_fields(repo: RecordRe
 
 def test_update_applies_changes_and_bumps_version(repo: RecordRepository) -> None:
     record = repo.create(make_record())
-    updated = repo.update(record.id, {"tags": ["hot"], "description": "ring"}, ADMIN, expected_version=1)
+    updated = repo.update(
+        record.id, {"tags": ["hot"], "description": "ring"}, ADMIN, expected_version=1
+    )
     assert updated.version == 2 and updated.tags == ["hot"] and updated.description == "ring"
     assert updated.updated_at >= record.updated_at
     assert repo.get(record.id, ADMIN).version == 2
@@ -99,7 +101,9 @@ def test_bulk_insert_is_unordered_and_reports_each_failure(repo: RecordRepositor
     assert len(report.inserted_ids) == 5
     assert [f["index"] for f in report.failed] == [2, 3]
     assert report.failed[0]["code"] == "duplicate"
-    assert report.failed[1]["code"] == "validation_error" and "dataType" in report.failed[1]["message"]
+    assert (
+        report.failed[1]["code"] == "validation_error" and "dataType" in report.failed[1]["message"]
+    )
     assert repo.collection.count_documents({}) == 5
 
 
@@ -107,7 +111,9 @@ def test_server_validator_rejects_writes_that_bypass_the_models(repo: RecordRepo
     from jwstdata.db import translate_errors
 
     with pytest.raises(ValidationError), translate_errors():
-        repo.collection.insert_one({"fileName": "x", "dataType": "bogus", "processingStatus": "pending"})
+        repo.collection.insert_one(
+            {"fileName": "x", "dataType": "bogus", "processingStatus": "pending"}
+        )
 
 
 def test_search_keys_are_stored_but_not_part_of_the_model(repo: RecordRepository) -> None:

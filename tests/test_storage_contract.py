@@ -70,7 +70,9 @@ def test_providers_implement_the_protocol(storage: StorageProvider) -> None:
 
 def test_write_returns_size_and_sha256_and_reads_back(storage: StorageProvider) -> None:
     result = put(storage, "mast/jw01/a_i2d.fits")
-    assert result == WriteResult("mast/jw01/a_i2d.fits", len(DATA), hashlib.sha256(DATA).hexdigest())
+    assert result == WriteResult(
+        "mast/jw01/a_i2d.fits", len(DATA), hashlib.sha256(DATA).hexdigest()
+    )
     assert read(storage, "mast/jw01/a_i2d.fits") == DATA
     assert storage.exists("mast/jw01/a_i2d.fits")
     assert storage.size("mast/jw01/a_i2d.fits") == len(DATA)
@@ -179,7 +181,7 @@ def test_delete_is_idempotent_and_frees_the_name(storage: StorageProvider) -> No
     assert read(storage, "d") == b"a file where a folder was"
 
 
-KEYS = ["a-c", "a/b/1", "a/b/2", "a/c", "ab", "z/y", "é/α.fits"]
+KEYS = ["a-c", "a/b/1", "a/b/2", "a/c", "ab", "z/y", "é/ω.fits"]
 
 
 def test_list_is_recursive_sorted_and_sized(storage: StorageProvider) -> None:
@@ -217,10 +219,10 @@ def test_delete_prefix(storage: StorageProvider) -> None:
     for key in KEYS:
         put(storage, key, b"x")
     assert storage.delete_prefix("a/") == 3
-    assert [i.key for i in storage.list()] == ["a-c", "ab", "z/y", "é/α.fits"]
+    assert [i.key for i in storage.list()] == ["a-c", "ab", "z/y", "é/ω.fits"]
     assert storage.delete_prefix("a") == 0
     assert storage.delete_prefix("z/y") == 1
-    assert [i.key for i in storage.list()] == ["a-c", "ab", "é/α.fits"]
+    assert [i.key for i in storage.list()] == ["a-c", "ab", "é/ω.fits"]
 
 
 @pytest.mark.parametrize("prefix", ["", "/", "../a", "a//b"])

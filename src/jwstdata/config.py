@@ -72,7 +72,9 @@ class Settings(BaseSettings):
                     f"{exc.strerror or exc}"
                 ) from None
             if not text:
-                raise ConfigurationError(f"JWSTDATA_MONGODB_URI_FILE {self.mongodb_uri_file} is empty")
+                raise ConfigurationError(
+                    f"JWSTDATA_MONGODB_URI_FILE {self.mongodb_uri_file} is empty"
+                )
             return text
         return None
 

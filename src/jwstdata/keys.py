@@ -56,7 +56,8 @@ def validate_key(key: str) -> str:
     problem = key_problem(normalised)
     if problem:
         raise InvalidKeyError(
-            f"invalid storage key {key!r}: {problem}", details=[{"field": "filePath", "message": problem}]
+            f"invalid storage key {key!r}: {problem}",
+            details=[{"field": "filePath", "message": problem}],
         )
     return normalised
 
@@ -83,7 +84,9 @@ def upload_key(user_id: str, file_name: str, upload_id: str | None = None) -> st
 
 
 def derived_key(record_id: str, algorithm: str, file_name: str) -> str:
-    return validate_key(f"derived/{_segment(record_id)}/{_segment(algorithm)}/{_segment(file_name)}")
+    return validate_key(
+        f"derived/{_segment(record_id)}/{_segment(algorithm)}/{_segment(file_name)}"
+    )
 
 
 def ingest_key(program: str | None, file_name: str) -> str:

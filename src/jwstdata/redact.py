@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 # user:password@ in any scheme://... (mongodb, mongodb+srv, http...)
-_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@\s]*)@")
+_USERINFO = re.compile(
+    r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@\s]*)@"
+)
 # password=..., secret=..., token=... query parameters
 _QUERY_SECRET = re.compile(
     r"(?P<key>(?:password|secret|token|tlsCertificateKeyFilePassword|authMechanismProperties)=)"

@@ -6,8 +6,10 @@ import sys
 
 import typer
 
-from jwstdata.cli import db, records
+from jwstdata.cli import db, naming, records
 from jwstdata.cli.common import err_console
+from jwstdata.cli.ingest import ingest
+from jwstdata.cli.lineage import lineage
 from jwstdata.cli.search import search
 from jwstdata.errors import JwstDataError
 
@@ -20,6 +22,9 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(records.app, name="records")
 app.command(name="search")(search)
+app.command(name="ingest")(ingest)
+app.command(name="lineage")(lineage)
+app.add_typer(naming.app, name="naming")
 
 
 def main() -> None:

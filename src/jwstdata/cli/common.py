@@ -9,10 +9,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import typer
+from bson import ObjectId
 from rich.console import Console
 
 from jwstdata.config import Settings, load_settings
 from jwstdata.db import DatabaseHandle, open_database
+from jwstdata.errors import NotFoundError
+from jwstdata.models import parse_object_id
 from jwstdata.models.access import AccessContext
 
 console = Console(soft_wrap=True)
@@ -37,6 +40,19 @@ def database(start_embedded: bool = True) -> Iterator[DatabaseHandle]:
 def cli_context() -> AccessContext:
     """The CLI runs next to the database with its credentials: it acts as an admin."""
     return AccessContext.admin()
+
+
+def resolve_owner(handle: DatabaseHandle, owner: str | None) -> ObjectId | None:
+    """A user name (any case) or user id to the user's id; None stays None."""
+    if owner is None:
+        return None
+    user = handle.db["users"].find_one(
+        {"$or": [{"usernameKey": owner.casefold()}, {"_id": parse_object_id(owner) or ""}]},
+        {"_id": 1},
+    )
+    if user is None:
+        raise NotFoundError(f"unknown user {owner!r} (create it with `jwstdata users create`)")
+    return user["_id"]
 
 
 def print_json(data: Any) -> None:

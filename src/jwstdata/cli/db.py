@@ -67,7 +67,9 @@ def status(as_json: bool = JSON_OPTION) -> None:
         return
     state_text = "[green]running[/green]" if info["running"] else "[red]not running[/red]"
     kind = "embedded" if cfg.embedded else "configured"
-    console.print(f"{kind} database {state_text} at {info.get('uri') or '-'}; database {cfg.database}")
+    console.print(
+        f"{kind} database {state_text} at {info.get('uri') or '-'}; database {cfg.database}"
+    )
     if "records" in info:
         console.print(f"{info['records']} records; server {info.get('server')}")
     if "error" in info:
@@ -114,6 +116,12 @@ def indexes(as_json: bool = JSON_OPTION) -> None:
     table = Table("collection", "name", "keys", "unique", "present", "serves")
     for row in rows:
         keys = ", ".join(f"{k}:{v}" for k, v in row["keys"].items())
-        table.add_row(row["collection"], row["name"], keys, str(row["unique"]), str(row["present"]), row["serves"])
+        table.add_row(
+            row["collection"],
+            row["name"],
+            keys,
+            str(row["unique"]),
+            str(row["present"]),
+            row["serves"],
+        )
     console.print(table)
-

@@ -12,7 +12,7 @@ from jwstdata.models import parse_object_id
 app = typer.Typer(help="Read and delete single records.", no_args_is_help=True)
 
 
-def _id(text: str):
+def parse_record_id(text: str):
     oid = parse_object_id(text)
     if oid is None:
         raise NotFoundError(f"record {text} not found (ids are 24 hexadecimal characters)")
@@ -23,7 +23,9 @@ def _id(text: str):
 def get(record_id: str, as_json: bool = JSON_OPTION) -> None:
     """Show one record."""
     with database() as handle:
-        record = RecordRepository.for_database(handle).get(_id(record_id), cli_context())
+        record = RecordRepository.for_database(handle).get(
+            parse_record_id(record_id), cli_context()
+        )
     if as_json:
         print_json(record.to_json())
     else:
@@ -38,7 +40,7 @@ def delete(
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
 ) -> None:
     """Delete one record (and, once storage is configured, its file)."""
-    oid = _id(record_id)
+    oid = parse_record_id(record_id)
     if not yes and not typer.confirm(f"Delete record {record_id}?"):
         raise typer.Exit(1)
     with database() as handle:

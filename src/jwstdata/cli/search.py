@@ -16,7 +16,9 @@ from jwstdata.models.search import SearchQuery, SortField, SortOrder
 
 
 def search(
-    text: str | None = typer.Option(None, "--text", "-q", help="Words in name, description, target."),
+    text: str | None = typer.Option(
+        None, "--text", "-q", help="Words in name, description, target."
+    ),
     data_type: list[DataType] = typer.Option([], "--data-type", "-t"),
     status: list[ProcessingStatus] = typer.Option([], "--status"),
     level: list[ProcessingLevel] = typer.Option([], "--level"),
@@ -49,14 +51,31 @@ def search(
     """Search records with filters; page with --cursor."""
     try:
         query = SearchQuery(
-            text=text, data_type=data_type, processing_status=status, processing_level=level,
-            tags=tag, tag_mode="any" if any_tag else "all", observation_base_id=observation,
-            exposure_id=exposure, parent_id=parent, instrument=instrument, filter=filter_,
-            target_name=target, proposal_id=proposal, observation_date_from=observed_from,
-            observation_date_to=observed_to, upload_date_from=uploaded_from,
-            upload_date_to=uploaded_to, file_format=file_format, is_public=public,
-            user_id=owner, is_archived=None if include_archived else archived, sort=sort,
-            order=order, limit=limit, cursor=cursor,
+            text=text,
+            data_type=data_type,
+            processing_status=status,
+            processing_level=level,
+            tags=tag,
+            tag_mode="any" if any_tag else "all",
+            observation_base_id=observation,
+            exposure_id=exposure,
+            parent_id=parent,
+            instrument=instrument,
+            filter=filter_,
+            target_name=target,
+            proposal_id=proposal,
+            observation_date_from=observed_from,
+            observation_date_to=observed_to,
+            upload_date_from=uploaded_from,
+            upload_date_to=uploaded_to,
+            file_format=file_format,
+            is_public=public,
+            user_id=owner,
+            is_archived=None if include_archived else archived,
+            sort=sort,
+            order=order,
+            limit=limit,
+            cursor=cursor,
         )
     except PydanticValidationError as exc:
         raise pydantic_to_validation_error(exc) from None
@@ -64,16 +83,27 @@ def search(
         page = RecordRepository.for_database(handle).search(query, cli_context(), with_total=total)
     if as_json:
         print_json(
-            {"items": [r.to_json() for r in page.items], "nextCursor": page.next_cursor, "total": page.total}
+            {
+                "items": [r.to_json() for r in page.items],
+                "nextCursor": page.next_cursor,
+                "total": page.total,
+            }
         )
         return
-    table = Table("id", "fileName", "level", "dataType", "instrument", "filter", "target", "uploaded")
+    table = Table(
+        "id", "fileName", "level", "dataType", "instrument", "filter", "target", "uploaded"
+    )
     for record in page.items:
         info = record.image_info
         table.add_row(
-            str(record.id), record.file_name, record.processing_level.value, record.data_type.value,
-            info.instrument if info else "", info.filter if info else "",
-            info.target_name if info else "", record.upload_date.strftime("%Y-%m-%d %H:%M"),
+            str(record.id),
+            record.file_name,
+            record.processing_level.value,
+            record.data_type.value,
+            info.instrument if info else "",
+            info.filter if info else "",
+            info.target_name if info else "",
+            record.upload_date.strftime("%Y-%m-%d %H:%M"),
         )
     console.print(table)
     if page.total is not None:

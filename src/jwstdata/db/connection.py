@@ -19,7 +19,6 @@ from pymongo import MongoClient
 from pymongo.database import Database
 from pymongo.errors import (
     BulkWriteError,
-    ConfigurationError as PyMongoConfigurationError,
     ConnectionFailure,
     DuplicateKeyError,
     InvalidURI,
@@ -27,6 +26,9 @@ from pymongo.errors import (
     PyMongoError,
     ServerSelectionTimeoutError,
     WriteError,
+)
+from pymongo.errors import (
+    ConfigurationError as PyMongoConfigurationError,
 )
 
 from jwstdata.config import Settings
@@ -137,7 +139,7 @@ def _short_reason(exc: Exception | None, uri: str) -> str:
 def duplicate_error(exc: DuplicateKeyError | dict) -> DuplicateError:
     """A conflict error naming the duplicated field(s)."""
     message = exc.get("errmsg", "") if isinstance(exc, dict) else str(exc)
-    details = (exc.get("keyValue") if isinstance(exc, dict) else (exc.details or {}).get("keyValue"))
+    details = exc.get("keyValue") if isinstance(exc, dict) else (exc.details or {}).get("keyValue")
     fields = list(details) if isinstance(details, dict) else []
     if not fields and (match := _DUP_KEY.search(message)):
         fields = [part.split(":")[0].strip() for part in match["fields"].split(",") if part]
@@ -157,7 +159,12 @@ def validator_error(exc: WriteError | dict) -> ValidationError:
     rules = (info.get("errInfo") or {}).get("details", {}).get("schemaRulesNotSatisfied", [])
     for rule in rules:
         for prop in rule.get("propertiesNotSatisfied", []):
-            problems.append({"field": prop.get("propertyName", "?"), "message": "rejected by the database validator"})
+            problems.append(
+                {
+                    "field": prop.get("propertyName", "?"),
+                    "message": "rejected by the database validator",
+                }
+            )
         for missing in rule.get("missingProperties", []):
             problems.append({"field": missing, "message": "required"})
     if not problems:

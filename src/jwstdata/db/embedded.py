@@ -143,11 +143,14 @@ class EmbeddedServer:
         with self._lock():
             existing = self.state()
             if existing is not None:
-                if self._wait_until_up(existing, process=None, timeout=self.settings.embedded_start_timeout):
+                if self._wait_until_up(
+                    existing, process=None, timeout=self.settings.embedded_start_timeout
+                ):
                     return existing
                 raise EmbeddedServerError(
                     f"embedded database (pid {existing.pid}) is running but does not answer on "
-                    f"127.0.0.1:{existing.port}; stop it with `jwstdata db stop` (log: {self.log_file})"
+                    f"127.0.0.1:{existing.port}; stop it with `jwstdata db stop` "
+                    f"(log: {self.log_file})"
                 )
             return self._launch()
 
@@ -164,9 +167,20 @@ class EmbeddedServer:
             self.data_dir.mkdir(parents=True, exist_ok=True)
             with open(self.log_file, "ab") as log:
                 process = subprocess.Popen(
-                    [executable, "--host", "127.0.0.1", "--port", str(port),
-                     "--storage-path", str(self.data_dir), "--log-level", "WARNING"],
-                    stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                    [
+                        executable,
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(port),
+                        "--storage-path",
+                        str(self.data_dir),
+                        "--log-level",
+                        "WARNING",
+                    ],
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
                     start_new_session=True,  # outlives the CLI that started it
                     cwd=self.dir,
                 )
@@ -195,7 +209,8 @@ class EmbeddedServer:
         while time.monotonic() < deadline:
             if process is not None and process.poll() is not None:
                 raise EmbeddedServerError(
-                    f"embedded database exited with code {process.returncode}: {self._last_log_line()}"
+                    f"embedded database exited with code {process.returncode}: "
+                    f"{self._last_log_line()}"
                 )
             if process is None and not _pid_alive(state.pid):
                 return False
@@ -224,7 +239,9 @@ class EmbeddedServer:
 
     def _last_log_line(self) -> str:
         try:
-            lines = [ln for ln in self.log_file.read_text(errors="replace").splitlines() if ln.strip()]
+            lines = [
+                ln for ln in self.log_file.read_text(errors="replace").splitlines() if ln.strip()
+            ]
         except OSError:
             return "no log output"
         return lines[-1][-300:] if lines else "no log output"

@@ -31,45 +31,87 @@ class IndexSpec:
         }
 
 
-def _ix(name: str, *keys: tuple[str, int], serves: str, unique: bool = False, **options: Any) -> IndexSpec:
+def _ix(
+    name: str, *keys: tuple[str, int], serves: str, unique: bool = False, **options: Any
+) -> IndexSpec:
     return IndexSpec(name=name, keys=tuple(keys), serves=serves, unique=unique, options=options)
 
 
 RECORD_INDEXES: tuple[IndexSpec, ...] = (
-    _ix("owner_path_unique", ("userId", 1), ("filePath", 1), unique=True,
-        serves="one record per owner and storage key; re-ingest/re-import finds its record"),
+    _ix(
+        "owner_path_unique",
+        ("userId", 1),
+        ("filePath", 1),
+        unique=True,
+        serves="one record per owner and storage key; re-ingest/re-import finds its record",
+    ),
     # Access-scoped default listings (newest first), one per branch of the read filter.
-    _ix("public_recent", ("isPublic", 1), ("isArchived", 1), ("uploadDate", -1), ("_id", -1),
-        serves="anonymous and public listings by upload date"),
-    _ix("owner_recent", ("userId", 1), ("isArchived", 1), ("uploadDate", -1), ("_id", -1),
-        serves="a user's own records by upload date (also `userId` filter)"),
-    _ix("shared_recent", ("sharedWith", 1), ("uploadDate", -1), ("_id", -1),
-        serves="records shared with a user"),
+    _ix(
+        "public_recent",
+        ("isPublic", 1),
+        ("isArchived", 1),
+        ("uploadDate", -1),
+        ("_id", -1),
+        serves="anonymous and public listings by upload date",
+    ),
+    _ix(
+        "owner_recent",
+        ("userId", 1),
+        ("isArchived", 1),
+        ("uploadDate", -1),
+        ("_id", -1),
+        serves="a user's own records by upload date (also `userId` filter)",
+    ),
+    _ix(
+        "shared_recent",
+        ("sharedWith", 1),
+        ("uploadDate", -1),
+        ("_id", -1),
+        serves="records shared with a user",
+    ),
     # Sort keys (admin listings and keyset pagination over any filter).
     _ix("recent", ("uploadDate", -1), ("_id", -1), serves="sort=uploadDate; uploadDate ranges"),
-    _ix("observed", ("imageInfo.observationDate", -1), ("_id", -1),
-        serves="sort=observationDate; observationDate ranges"),
+    _ix(
+        "observed",
+        ("imageInfo.observationDate", -1),
+        ("_id", -1),
+        serves="sort=observationDate; observationDate ranges",
+    ),
     _ix("by_name", ("fileName", 1), ("_id", 1), serves="sort=fileName; exact file name"),
     _ix("by_size", ("fileSize", -1), ("_id", -1), serves="sort=fileSize"),
     # Equality filters and facets.
     _ix("data_type", ("dataType", 1), ("uploadDate", -1), serves="dataType filter and facet"),
     _ix("status", ("processingStatus", 1), ("uploadDate", -1), serves="processingStatus filter"),
     _ix("level", ("processingLevel", 1), ("uploadDate", -1), serves="processingLevel filter"),
-    _ix("instrument_filter", ("imageInfo.instrument", 1), ("imageInfo.filter", 1), ("uploadDate", -1),
-        serves="instrument (and instrument+filter) filters and facets"),
+    _ix(
+        "instrument_filter",
+        ("imageInfo.instrument", 1),
+        ("imageInfo.filter", 1),
+        ("uploadDate", -1),
+        serves="instrument (and instrument+filter) filters and facets",
+    ),
     _ix("filter", ("imageInfo.filter", 1), ("uploadDate", -1), serves="filter-only searches"),
     _ix("target", ("_norm.targetName", 1), serves="case-insensitive target name prefix"),
     _ix("proposal", ("imageInfo.proposalId", 1), ("uploadDate", -1), serves="proposalId filter"),
     _ix("tags", ("tags", 1), ("uploadDate", -1), serves="tags (all/any) filters"),
     _ix("file_format", ("fileFormat", 1), ("uploadDate", -1), serves="fileFormat filter"),
     # Lineage.
-    _ix("observation", ("observationBaseId", 1), ("processingLevel", 1),
-        serves="lineage of one observation, by level"),
-    _ix("exposure", ("exposureId", 1), ("processingLevel", 1),
-        serves="lineage within one exposure (per detector chain)"),
+    _ix(
+        "observation",
+        ("observationBaseId", 1),
+        ("processingLevel", 1),
+        serves="lineage of one observation, by level",
+    ),
+    _ix(
+        "exposure",
+        ("exposureId", 1),
+        ("processingLevel", 1),
+        serves="lineage within one exposure (per detector chain)",
+    ),
     _ix("parent", ("parentId", 1), serves="children of a record (descendants)"),
     _ix("derived_from", ("derivedFrom", 1), serves="products derived from a record"),
     _ix("checksum", ("checksum", 1), serves="duplicate detection and storage verify"),
+    _ix("file_path", ("filePath", 1), serves="storage verify and file clean-up: who uses a key"),
     _ix("archived", ("isArchived", 1), ("archivedDate", -1), serves="archived listings"),
 )
 

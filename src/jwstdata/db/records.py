@@ -89,7 +89,9 @@ class RecordRepository:
         positions: list[int] = []
         for index, item in enumerate(records):
             try:
-                record = item if isinstance(item, JwstDataModel) else JwstDataModel.model_validate(item)
+                record = (
+                    item if isinstance(item, JwstDataModel) else JwstDataModel.model_validate(item)
+                )
             except PydanticValidationError as exc:
                 err = pydantic_to_validation_error(exc)
                 report.failed.append({"index": index, "code": err.code, "message": err.message})
@@ -110,7 +112,11 @@ class RecordRepository:
                 failed_local.add(local)
                 translated = translate_write_error(error)
                 report.failed.append(
-                    {"index": positions[local], "code": translated.code, "message": translated.message}
+                    {
+                        "index": positions[local],
+                        "code": translated.code,
+                        "message": translated.message,
+                    }
                 )
         report.inserted_ids = [d["_id"] for i, d in enumerate(documents) if i not in failed_local]
         report.failed.sort(key=lambda f: f["index"])
@@ -142,7 +148,9 @@ class RecordRepository:
             )
         return JwstDataModel.from_document(doc) if doc else None
 
-    def search(self, query: SearchQuery, ctx: AccessContext, *, with_total: bool = False) -> SearchPage:
+    def search(
+        self, query: SearchQuery, ctx: AccessContext, *, with_total: bool = False
+    ) -> SearchPage:
         base = build_filter(query, ctx)
         position = decode_cursor(query, ctx)
         flt = base
@@ -159,7 +167,9 @@ class RecordRepository:
         docs = docs[: query.limit]
         next_cursor = encode_cursor(query, ctx, docs[-1]) if more and docs else None
         return SearchPage(
-            items=[JwstDataModel.from_document(d) for d in docs], next_cursor=next_cursor, total=total
+            items=[JwstDataModel.from_document(d) for d in docs],
+            next_cursor=next_cursor,
+            total=total,
         )
 
     def iterate(self, query: SearchQuery, ctx: AccessContext) -> Iterator[JwstDataModel]:
@@ -214,7 +224,9 @@ class RecordRepository:
     ) -> JwstDataModel:
         """Apply camelCase ``changes``; validated against the model; version-checked."""
         if bad := sorted(set(changes) & PROTECTED_FIELDS):
-            raise ValidationError.from_fields([{"field": f, "message": "cannot be changed"} for f in bad])
+            raise ValidationError.from_fields(
+                [{"field": f, "message": "cannot be changed"} for f in bad]
+            )
         current = self.get(record_id, ctx)
         if not ctx.can_write_owner(current.user_id):
             raise PermissionDeniedError(f"you may not modify record {record_id}")
@@ -239,7 +251,9 @@ class RecordRepository:
                 hint=ID_INDEX,
             )
         if result is None:
-            raise StaleVersionError(f"record {record_id} was changed by someone else; reload and retry")
+            raise StaleVersionError(
+                f"record {record_id} was changed by someone else; reload and retry"
+            )
         return JwstDataModel.from_document(result)
 
     def set_fields(self, record_id: ObjectId, fields: dict[str, Any]) -> None:
@@ -262,7 +276,6 @@ class RecordRepository:
         if doc is None:
             raise NotFoundError(f"record {record_id} not found")
         return JwstDataModel.from_document(doc)
-
 
 
 __all__ = [

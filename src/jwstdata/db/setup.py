@@ -21,7 +21,9 @@ _INDEX_CONFLICT_CODES = {85, 86}  # IndexOptionsConflict, IndexKeySpecsConflict
 @dataclass
 class InitReport:
     collections_created: list[str] = field(default_factory=list)
-    validators: dict[str, str] = field(default_factory=dict)  # collection -> applied|unsupported: why
+    validators: dict[str, str] = field(
+        default_factory=dict
+    )  # collection -> applied|unsupported: why
     indexes_created: list[str] = field(default_factory=list)
     indexes_existing: list[str] = field(default_factory=list)
     indexes_failed: list[dict[str, str]] = field(default_factory=list)
@@ -51,7 +53,9 @@ def init_database(handle: DatabaseHandle) -> InitReport:
                 db.command("collMod", name, validator=validator, validationLevel="moderate")
                 report.validators[name] = "applied"
             except OperationFailure as exc:
-                report.validators[name] = f"unsupported: {str(exc.details.get('errmsg', exc))[:120]}"
+                report.validators[name] = (
+                    f"unsupported: {str(exc.details.get('errmsg', exc))[:120]}"
+                )
         for name, specs in INDEXES.items():
             collection = db[name]
             present = {ix["name"] for ix in collection.list_indexes()}

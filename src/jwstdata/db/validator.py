@@ -36,8 +36,13 @@ def record_schema() -> dict[str, Any]:
         "$jsonSchema": {
             "bsonType": "object",
             "required": [
-                "fileName", "dataType", "processingStatus", "processingLevel",
-                "uploadDate", "isPublic", "version",
+                "fileName",
+                "dataType",
+                "processingStatus",
+                "processingLevel",
+                "uploadDate",
+                "isPublic",
+                "version",
             ],
             "properties": {
                 "fileName": {"bsonType": "string", "minLength": 1, "maxLength": 255},

@@ -33,11 +33,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
-from astropy.io.fits import Header
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
 from jwstdata.fitsmeta import keywords as kw
+from jwstdata.fitsmeta.cards import HeaderCards
 from jwstdata.fitsmeta.hdus import FitsReadError, RawHdu, Scan, scan
 from jwstdata.models import (
     DataType,
@@ -84,35 +84,30 @@ def read_header_metadata(
 ) -> HeaderMetadata:
     """Read the headers of a ``.fits``/``.fits.gz`` file; raise :class:`FitsReadError` when it
     is not a readable FITS file (see :mod:`jwstdata.fitsmeta.hdus` for the reasons)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # astropy VerifyWarning & co. on odd cards
-        try:
-            found = scan(path, wanted=("SCI", _SPECTRAL_TABLE), tables=(_SPECTRAL_TABLE,))
-            return _Extraction(found, Path(path), suffix).result()
-        except FitsReadError:
-            raise
-        except Exception as exc:  # anything astropy or numpy raises on a damaged header
-            raise FitsReadError(
-                f"corrupt FITS header: {type(exc).__name__}: {exc}", path=path
-            ) from exc
+    try:
+        found = scan(path, wanted=("SCI", _SPECTRAL_TABLE), tables=(_SPECTRAL_TABLE,))
+        return _Extraction(found, Path(path), suffix).result()
+    except FitsReadError:
+        raise
+    except Exception as exc:  # a damaged header that slipped past the checks
+        raise FitsReadError(f"corrupt FITS header: {type(exc).__name__}: {exc}", path=path) from exc
 
 
-def _parse(hdu: RawHdu | None, path: Path) -> Header | None:
+def _parse(hdu: RawHdu | None, path: Path) -> HeaderCards | None:
     if hdu is None:
         return None
     try:
-        text = hdu.header.decode("ascii")
-    except UnicodeDecodeError:
+        return HeaderCards(hdu.header)
+    except ValueError:
         raise FitsReadError(
             f"corrupt FITS header: non-ASCII bytes in HDU {hdu.index}", path=path
         ) from None
-    return Header.fromstring(text)
 
 
 class _Extraction:
     def __init__(self, found: Scan, path: Path, suffix: str | None) -> None:
         self.path = path
-        self.primary: Header = _parse(found.hdus[0], path)  # type: ignore[assignment]
+        self.primary: HeaderCards = _parse(found.hdus[0], path)  # type: ignore[assignment]
         sci = found.first("SCI")
         self.sci = _parse(sci, path)
         table_hdu = found.first(_SPECTRAL_TABLE)
@@ -278,7 +273,9 @@ class _Extraction:
         if mjd is not None and 0 < mjd < 100_000:
             from astropy.time import Time  # only this fallback needs it
 
-            return Time(mjd, format="mjd", scale="utc").to_datetime(timezone=UTC)
+            with warnings.catch_warnings():  # ERFA's "dubious year" on odd dates
+                warnings.simplefilter("ignore")
+                return Time(mjd, format="mjd", scale="utc").to_datetime(timezone=UTC)
         if date:
             try:
                 return datetime.fromisoformat(date[:10]).replace(tzinfo=UTC)
@@ -292,10 +289,7 @@ class _Extraction:
         wcs: dict[str, Any] = {}
         for key in self.sci:
             if kw.WCS_KEYWORD.match(key):
-                try:
-                    value = kw.clean(self.sci[key])
-                except Exception:
-                    continue
+                value = _value(self.sci, key)
                 if value is not None:
                     wcs[key] = value
         return wcs
@@ -416,14 +410,11 @@ _TFORM_BYTES = {"L": 1, "B": 1, "I": 2, "J": 4, "K": 8, "A": 1, "E": 4, "D": 8, 
 _TFORM_BYTES |= {"M": 16, "P": 8, "Q": 16}
 
 
-def _value(header: Header | None, key: str, default: Any = None) -> Any:
-    """A cleaned keyword value; a missing or malformed card reads as ``default``."""
+def _value(header: HeaderCards | None, key: str, default: Any = None) -> Any:
+    """A cleaned keyword value; ``default`` when absent or without a value."""
     if header is None:
         return default
-    try:
-        value = kw.clean(header[key]) if key in header else None
-    except Exception:
-        return default
+    value = kw.clean(header.get(key))
     return default if value is None else value
 
 

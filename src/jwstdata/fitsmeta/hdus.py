@@ -85,7 +85,7 @@ class Scan:
 
 def _open(path: Path) -> BinaryIO:
     """Open for reading (a seam for tests that count the bytes read)."""
-    return open(path, "rb")  # noqa: SIM115 - closed by the caller
+    return open(path, "rb")
 
 
 def scan(
@@ -165,8 +165,10 @@ def _walk(
         extname = cards.string(b"EXTNAME") if index else None
         data_size = cards.data_size()
         data_offset = offset + len(header)
-        keep = index == 0 or (extname in wanted and extname not in seen) or (
-            extname in tables and extname not in seen
+        keep = (
+            index == 0
+            or (extname in wanted and extname not in seen)
+            or (extname in tables and extname not in seen)
         )
         result.hdus.append(
             RawHdu(
@@ -205,9 +207,8 @@ def _read_header(stream: BinaryIO, first: bytes, index: int, path: Path) -> byte
     block = first
     while True:
         if len(block) < BLOCK:
-            raise FitsReadError(
-                f"truncated FITS file: header of HDU {index} ends before END card", path=path
-            )
+            where = "is cut inside its last block" if _has_end(block) else "ends before END card"
+            raise FitsReadError(f"truncated FITS file: header of HDU {index} {where}", path=path)
         if _has_end(block):
             return b"".join(blocks)
         if len(blocks) >= MAX_HEADER_BLOCKS:

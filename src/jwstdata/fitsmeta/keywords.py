@@ -216,7 +216,7 @@ def to_micron(value: float | None, unit: str | None) -> float | None:
     if value is None or value < 0:
         return None
     if unit is None:
-        return value * 1e6 if value < 1e-2 else value
+        unit = "m" if value < 1e-2 else "um"
     factor = {
         "um": 1.0,
         "micron": 1.0,
@@ -225,4 +225,6 @@ def to_micron(value: float | None, unit: str | None) -> float | None:
         "angstrom": 1e-4,
         "m": 1e6,
     }.get(unit.strip().lower())
-    return value * factor if factor is not None else None
+    if factor is None:
+        return None
+    return float(f"{value * factor:.12g}")  # 5.27e-06 m -> 5.27, not 5.26999999999999

@@ -21,10 +21,16 @@ _CHECKSUM = re.compile(r"^[0-9a-f]{64}$")
 
 
 def _check_metadata_keys(value: Any, path: str = "metadata") -> None:
-    """MongoDB field names may not start with '$' or contain '.' (also blocks operator injection)."""
+    """MongoDB field names may not start with '$' or contain '.' (this also blocks operators)."""
     if isinstance(value, dict):
         for key, item in value.items():
-            if not isinstance(key, str) or not key or key.startswith("$") or "." in key or "\x00" in key:
+            if (
+                not isinstance(key, str)
+                or not key
+                or key.startswith("$")
+                or "." in key
+                or "\x00" in key
+            ):
                 raise ValueError(f"{path}: invalid key {key!r} (no '$' prefix, '.' or NUL)")
             _check_metadata_keys(item, f"{path}.{key}")
     elif isinstance(value, list):

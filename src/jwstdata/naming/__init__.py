@@ -38,8 +38,8 @@ One parser for the whole project (pure functions, no I/O). ``parse_name`` recogn
 The suffix is the last ``_``-separated token of the stem, matched as a whole token: ``_cal`` is
 never ``_calints``. Levels, data types and viewability come from ``SUFFIX_RULES`` (see
 ``jwstdata.naming.rules`` for the table and the reasoning). Upper-case input is matched in lower
-case; ``fileName`` keeps the basename as given. ``extension`` is everything after the first dot,
-lower case (``fits.gz``; ``compressed`` is then true).
+case; ``fileName`` keeps the basename as given. ``extension`` is the part after the last dot, lower
+case, with the one before it for compressed files (``fits.gz``, and ``compressed`` is true).
 
 ``to_json()`` keys, in order: ``fileName, kind, suffix, extension, processingLevel, dataType,
 isViewable, program, observation, visit, exposureId, detector, instrument, opticalElements,

@@ -4,83 +4,30 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from jwstdata.models.enums import DataType, ProcessingLevel
+from jwstdata.naming.patterns import (
+    ACTIVITY_SUFFIX,
+    ASSOCIATION,
+    COMPRESSIONS,
+    CRDS,
+    EXPOSURE,
+    GUIDESTAR,
+    GUIDESTAR_TYPES,
+    INSTRUMENT_BY_NAME,
+    INSTRUMENT_BY_PREFIX,
+    METADATA_EXTENSIONS,
+    MSA,
+    PLAIN_SUBARRAYS,
+    POOL,
+    PREVIEW_EXTENSIONS,
+    SOURCE,
+)
 from jwstdata.naming.rules import SUFFIX_RULES, NameKind
 
 _UNKNOWN = ProcessingLevel.unknown
-_INSTRUMENTS = "nircam|miri|nirspec|niriss|fgs"
-_ACID = r"o[0-9]{3}|[ac][0-9]{4}|r[0-9]{4}"
-
-# jw<PPPPP><OOO><VVV>_<GG><S><AA>_<EEEEE>[-seg<NNN>]_<detector>[_<acid>][_<suffix>]
-_EXPOSURE = re.compile(
-    r"jw(?P<program>[0-9]{5})(?P<observation>[0-9]{3})(?P<visit>[0-9]{3})"
-    r"_(?P<visit_group>[0-9]{2})(?P<parallel>[0-9])(?P<activity>[0-9a-z]{2})"
-    r"_(?P<exposure>[0-9]{5})(?:-seg(?P<segment>[0-9]{3}))?"
-    rf"_(?P<detector>[a-z0-9]+)(?:_(?P<acid>{_ACID}))?(?:_(?P<rest>[a-z0-9_-]+))?",
-    re.ASCII,
-)
-# jw<PPPPP>-<acid>_<target>[-epochN]_<instrument>_<optical elements>[-<subarray>][_<suffix>]
-_SOURCE = re.compile(
-    rf"jw(?P<program>[0-9]{{5}})-(?P<acid>{_ACID})"
-    r"_(?P<target>t[0-9]+(?:-[sbv][0-9]+)?|[sbv][0-9]+)(?:-epoch(?P<epoch>[0-9]+))?"
-    rf"_(?P<instrument>{_INSTRUMENTS})_(?P<rest>[a-z0-9-]+(?:_[a-z0-9-]+)*)",
-    re.ASCII,
-)
-# jw<PPPPP>-<acid>[_<yyyymmddthhmmss>]_<asn type>_<sequence>_asn
-_ASSOCIATION = re.compile(
-    rf"jw(?P<program>[0-9]{{5}})-(?P<acid>{_ACID})(?:_(?P<stamp>[0-9]{{8}}t[0-9]{{6}}))?"
-    r"_(?P<asn_type>[a-z0-9]+(?:-[a-z0-9]+)*)_[0-9]+_asn",
-    re.ASCII,
-)
-# jw<PPPPP>[_<NNN>]_<yyyymmddthhmmss>_pool
-_POOL = re.compile(
-    r"jw(?P<program>[0-9]{5})(?:_[0-9]{3})?_(?P<stamp>[0-9]{8}t[0-9]{6})_pool", re.ASCII
-)
-# jw<PPPPP><OOO><VVV>_gs-id_<m>[_image|_stacked][_<suffix>]  (the docs also write image-uncal)
-# jw<PPPPP><OOO><VVV>_gs-<acq1|acq2|track|fg>_<yyyydddhhmmss>[-seg<NNN>][_<suffix>]
-_GUIDESTAR = re.compile(
-    r"jw(?P<program>[0-9]{5})(?P<observation>[0-9]{3})(?P<visit>[0-9]{3})_gs-"
-    r"(?:(?P<id>id)_[0-9]+(?:_(?:image|stacked))?"
-    r"|(?P<mode>acq1|acq2|track|fg)_(?P<stamp>[0-9]+)(?:-seg(?P<segment>[0-9]{3}))?)"
-    r"(?:[_-](?P<suffix>[a-z0-9]+))?",
-    re.ASCII,
-)
-# jw<PPPPP><OOO><VVV>_<NN>_msa (NIRSpec MSA configuration)
-_MSA = re.compile(r"jw([0-9]{5})([0-9]{3})([0-9]{3})_[0-9]{2}_msa", re.ASCII)
-# CRDS: jwst_1100.pmap, jwst_nircam_0250.imap, jwst_nircam_flat_0313.fits
-_CRDS = re.compile(
-    rf"jwst_(?:(?P<instrument>{_INSTRUMENTS})_)?(?:(?P<reftype>[a-z0-9]+(?:_[a-z0-9]+)*)_)?[0-9]{{4}}",
-    re.ASCII,
-)
-_ACTIVITY_SUFFIX = re.compile(r"(?P<suffix>[a-z0-9-]+)-(?P<activity>[0-9]{2})", re.ASCII)
-
-# Subarray names that do not start with "sub" (MIRI, NIRSpec, NIRISS); all others do.
-_PLAIN_SUBARRAYS = frozenset(
-    {
-        "full",
-        "brightsky",
-        "slitlessprism",
-        "mask1065",
-        "mask1140",
-        "mask1550",
-        "masklyot",
-        "allslits",
-        "wfss64r",
-        "wfss64c",
-        "wfss128r",
-        "wfss128c",
-    }
-)
-_INSTRUMENT_BY_NAME = {name: name for name in _INSTRUMENTS.split("|")}
-_INSTRUMENT_BY_PREFIX = {"nrc": "nircam", "mir": "miri", "nrs": "nirspec", "nis": "niriss"}
-_PREVIEW_EXTENSIONS = frozenset({"jpg", "jpeg", "png"})
-_COMPRESSIONS = frozenset({"gz", "bz2", "xz", "zst", "zip"})
-_METADATA_EXTENSIONS = frozenset({"json", "csv", "ecsv", "txt", "xml", "yaml", "yml"})
-_GUIDESTAR_TYPES = {"uncal": DataType.raw, "cal": DataType.sensor, "stream": DataType.sensor}
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,46 +102,44 @@ class ParsedName:
 
 
 # A frozen dataclass sets each of its 30 slots through object.__setattr__, which made building the
-# result most of the cost of a parse. The parser fills a mutable twin with the same slots instead
+# result most of the cost of a parse. The parser fills a mutable draft with the same slots instead
 # and then re-labels it as ParsedName (same layout, so CPython allows the __class__ assignment):
-# the caller gets an ordinary frozen ParsedName, about six times cheaper to make.
-_Builder = dataclasses.make_dataclass(
-    "_ParsedNameBuilder",
+# the caller gets an ordinary frozen ParsedName. The two common shapes pass the fields
+# positionally, in ParsedName's field order, because keyword arguments cost as much again.
+_Draft: Any = dataclasses.make_dataclass(
+    "_ParsedNameDraft",
     [(f.name, f.type, f.default) for f in dataclasses.fields(ParsedName)],
     slots=True,
 )
-
-
-def _frozen(builder: Any) -> ParsedName:
-    builder.__class__ = ParsedName
-    return builder  # type: ignore[no-any-return]
 
 
 def parse_name(name: str | os.PathLike[str]) -> ParsedName:
     """Parse a JWST file name (or a path, URL or MAST URI ending in one). Never raises."""
     if not isinstance(name, str):
         name = _as_text(name)
-    file_name = name.replace("\\", "/").rpartition("/")[2]
+    if "\\" in name:
+        name = name.replace("\\", "/")
+    file_name = name.rpartition("/")[2]
     stem, dot, extension = file_name.strip().lower().rpartition(".")
     if not dot:
         stem, extension = extension, ""
-    compressed = extension in _COMPRESSIONS
+    compressed = extension in COMPRESSIONS
     if compressed and "." in stem:  # fits.gz: the extension is both parts
         stem, _, inner = stem.rpartition(".")
         extension = f"{inner}.{extension}"
     ext = extension or None
-    if extension in _PREVIEW_EXTENSIONS:
+    if extension in PREVIEW_EXTENSIONS:
         thumbnail = stem.endswith("_thumb")
-        product = _parse_stem(file_name, stem[:-6] if thumbnail else stem, ext, compressed)
-        return dataclasses.replace(
-            product,
-            kind=NameKind.preview,
-            processing_level=_UNKNOWN,
-            data_type=DataType.image,
-            is_viewable=True,
-            thumbnail=thumbnail,
-        )
-    return _parse_stem(file_name, stem, ext, compressed)
+        draft = _parse_stem(file_name, stem[:-6] if thumbnail else stem, ext, compressed)
+        draft.kind = NameKind.preview
+        draft.processing_level = _UNKNOWN
+        draft.data_type = DataType.image
+        draft.is_viewable = True
+        draft.thumbnail = thumbnail
+    else:
+        draft = _parse_stem(file_name, stem, ext, compressed)
+    draft.__class__ = ParsedName
+    return draft  # type: ignore[no-any-return]
 
 
 def _as_text(name: object) -> str:
@@ -205,7 +150,7 @@ def _as_text(name: object) -> str:
     return name.decode("utf-8", "replace") if isinstance(name, bytes) else name
 
 
-def _parse_stem(file_name: str, stem: str, ext: str | None, compressed: bool) -> ParsedName:
+def _parse_stem(file_name: str, stem: str, ext: str | None, compressed: bool) -> Any:
     if stem.startswith("jwst_"):
         return _crds(file_name, stem, ext, compressed)
     if stem.startswith("jw"):
@@ -225,47 +170,59 @@ def _parse_stem(file_name: str, stem: str, ext: str | None, compressed: bool) ->
     return _unknown(file_name, stem, ext, compressed)
 
 
-def _exposure(file_name: str, stem: str, ext: str | None, compressed: bool) -> ParsedName:
-    m = _EXPOSURE.fullmatch(stem)
+def _exposure(file_name: str, stem: str, ext: str | None, compressed: bool) -> Any:
+    m = EXPOSURE.fullmatch(stem)
     if m is None:
         return _unknown(file_name, stem, ext, compressed)
-    program, observation, visit, group, parallel, activity, number, segment, detector, acid = (
-        m.groups()[:10]
-    )
-    rest = m["rest"]
+    (
+        program,
+        observation,
+        visit,
+        group,
+        parallel,
+        activity,
+        number,
+        segment,
+        detector,
+        acid,
+        rest,
+    ) = m.groups()
     suffix = (rest.rpartition("_")[2] or None) if rest else None
     if suffix is None and acid is None and detector in SUFFIX_RULES:
         suffix, detector = detector, None  # no detector token: jw..._00001_cal.fits
     rule = SUFFIX_RULES.get(suffix) if suffix else None
-    return _frozen(
-        _Builder(
-            file_name=file_name,
-            kind=NameKind.exposure,
-            suffix=suffix,
-            extension=ext,
-            processing_level=rule.exposure_level if rule else _UNKNOWN,
-            data_type=rule.data_type if rule else None,
-            is_viewable=rule.viewable if rule else False,
-            program=program,
-            observation=observation,
-            visit=visit,
-            exposure_id=stem[:25],
-            detector=detector,
-            instrument=_instrument_for(detector),
-            association_id=acid,
-            observation_base_id=f"jw{program}-o{observation}",
-            segment=segment,
-            visit_group=group,
-            parallel_sequence=parallel,
-            activity=activity,
-            exposure_number=number,
-            compressed=compressed,
-        )
+    return _Draft(
+        file_name,
+        NameKind.exposure,
+        suffix,
+        ext,
+        rule.exposure_level if rule else _UNKNOWN,  # processing_level
+        rule.data_type if rule else None,  # data_type
+        rule.viewable if rule else False,  # is_viewable
+        program,
+        observation,
+        visit,
+        stem[:25],  # exposure_id
+        detector,
+        _instrument_for(detector),
+        None,  # optical_elements
+        acid,  # association_id
+        f"jw{program}-o{observation}",  # observation_base_id
+        segment,
+        group,  # visit_group
+        parallel,  # parallel_sequence
+        activity,
+        number,  # exposure_number
+        None,  # target
+        None,  # source_id
+        None,  # epoch
+        None,  # subarray
+        compressed,
     )
 
 
-def _source(file_name: str, stem: str, ext: str | None, compressed: bool) -> ParsedName:
-    m = _SOURCE.fullmatch(stem)
+def _source(file_name: str, stem: str, ext: str | None, compressed: bool) -> Any:
+    m = SOURCE.fullmatch(stem)
     if m is None:
         return _unknown(file_name, stem, ext, compressed)
     program, acid, target, epoch, instrument, rest = m.groups()
@@ -274,146 +231,141 @@ def _source(file_name: str, stem: str, ext: str | None, compressed: bool) -> Par
     activity = None
     if len(tokens) > 1:  # a single token is the optical elements of a product root (MAST obs_id)
         suffix = tokens.pop()
-        am = None if suffix in SUFFIX_RULES else _ACTIVITY_SUFFIX.fullmatch(suffix)
+        am = None if suffix in SUFFIX_RULES else ACTIVITY_SUFFIX.fullmatch(suffix)
         if am is not None and am["suffix"] in SUFFIX_RULES:  # wfscmb-05: WFS&C activity 05
             suffix, activity = am["suffix"], am["activity"]
     elements = [e for token in tokens for e in token.split("-") if e]
     subarray = None
-    if len(elements) > 1 and (elements[-1].startswith("sub") or elements[-1] in _PLAIN_SUBARRAYS):
+    if len(elements) > 1 and (elements[-1].startswith("sub") or elements[-1] in PLAIN_SUBARRAYS):
         subarray = elements.pop()
     source_id = target.rpartition("-")[2] if target[0] == "t" else target
     rule = SUFFIX_RULES.get(suffix) if suffix else None
-    return _frozen(
-        _Builder(
-            file_name=file_name,
-            kind=NameKind.source,
-            suffix=suffix,
-            extension=ext,
-            processing_level=rule.source_level if rule else _UNKNOWN,
-            data_type=rule.data_type if rule else None,
-            is_viewable=rule.viewable if rule else False,
-            program=program,
-            observation=acid[1:] if acid[0] == "o" else None,
-            instrument=instrument,
-            optical_elements="-".join(elements) or None,
-            association_id=acid,
-            observation_base_id=f"jw{program}-{acid}_{target}_{instrument}",
-            activity=activity,
-            target=target,
-            source_id=source_id if source_id[0] != "t" else None,
-            epoch=epoch,
-            subarray=subarray,
-            compressed=compressed,
-        )
+    return _Draft(
+        file_name,
+        NameKind.source,
+        suffix,
+        ext,
+        rule.source_level if rule else _UNKNOWN,  # processing_level
+        rule.data_type if rule else None,  # data_type
+        rule.viewable if rule else False,  # is_viewable
+        program,
+        acid[1:] if acid[0] == "o" else None,  # observation
+        None,  # visit
+        None,  # exposure_id
+        None,  # detector
+        instrument,
+        "-".join(elements) or None,  # optical_elements
+        acid,  # association_id
+        f"jw{program}-{acid}_{target}_{instrument}",  # observation_base_id
+        None,  # segment
+        None,  # visit_group
+        None,  # parallel_sequence
+        activity,
+        None,  # exposure_number
+        target,
+        source_id if source_id[0] != "t" else None,  # source_id
+        epoch,
+        subarray,
+        compressed,
     )
 
 
-def _association(file_name: str, stem: str, ext: str | None, compressed: bool) -> ParsedName:
-    m = _ASSOCIATION.fullmatch(stem)
+def _association(file_name: str, stem: str, ext: str | None, compressed: bool) -> Any:
+    m = ASSOCIATION.fullmatch(stem)
     if m is None:
         return _unknown(file_name, stem, ext, compressed)
     program, acid = m["program"], m["acid"]
-    return _frozen(
-        _Builder(
-            file_name=file_name,
-            kind=NameKind.association,
-            suffix="asn",
-            extension=ext,
-            data_type=DataType.metadata,
-            program=program,
-            observation=acid[1:] if acid[0] == "o" else None,
-            association_id=acid,
-            observation_base_id=f"jw{program}-{acid}",
-            asn_type=m["asn_type"],
-            timestamp=m["stamp"],
-            compressed=compressed,
-        )
+    return _Draft(
+        file_name=file_name,
+        kind=NameKind.association,
+        suffix="asn",
+        extension=ext,
+        data_type=DataType.metadata,
+        program=program,
+        observation=acid[1:] if acid[0] == "o" else None,
+        association_id=acid,
+        observation_base_id=f"jw{program}-{acid}",
+        asn_type=m["asn_type"],
+        timestamp=m["stamp"],
+        compressed=compressed,
     )
 
 
-def _pool(file_name: str, stem: str, ext: str | None, compressed: bool) -> ParsedName:
-    m = _POOL.fullmatch(stem)
+def _pool(file_name: str, stem: str, ext: str | None, compressed: bool) -> Any:
+    m = POOL.fullmatch(stem)
     if m is None:
         return _unknown(file_name, stem, ext, compressed)
-    return _frozen(
-        _Builder(
-            file_name=file_name,
-            kind=NameKind.pool,
-            suffix="pool",
-            extension=ext,
-            data_type=DataType.metadata,
-            program=m["program"],
-            timestamp=m["stamp"],
-            compressed=compressed,
-        )
+    return _Draft(
+        file_name=file_name,
+        kind=NameKind.pool,
+        suffix="pool",
+        extension=ext,
+        data_type=DataType.metadata,
+        program=m["program"],
+        timestamp=m["stamp"],
+        compressed=compressed,
     )
 
 
-def _guidestar(file_name: str, stem: str, ext: str | None, compressed: bool) -> ParsedName:
-    m = _GUIDESTAR.fullmatch(stem)
+def _guidestar(file_name: str, stem: str, ext: str | None, compressed: bool) -> Any:
+    m = GUIDESTAR.fullmatch(stem)
     if m is None:
         return _unknown(file_name, stem, ext, compressed)
     program, observation, suffix = m["program"], m["observation"], m["suffix"]
-    return _frozen(
-        _Builder(
-            file_name=file_name,
-            kind=NameKind.guidestar,
-            suffix=suffix,
-            extension=ext,
-            data_type=_GUIDESTAR_TYPES.get(suffix) if suffix else None,
-            program=program,
-            observation=observation,
-            visit=m["visit"],
-            instrument="fgs",
-            observation_base_id=f"jw{program}-o{observation}",
-            segment=m["segment"],
-            timestamp=m["stamp"],
-            guider_mode=m["id"] or m["mode"],
-            compressed=compressed,
-        )
+    return _Draft(
+        file_name=file_name,
+        kind=NameKind.guidestar,
+        suffix=suffix,
+        extension=ext,
+        data_type=GUIDESTAR_TYPES.get(suffix) if suffix else None,
+        program=program,
+        observation=observation,
+        visit=m["visit"],
+        instrument="fgs",
+        observation_base_id=f"jw{program}-o{observation}",
+        segment=m["segment"],
+        timestamp=m["stamp"],
+        guider_mode=m["id"] or m["mode"],
+        compressed=compressed,
     )
 
 
-def _msa(file_name: str, stem: str, ext: str | None, compressed: bool) -> ParsedName:
-    m = _MSA.fullmatch(stem)
+def _msa(file_name: str, stem: str, ext: str | None, compressed: bool) -> Any:
+    m = MSA.fullmatch(stem)
     if m is None:
         return _unknown(file_name, stem, ext, compressed)
     program, observation, visit = m.groups()
-    return _frozen(
-        _Builder(
-            file_name=file_name,
-            kind=NameKind.unknown,
-            suffix="msa",
-            extension=ext,
-            data_type=DataType.metadata,
-            program=program,
-            observation=observation,
-            visit=visit,
-            instrument="nirspec",
-            observation_base_id=f"jw{program}-o{observation}",
-            compressed=compressed,
-        )
+    return _Draft(
+        file_name=file_name,
+        kind=NameKind.unknown,
+        suffix="msa",
+        extension=ext,
+        data_type=DataType.metadata,
+        program=program,
+        observation=observation,
+        visit=visit,
+        instrument="nirspec",
+        observation_base_id=f"jw{program}-o{observation}",
+        compressed=compressed,
     )
 
 
-def _crds(file_name: str, stem: str, ext: str | None, compressed: bool) -> ParsedName:
-    m = _CRDS.fullmatch(stem)
+def _crds(file_name: str, stem: str, ext: str | None, compressed: bool) -> Any:
+    m = CRDS.fullmatch(stem)
     if m is None:
         return _unknown(file_name, stem, ext, compressed)
-    return _frozen(
-        _Builder(
-            file_name=file_name,
-            kind=NameKind.unknown,
-            suffix=m["reftype"],
-            extension=ext,
-            data_type=DataType.calibration,
-            instrument=m["instrument"],
-            compressed=compressed,
-        )
+    return _Draft(
+        file_name=file_name,
+        kind=NameKind.unknown,
+        suffix=m["reftype"],
+        extension=ext,
+        data_type=DataType.calibration,
+        instrument=m["instrument"],
+        compressed=compressed,
     )
 
 
-def _unknown(file_name: str, stem: str, ext: str | None, compressed: bool) -> ParsedName:
+def _unknown(file_name: str, stem: str, ext: str | None, compressed: bool) -> Any:
     """No known shape. A trailing ``_asn``/``_pool`` still says what the file is, and a known
     suffix token still gives the data type; the level stays unknown."""
     head, _, last = stem.rpartition("_")
@@ -424,18 +376,16 @@ def _unknown(file_name: str, stem: str, ext: str | None, compressed: bool) -> Pa
         kind, suffix, data_type = NameKind.pool, last, DataType.metadata
     elif head and (rule := SUFFIX_RULES.get(last)) is not None:
         suffix, data_type, viewable = last, rule.data_type, rule.viewable
-    elif ext in _METADATA_EXTENSIONS:
+    elif ext in METADATA_EXTENSIONS:
         data_type = DataType.metadata
-    return _frozen(
-        _Builder(
-            file_name=file_name,
-            kind=kind,
-            suffix=suffix,
-            extension=ext,
-            data_type=data_type,
-            is_viewable=viewable,
-            compressed=compressed,
-        )
+    return _Draft(
+        file_name=file_name,
+        kind=kind,
+        suffix=suffix,
+        extension=ext,
+        data_type=data_type,
+        is_viewable=viewable,
+        compressed=compressed,
     )
 
 
@@ -445,4 +395,4 @@ def _instrument_for(detector: str | None) -> str | None:
         return None
     if detector.startswith("guider"):
         return "fgs"
-    return _INSTRUMENT_BY_NAME.get(detector) or _INSTRUMENT_BY_PREFIX.get(detector[:3])
+    return INSTRUMENT_BY_NAME.get(detector) or INSTRUMENT_BY_PREFIX.get(detector[:3])

@@ -17,13 +17,13 @@ refused with :class:`~jwstdata.errors.InvalidKeyError`; listing never follows sy
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import re
 import stat as stat_mode
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import partial
 from os import PathLike
 from pathlib import Path
 from typing import BinaryIO
@@ -32,7 +32,6 @@ from jwstdata.config import Settings
 from jwstdata.errors import InvalidKeyError, NotFoundError, StorageError
 from jwstdata.keys import validate_key
 from jwstdata.storage.base import (
-    COPY_CHUNK,
     DEFAULT_PRESIGN_SECONDS,
     ObjectInfo,
     RangeReader,
@@ -41,6 +40,7 @@ from jwstdata.storage.base import (
     buffered,
     check_expiry,
     check_range,
+    copy_hashing,
     is_listable_key,
     normalise_prefix,
 )
@@ -92,9 +92,7 @@ class LocalStorage:
 
     # --- reading ------------------------------------------------------------------------
 
-    def open_read(
-        self, key: str, *, start: int | None = None, end: int | None = None
-    ) -> BinaryIO:
+    def open_read(self, key: str, *, start: int | None = None, end: int | None = None) -> BinaryIO:
         key, path = self._resolve(key)
         first, last = check_range(start, end)
         try:
@@ -271,7 +269,7 @@ class LocalStorage:
         fd, tmp = self._create_temp(path.parent, key)
         fd_open = True
         try:
-            size, sha256 = _copy_hashing(source, fd, key, direct=direct)
+            size, sha256 = copy_hashing(source, partial(_write_all, fd, key), direct=direct)
             try:
                 with _os_errors("write", key):
                     os.fsync(fd)
@@ -335,27 +333,11 @@ class LocalStorage:
 # --- module helpers ----------------------------------------------------------------------
 
 
-def _copy_hashing(source: SupportsRead, fd: int, key: str, *, direct: bool) -> tuple[int, str]:
-    """Copy ``source`` to ``fd`` hashing as it goes; the source's own errors propagate."""
-    digest = hashlib.sha256()
-    size = 0
-    buffer = bytearray(COPY_CHUNK) if direct else None
-    view = memoryview(buffer) if buffer is not None else None
-    while True:
-        if view is not None:
-            got = source.readinto(view)  # type: ignore[attr-defined]
-            chunk: bytes | memoryview = view[:got] if got else b""
-        else:
-            chunk = source.read(COPY_CHUNK)
-        if not chunk:
-            break
-        digest.update(chunk)
-        with _os_errors("write", key):
-            written = 0
-            while written < len(chunk):
-                written += os.write(fd, chunk[written:])
-        size += len(chunk)
-    return size, digest.hexdigest()
+def _write_all(fd: int, key: str, chunk: memoryview | bytes) -> None:
+    with _os_errors("write", key):
+        written = 0
+        while written < len(chunk):
+            written += os.write(fd, chunk[written:])
 
 
 def _record_sha256(fd: int, sha256: str, size: int) -> None:

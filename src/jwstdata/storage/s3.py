@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import logging
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -29,36 +30,15 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import boto3
+import botocore.exceptions as boto_errors
 from botocore.config import Config
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    ConnectionClosedError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    NoCredentialsError,
-    PartialCredentialsError,
-    ReadTimeoutError,
-)
 
+from jwstdata import errors
 from jwstdata.config import Settings
-from jwstdata.errors import ConfigurationError, JwstDataError, NotFoundError, StorageError
 from jwstdata.keys import validate_key
 from jwstdata.redact import redact_uri
-from jwstdata.storage.base import (
-    DEFAULT_PRESIGN_SECONDS,
-    ObjectInfo,
-    RangeReader,
-    SupportsRead,
-    WriteResult,
-    buffered,
-    check_expiry,
-    check_range,
-    is_listable_key,
-    normalise_prefix,
-    read_full,
-    under_prefix,
-)
+from jwstdata.storage import base
+from jwstdata.storage.base import ObjectInfo, SupportsRead, WriteResult
 
 log = logging.getLogger(__name__)
 
@@ -66,12 +46,19 @@ MIN_PART_SIZE = 5 * 1024 * 1024
 MAX_PARTS = 10_000
 MAX_COPY_SIZE = 5 * 1024**3
 _SHA256_META = "sha256"
+_BOTO_ERRORS = (boto_errors.ClientError, boto_errors.BotoCoreError)
 _NOT_FOUND_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
 _DENIED_CODES = frozenset(
     {"403", "AccessDenied", "Forbidden", "InvalidAccessKeyId", "SignatureDoesNotMatch",
      "ExpiredToken", "InvalidToken"}
 )  # fmt: skip
-_UNREACHABLE = (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError)
+_NO_CREDENTIALS = (boto_errors.NoCredentialsError, boto_errors.PartialCredentialsError)
+_UNREACHABLE = (
+    boto_errors.EndpointConnectionError,
+    boto_errors.ConnectTimeoutError,
+    boto_errors.ReadTimeoutError,
+    boto_errors.ConnectionClosedError,
+)
 
 
 class S3Storage:
@@ -97,13 +84,16 @@ class S3Storage:
         session: boto3.session.Session | None = None,
     ) -> None:
         if not bucket:
-            raise ConfigurationError("an S3 bucket name is required (JWSTDATA_S3_BUCKET)")
-        if part_size < MIN_PART_SIZE:
-            raise ConfigurationError(f"S3 part size must be at least {MIN_PART_SIZE} bytes")
-        if concurrency < 1:
-            raise ConfigurationError("S3 concurrency must be at least 1")
-        stripped = prefix.strip("/")
-        self._prefix = validate_key(stripped) + "/" if stripped else ""
+            raise errors.ConfigurationError("an S3 bucket name is required (JWSTDATA_S3_BUCKET)")
+        if part_size < MIN_PART_SIZE or concurrency < 1:
+            raise errors.ConfigurationError(
+                f"S3 part size must be >= {MIN_PART_SIZE} bytes and concurrency >= 1"
+            )
+        try:
+            stripped = prefix.strip("/")
+            self._prefix = validate_key(stripped) + "/" if stripped else ""
+        except errors.InvalidKeyError as exc:
+            raise errors.ConfigurationError(f"invalid JWSTDATA_S3_PREFIX: {exc}") from None
         self._bucket = bucket
         self._endpoint_url = endpoint_url
         self._region = region
@@ -125,7 +115,9 @@ class S3Storage:
     @classmethod
     def from_settings(cls, settings: Settings) -> S3Storage:
         if not settings.s3_bucket:
-            raise ConfigurationError("JWSTDATA_S3_BUCKET is required when JWSTDATA_STORAGE=s3")
+            raise errors.ConfigurationError(
+                "JWSTDATA_S3_BUCKET is required when JWSTDATA_STORAGE=s3"
+            )
         return cls(
             settings.s3_bucket,
             prefix=settings.s3_prefix,
@@ -141,14 +133,14 @@ class S3Storage:
         return self._bucket
 
     @property
-    def client(self) -> Any:
-        """The underlying boto3 S3 client (thread-safe), for tests and diagnostics."""
-        return self._client
-
-    @property
     def prefix(self) -> str:
         """The bucket prefix every key is stored under (``""`` or ending in ``/``)."""
         return self._prefix
+
+    @property
+    def client(self) -> Any:
+        """The underlying boto3 S3 client (thread-safe), for tests and diagnostics."""
+        return self._client
 
     def describe(self) -> str:
         endpoint = redact_uri(self._endpoint_url) if self._endpoint_url else "AWS"
@@ -164,26 +156,22 @@ class S3Storage:
 
     # --- reading ------------------------------------------------------------------------
 
-    def open_read(
-        self, key: str, *, start: int | None = None, end: int | None = None
-    ) -> BinaryIO:
+    def open_read(self, key: str, *, start: int | None = None, end: int | None = None) -> BinaryIO:
         key = validate_key(key)
-        first, last = check_range(start, end)
+        first, last = base.check_range(start, end)
         params: dict[str, Any] = {"Key": self._full(key)}
         if first or last is not None:
             params["Range"] = f"bytes={first}-{'' if last is None else last}"
         try:
             response = self._client.get_object(Bucket=self._bucket, **params)
-        except ClientError as exc:
+        except _BOTO_ERRORS as exc:
             if _code(exc) == "InvalidRange":  # the object exists; the range starts past its end
-                return buffered(RangeReader(io.BytesIO(), 0))
+                return base.buffered(base.RangeReader(io.BytesIO(), 0))
             raise self._error(exc, "read", key) from exc
-        except BotoCoreError as exc:
-            raise self._error(exc, "read", key) from exc
-        reader = RangeReader(
+        reader = base.RangeReader(
             response["Body"], None, on_error=lambda exc: self._error(exc, "read", key)
         )
-        return buffered(reader)
+        return base.buffered(reader)
 
     def stat(self, key: str) -> ObjectInfo:
         key = validate_key(key)
@@ -199,7 +187,7 @@ class S3Storage:
     def exists(self, key: str) -> bool:
         try:
             self.stat(key)
-        except NotFoundError:
+        except errors.NotFoundError:
             return False
         return True
 
@@ -207,17 +195,16 @@ class S3Storage:
         return self.stat(key).size
 
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
-        return self._objects(normalise_prefix(prefix, allow_empty=True))
+        return self._objects(base.normalise_prefix(prefix, allow_empty=True))
 
-    def presigned_url(self, key: str, *, expires: int = DEFAULT_PRESIGN_SECONDS) -> str | None:
+    def presigned_url(self, key: str, *, expires: int = base.DEFAULT_PRESIGN_SECONDS) -> str | None:
+        """A GET URL valid for ``expires`` seconds. It grants access: never log it."""
         key = validate_key(key)
-        check_expiry(expires)
+        base.check_expiry(expires)
         params = {"Bucket": self._bucket, "Key": self._full(key)}
         try:
-            url: str = self._client.generate_presigned_url(
-                "get_object", Params=params, ExpiresIn=expires
-            )
-        except (ClientError, BotoCoreError) as exc:
+            url: str = self._client.generate_presigned_url("get_object", params, expires)
+        except _BOTO_ERRORS as exc:
             raise self._error(exc, "presign", key) from exc
         return url
 
@@ -232,26 +219,20 @@ class S3Storage:
     ) -> WriteResult:
         key = validate_key(key)
         digest = hashlib.sha256()
-        first = read_full(stream, self.part_size)
+        first = base.read_full(stream, self.part_size)
         digest.update(first)
         if len(first) == self.part_size:
-            second = read_full(stream, self.part_size)
+            second = base.read_full(stream, self.part_size)
             if second:
                 digest.update(second)
                 chunks = [first, second]
                 del first, second  # the upload owns the parts now (bounded memory)
                 return self._write_multipart(key, stream, chunks, digest, content_type)
-        extra = {"ContentType": content_type} if content_type else {}
-        self._call(
-            "write",
-            key,
-            self._client.put_object,
-            Key=self._full(key),
-            Body=first,
-            Metadata={_SHA256_META: digest.hexdigest()},
-            **extra,
-        )
-        return WriteResult(key=key, size=len(first), sha256=digest.hexdigest())
+        sha256 = digest.hexdigest()
+        params = {"Key": self._full(key), "Metadata": {_SHA256_META: sha256}}
+        params.update(_content_type(content_type))
+        self._call("write", key, self._client.put_object, Body=first, **params)
+        return WriteResult(key=key, size=len(first), sha256=sha256)
 
     def write_path(
         self, key: str, path: str | PathLike[str], *, content_type: str | None = None
@@ -264,7 +245,7 @@ class S3Storage:
         self._call("delete", key, self._client.delete_object, Key=self._full(key))
 
     def delete_prefix(self, prefix: str) -> int:
-        prefix = normalise_prefix(prefix, allow_empty=False)
+        prefix = base.normalise_prefix(prefix, allow_empty=False)
         deleted = 0
         batch: list[str] = []
         for info in self._objects(prefix):
@@ -272,9 +253,7 @@ class S3Storage:
             if len(batch) >= self.delete_batch_size:
                 deleted += self._delete_batch(batch)
                 batch = []
-        if batch:
-            deleted += self._delete_batch(batch)
-        return deleted
+        return deleted + (self._delete_batch(batch) if batch else 0)
 
     # --- internals ----------------------------------------------------------------------
 
@@ -282,8 +261,7 @@ class S3Storage:
         return self._prefix + key
 
     def _objects(self, prefix: str) -> Iterator[ObjectInfo]:
-        paginator = self._client.get_paginator("list_objects_v2")
-        pages = paginator.paginate(
+        pages = self._client.get_paginator("list_objects_v2").paginate(
             Bucket=self._bucket,
             Prefix=self._full(prefix),
             PaginationConfig={"PageSize": self.list_page_size},
@@ -292,87 +270,70 @@ class S3Storage:
             for page in pages:
                 for item in page.get("Contents", ()):
                     key = item["Key"][len(self._prefix) :]
-                    if under_prefix(key, prefix) and is_listable_key(key):
+                    if base.under_prefix(key, prefix) and base.is_listable_key(key):
                         yield ObjectInfo(
                             key=key,
                             size=int(item["Size"]),
                             modified=item["LastModified"].astimezone(UTC),
                             etag=_etag(item.get("ETag")),
                         )
-        except (ClientError, BotoCoreError) as exc:
+        except _BOTO_ERRORS as exc:
             raise self._error(exc, "list", None, where=prefix) from exc
 
     def _delete_batch(self, keys: list[str]) -> int:
-        objects = [{"Key": self._full(key)} for key in keys]
-        response = self._call(
-            "delete",
-            None,
-            self._client.delete_objects,
-            Delete={"Objects": objects, "Quiet": True},
-        )
-        errors = response.get("Errors") or []
-        if errors:
-            first = errors[0]
-            raise StorageError(
-                f"S3 refused to delete {len(errors)} of {len(keys)} objects "
+        objects = {"Objects": [{"Key": self._full(key)} for key in keys], "Quiet": True}
+        response = self._call("delete", None, self._client.delete_objects, Delete=objects)
+        failed = response.get("Errors") or []
+        if failed:
+            first = failed[0]
+            raise errors.StorageError(
+                f"S3 refused to delete {len(failed)} of {len(keys)} objects "
                 f"(first: {first.get('Key')!r}: {first.get('Code')} {first.get('Message', '')})",
-                details={"bucket": self._bucket, "failed": len(errors)},
+                details={"bucket": self._bucket, "failed": len(failed)},
             )
         return len(keys)
 
     def _write_multipart(
-        self,
-        key: str,
-        stream: SupportsRead,
-        chunks: list[bytes],
-        digest: Any,
-        content_type: str | None,
+        self, key: str, stream: SupportsRead, chunks: list[bytes], digest: Any, ctype: str | None
     ) -> WriteResult:
         full = self._full(key)
-        extra = {"ContentType": content_type} if content_type else {}
-        created = self._call("write", key, self._client.create_multipart_upload, Key=full, **extra)
-        upload_id: str = created["UploadId"]
+        upload = self._call(
+            "write", key, self._client.create_multipart_upload, Key=full, **_content_type(ctype)
+        )
+        upload_id: str = upload["UploadId"]
         etags: dict[int, str] = {}
         pending: set[Future[tuple[int, str]]] = set()
         size = 0
-        pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="s3-part")
-
-        def collect(futures: set[Future[tuple[int, str]]]) -> None:
-            for future in futures:
-                pending.discard(future)
-                number, etag = future.result()
-                etags[number] = etag
-
+        pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="s3-part")
         try:
-            number = 0
-            while True:
-                chunk = chunks.pop(0) if chunks else None
-                if chunk is None:
-                    if len(pending) >= self.concurrency:
-                        done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                        collect(done)
-                    chunk = read_full(stream, self.part_size)
-                    if not chunk:
-                        break
+            for number in itertools.count(1):
+                if len(pending) >= self.concurrency:  # memory bound: wait for a free slot
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    etags.update(future.result() for future in done)
+                if chunks:
+                    chunk = chunks.pop(0)  # read and hashed by write_stream
+                else:
+                    chunk = base.read_full(stream, self.part_size)
                     digest.update(chunk)
-                number += 1
+                if not chunk:
+                    break
                 if number > MAX_PARTS:
-                    raise StorageError(
+                    raise errors.StorageError(
                         f"cannot write {key!r}: more than {MAX_PARTS} parts of "
                         f"{self.part_size} bytes; raise JWSTDATA_S3_PART_SIZE"
                     )
                 size += len(chunk)
                 pending.add(pool.submit(self._upload_part, key, upload_id, number, chunk))
                 del chunk
-            collect(set(wait(pending).done))
-            parts = [{"PartNumber": n, "ETag": etags[n]} for n in sorted(etags)]
+            etags.update(future.result() for future in wait(pending).done)
+            parts = {"Parts": [{"PartNumber": n, "ETag": etags[n]} for n in sorted(etags)]}
             self._call(
                 "write",
                 key,
                 self._client.complete_multipart_upload,
                 Key=full,
                 UploadId=upload_id,
-                MultipartUpload={"Parts": parts},
+                MultipartUpload=parts,
             )
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -381,98 +342,95 @@ class S3Storage:
         finally:
             pool.shutdown(wait=True)
         sha256 = digest.hexdigest()
-        self._record_sha256(key, size, sha256, content_type)
+        self._record_sha256(key, size, sha256, ctype)
         return WriteResult(key=key, size=size, sha256=sha256)
 
     def _upload_part(self, key: str, upload_id: str, number: int, data: bytes) -> tuple[int, str]:
-        response = self._call(
-            "write",
-            key,
-            self._client.upload_part,
-            Key=self._full(key),
-            UploadId=upload_id,
-            PartNumber=number,
-            Body=data,
-        )
+        params = {"Key": self._full(key), "UploadId": upload_id, "PartNumber": number}
+        response = self._call("write", key, self._client.upload_part, Body=data, **params)
         return number, str(response["ETag"])
 
     def _abort(self, key: str, upload_id: str) -> None:
         try:
-            self._client.abort_multipart_upload(
-                Bucket=self._bucket, Key=self._full(key), UploadId=upload_id
-            )
-        except (ClientError, BotoCoreError) as exc:
+            params = {"Key": self._full(key), "UploadId": upload_id}
+            self._call("abort", key, self._client.abort_multipart_upload, **params)
+        except errors.JwstDataError as exc:
             log.warning(
                 "could not abort the multipart upload of %r (%s); a lifecycle rule for "
                 "incomplete uploads will have to remove it",
                 key,
-                self._error(exc, "abort", key).message,
+                exc.message,
             )
 
-    def _record_sha256(self, key: str, size: int, sha256: str, content_type: str | None) -> None:
+    def _record_sha256(self, key: str, size: int, sha256: str, ctype: str | None) -> None:
         if size > MAX_COPY_SIZE:
             return
         full = self._full(key)
-        extra = {"ContentType": content_type} if content_type else {}
         try:
-            self._client.copy_object(
-                Bucket=self._bucket,
+            self._call(
+                "record the sha256 of",
+                key,
+                self._client.copy_object,
                 Key=full,
                 CopySource={"Bucket": self._bucket, "Key": full},
                 MetadataDirective="REPLACE",
                 Metadata={_SHA256_META: sha256},
-                **extra,
+                **_content_type(ctype),
             )
-        except (ClientError, BotoCoreError) as exc:
-            log.warning(
-                "stored %r but could not record its sha256 (%s)",
-                key,
-                self._error(exc, "record sha256 of", key).message,
-            )
+        except errors.JwstDataError as exc:
+            log.warning("stored %r but could not record its sha256: %s", key, exc.message)
 
     def _call(self, action: str, key: str | None, method: Any, **params: Any) -> Any:
         try:
             return method(Bucket=self._bucket, **params)
-        except (ClientError, BotoCoreError) as exc:
+        except _BOTO_ERRORS as exc:
             raise self._error(exc, action, key) from exc
 
     def _error(
         self, exc: Exception, action: str, key: str | None, *, where: str | None = None
-    ) -> JwstDataError:
+    ) -> errors.JwstDataError:
         """One clear error for a boto3/botocore failure; never includes credentials."""
         target = f"s3://{self._bucket}/{self._prefix}{key if key is not None else where or ''}"
         details = {"bucket": self._bucket, "key": key}
-        if isinstance(exc, ClientError):
-            code = _code(exc)
-            if code == "NoSuchBucket" or (key is None and code in _NOT_FOUND_CODES):
-                return StorageError(f"S3 bucket {self._bucket!r} does not exist", details=details)
-            if key is not None and code in _NOT_FOUND_CODES:
-                return NotFoundError(f"storage object {key!r} not found", details={"key": key})
-            if code in _DENIED_CODES:
-                return StorageError(
-                    f"S3 denied {action} on {target} ({code}): check the credentials and "
-                    "the bucket policy",
-                    details=details,
-                )
-            message = exc.response.get("Error", {}).get("Message") or ""
-            return StorageError(f"S3 {action} failed on {target}: {code} {message}".rstrip())
-        if isinstance(exc, NoCredentialsError | PartialCredentialsError):
-            return StorageError(
+        code = _code(exc)
+        if code == "NoSuchBucket" or (key is None and code in _NOT_FOUND_CODES):
+            return errors.StorageError(
+                f"S3 bucket {self._bucket!r} does not exist", details=details
+            )
+        if key is not None and code in _NOT_FOUND_CODES:
+            return errors.NotFoundError(f"storage object {key!r} not found", details={"key": key})
+        if code in _DENIED_CODES:
+            return errors.StorageError(
+                f"S3 denied {action} on {target} ({code}): check the credentials and the "
+                "bucket policy",
+                details=details,
+            )
+        if isinstance(exc, _NO_CREDENTIALS):
+            return errors.StorageError(
                 "no usable AWS credentials found (environment, shared config files or an "
                 "instance/container role)",
                 details=details,
             )
-        reason = redact_uri(str(exc))
+        if isinstance(exc, boto_errors.ClientError):
+            reason = f"{code} {exc.response.get('Error', {}).get('Message') or ''}".rstrip()
+        else:
+            reason = redact_uri(str(exc))
         if isinstance(exc, _UNREACHABLE):
             endpoint = redact_uri(self._endpoint_url) if self._endpoint_url else "AWS S3"
-            return StorageError(
-                f"cannot reach {endpoint} to {action} {target}: {reason}", details=details
-            )
-        return StorageError(f"S3 {action} failed on {target}: {reason}", details=details)
+            message = f"cannot reach {endpoint} to {action} {target}: {reason}"
+        else:
+            message = f"S3 {action} failed on {target}: {reason}"
+        return errors.StorageError(message, details=details)
 
 
-def _code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
+def _content_type(value: str | None) -> dict[str, str]:
+    return {"ContentType": value} if value else {}
+
+
+def _code(exc: Exception) -> str:
+    if isinstance(exc, boto_errors.ClientError):
+        return str(exc.response.get("Error", {}).get("Code", ""))
+    return ""
 
 
 def _etag(value: str | None) -> str | None:

@@ -1,0 +1,69 @@
+"""``jwstdata ingest``: register local FITS (and related) files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+from jwstdata.cli.common import console, database, print_json, resolve_owner, settings
+from jwstdata.db import RecordRepository
+from jwstdata.services.ingest import IngestOptions, IngestService
+from jwstdata.storage import open_storage
+
+
+def ingest(
+    paths: list[Path] = typer.Argument(..., help="Files or directories."),
+    recursive: bool = typer.Option(False, "--recursive", "-r", help="Walk directories."),
+    in_place: bool = typer.Option(
+        False, "--in-place", help="Register files already under the local storage root (no copy)."
+    ),
+    owner: str | None = typer.Option(
+        None, "--owner", help="User name (or id) that owns the records."
+    ),
+    public: bool = typer.Option(False, "--public", help="Make the records public."),
+    tags: str = typer.Option("", "--tags", help="Comma-separated tags."),
+    workers: int = typer.Option(0, "--workers", help="Worker processes (default: all cores)."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
+) -> None:
+    """Ingest files: parse names and headers, store, write records, link lineage."""
+    cfg = settings()
+    with database() as handle:
+        options = IngestOptions(
+            recursive=recursive,
+            in_place=in_place,
+            owner_id=resolve_owner(handle, owner),
+            public=public,
+            tags=[t.strip() for t in tags.split(",") if t.strip()],
+        )
+        if workers > 0:
+            options.workers = workers
+        service = IngestService(RecordRepository.for_database(handle), open_storage(cfg))
+        if as_json or not console.is_terminal:
+            report = service.ingest(paths, options)
+        else:
+            with Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=console,
+                transient=True,
+            ) as bar:
+                task = bar.add_task("ingesting", total=None)
+                report = service.ingest(
+                    paths,
+                    options,
+                    progress=lambda done, total: bar.update(task, completed=done, total=total),
+                )
+    if as_json:
+        print_json(report.to_json())
+    else:
+        console.print(
+            f"ingested {report.ingested}, updated {report.updated}, failed {len(report.failed)}"
+        )
+        for failure in report.failed[:20]:
+            console.print(f"  [red]{failure['path']}[/red]: {failure['error']}", highlight=False)
+    if report.failed and not (report.ingested or report.updated):
+        raise typer.Exit(1)

@@ -1,0 +1,166 @@
+"""Writing records for stored files: insert new ones, update re-ingested ones, clean up.
+
+The identity of a stored file is (owner, storage key), enforced by a unique index. A
+record that cannot be written has its freshly stored file removed; removal that fails
+(storage down) is queued in ``storage_gc`` and collected later, so nothing is orphaned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bson import ObjectId
+from pymongo import UpdateOne
+from pymongo.errors import BulkWriteError
+
+from jwstdata.db.connection import translate_errors, translate_write_error
+from jwstdata.db.records import RecordRepository, to_stored
+from jwstdata.errors import JwstDataError
+from jwstdata.models import JwstDataModel, utcnow
+from jwstdata.storage import StorageProvider
+
+GC_COLLECTION = "storage_gc"
+# Fields a re-ingest keeps from the existing record (user edits, links, history).
+KEPT_ON_UPDATE = (
+    "_id",
+    "createdAt",
+    "description",
+    "sharedWith",
+    "processingResults",
+    "parentId",
+    "derivedFrom",
+    "isArchived",
+    "archivedDate",
+    "isPublic",
+)
+
+
+@dataclass
+class UpsertOutcome:
+    inserted: int = 0
+    updated: int = 0
+    ids: list[ObjectId] = field(default_factory=list)
+    failed: dict[int, str] = field(default_factory=dict)  # index in the input -> reason
+
+
+class RecordWriter:
+    def __init__(self, repo: RecordRepository, storage: StorageProvider) -> None:
+        self.repo = repo
+        self.storage = storage
+        self.gc = repo.collection.database[GC_COLLECTION]
+
+    def upsert(
+        self, records: list[JwstDataModel], *, owner: ObjectId | None, remove_files_on_failure: bool
+    ) -> UpsertOutcome:
+        outcome = UpsertOutcome()
+        last_for_key: dict[str, int] = {}
+        for index, record in enumerate(records):
+            if record.file_path in last_for_key:
+                outcome.failed[last_for_key[record.file_path]] = (
+                    f"same storage key {record.file_path} as a later file in this batch"
+                )
+            last_for_key[record.file_path] = index
+        chosen = sorted(last_for_key.values())
+        with translate_errors():
+            existing = {
+                doc["filePath"]: doc
+                for doc in self.repo.collection.find(
+                    {"userId": owner, "filePath": {"$in": list(last_for_key)}},
+                    hint="owner_path_unique",
+                )
+            }
+        inserts = [i for i in chosen if records[i].file_path not in existing]
+        updates = [i for i in chosen if records[i].file_path in existing]
+        report = self.repo.bulk_insert([records[i] for i in inserts])
+        failed_local = {f["index"]: f for f in report.failed}
+        for local, index in enumerate(inserts):
+            if local in failed_local:
+                failure = failed_local[local]
+                outcome.failed[index] = failure["message"]
+                if remove_files_on_failure and failure["code"] != "duplicate":
+                    self.discard_file(records[index].file_path)
+        outcome.inserted = len(report.inserted_ids)
+        outcome.ids += report.inserted_ids
+        self._update(records, updates, existing, outcome)
+        return outcome
+
+    def _update(
+        self,
+        records: list[JwstDataModel],
+        indexes: list[int],
+        existing: dict[str, dict[str, Any]],
+        outcome: UpsertOutcome,
+    ) -> None:
+        if not indexes:
+            return
+        operations = []
+        for index in indexes:
+            old = existing[records[index].file_path]
+            doc = to_stored(records[index])
+            for key in KEPT_ON_UPDATE:
+                if key in old:
+                    doc[key] = old[key]
+            doc["tags"] = list(dict.fromkeys([*old.get("tags", []), *doc.get("tags", [])]))
+            doc["updatedAt"] = utcnow()
+            doc.pop("version", None)
+            _id = doc.pop("_id")
+            operations.append(
+                UpdateOne(
+                    {"_id": _id, "version": old.get("version", 1)},
+                    {"$set": doc, "$inc": {"version": 1}},
+                    hint="_id_",
+                )
+            )
+        failed: set[int] = set()
+        try:
+            with translate_errors():
+                self.repo.collection.bulk_write(operations, ordered=False)
+        except BulkWriteError as exc:
+            for error in exc.details.get("writeErrors", []):
+                failed.add(error["index"])
+                outcome.failed[indexes[error["index"]]] = translate_write_error(error).message
+        for local, index in enumerate(indexes):
+            if local not in failed:
+                outcome.updated += 1
+                outcome.ids.append(existing[records[index].file_path]["_id"])
+
+    # --- file clean-up ------------------------------------------------------------------
+    def discard_file(self, key: str | None) -> bool:
+        """Delete ``key`` now, or queue it for collection if storage is unavailable."""
+        if not key:
+            return True
+        try:
+            self.storage.delete(key)
+            return True
+        except JwstDataError:
+            with translate_errors():
+                self.gc.update_one(
+                    {"key": key, "storage": self.storage.describe()},
+                    {"$setOnInsert": {"queuedAt": utcnow()}, "$inc": {"attempts": 1}},
+                    upsert=True,
+                )
+            return False
+
+    def collect_garbage(self, limit: int = 1000) -> dict[str, int]:
+        """Retry queued deletions; keys that some record uses again are kept."""
+        removed = kept = still_failing = 0
+        with translate_errors():
+            queued = list(self.gc.find({"storage": self.storage.describe()}).limit(limit))
+        for entry in queued:
+            with translate_errors():
+                in_use = self.repo.collection.find_one(
+                    {"filePath": entry["key"]}, {"_id": 1}, hint="file_path"
+                )
+            if in_use:
+                kept += 1
+            else:
+                try:
+                    self.storage.delete(entry["key"])
+                    removed += 1
+                except JwstDataError:
+                    still_failing += 1
+                    continue
+            with translate_errors():
+                self.gc.delete_one({"_id": entry["_id"]})
+        return {"removed": removed, "kept": kept, "failing": still_failing}
