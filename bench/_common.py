@@ -15,6 +15,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
+if str(ROOT) not in sys.path:  # benchmarks reuse the tests' FITS factory
+    sys.path.insert(0, str(ROOT))
 
 
 @contextlib.contextmanager

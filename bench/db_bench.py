@@ -173,8 +173,7 @@ def main() -> None:
     emit(
         "db",
         {
-            "server": (server.get("secantusVersion")
-            and f"SecantusDB {server['secantusVersion']}")
+            "server": (server.get("secantusVersion") and f"SecantusDB {server['secantusVersion']}")
             or f"MongoDB-compatible {server.get('version')}",
             "records": args.records,
             "bulk_insert": {

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import os
 import platform
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,11 +43,16 @@ TARGET_RATIO = 1.2
 REGION = "us-east-1"
 
 
-def timed(action: Callable[[], object]) -> float:
-    os.sync()  # start each phase without another phase's dirty pages to flush
-    started = time.perf_counter()
-    action()
-    return time.perf_counter() - started
+def timed(action: Callable[[], object], repeat: int, reset: Callable[[], object]) -> float:
+    """Median seconds of ``action`` over ``repeat`` runs, each after ``reset`` and a sync."""
+    runs = []
+    for _ in range(repeat):
+        reset()
+        os.sync()  # start without another phase's dirty pages to flush
+        started = time.perf_counter()
+        action()
+        runs.append(time.perf_counter() - started)
+    return statistics.median(runs)
 
 
 def phase(total_mib: float, baseline_s: float, provider_s: float, **extra: float) -> dict[str, Any]:
@@ -73,8 +80,10 @@ def make_sources(directory: Path, count: int, file_mib: int) -> list[Path]:
 
 
 def copy_stream(storage: LocalStorage | S3Storage, key: str, target: Path) -> None:
+    buffer = memoryview(bytearray(8 * MIB))  # reused, as an efficient consumer would
     with storage.open_read(key) as stream, open(target, "wb") as out:
-        shutil.copyfileobj(stream, out, 8 * MIB)
+        while got := stream.readinto(buffer):
+            out.write(buffer[:got])
 
 
 def fresh(directory: Path) -> Path:
@@ -83,33 +92,50 @@ def fresh(directory: Path) -> Path:
     return directory
 
 
-def bench_local(work: Path, sources: list[Path], total_mib: float) -> dict[str, Any]:
-    baseline_dir, out_dir = fresh(work / "baseline"), fresh(work / "out")
+def bench_local(work: Path, sources: list[Path], total_mib: float, repeat: int) -> dict[str, Any]:
+    baseline_dir, out_dir = work / "baseline", work / "out"
     storage = LocalStorage(fresh(work / "store"))
+    keys = [f"bench/{s.name}" for s in sources]
 
-    def copy_all() -> None:
+    def copy_all(fsync: bool) -> None:
         for src in sources:
             shutil.copyfile(src, baseline_dir / src.name)
+            if fsync:
+                with open(baseline_dir / src.name, "rb") as done:
+                    os.fsync(done.fileno())
 
-    def copy_all_fsync() -> None:
+    def hash_all() -> None:
         for src in sources:
-            shutil.copyfile(src, baseline_dir / src.name)
-            with open(baseline_dir / src.name, "rb") as done:
-                os.fsync(done.fileno())
+            with open(src, "rb") as data:
+                hashlib.file_digest(data, "sha256")
 
-    write_base = timed(copy_all)
-    write_base_fsync = timed(copy_all_fsync)
-    write_prov = timed(lambda: [storage.write_path(f"bench/{s.name}", s) for s in sources])
-    read_base = timed(
-        lambda: [shutil.copyfile(baseline_dir / s.name, out_dir / s.name) for s in sources]
+    def nothing() -> None:
+        pass
+
+    write_base = timed(lambda: copy_all(False), repeat, lambda: fresh(baseline_dir))
+    write_base_fsync = timed(lambda: copy_all(True), repeat, lambda: fresh(baseline_dir))
+    sha256_only = timed(hash_all, repeat, nothing)
+    write_prov = timed(
+        lambda: [storage.write_path(k, s) for k, s in zip(keys, sources, strict=True)],
+        repeat,
+        lambda: storage.delete_prefix("bench"),
     )
-    fresh(out_dir)
+    read_base = timed(
+        lambda: [shutil.copyfile(baseline_dir / s.name, out_dir / s.name) for s in sources],
+        repeat,
+        lambda: fresh(out_dir),
+    )
     read_prov = timed(
-        lambda: [copy_stream(storage, f"bench/{s.name}", out_dir / s.name) for s in sources]
+        lambda: [
+            copy_stream(storage, k, out_dir / s.name) for k, s in zip(keys, sources, strict=True)
+        ],
+        repeat,
+        lambda: fresh(out_dir),
     )
     assert all((out_dir / s.name).stat().st_size == s.stat().st_size for s in sources)
+    extra = {"baseline_fsync_s": write_base_fsync, "sha256_only_s": sha256_only}
     return {
-        "write": phase(total_mib, write_base, write_prov, baseline_fsync_s=write_base_fsync),
+        "write": phase(total_mib, write_base, write_prov, **extra),
         "read": phase(total_mib, read_base, read_prov),
     }
 
@@ -142,11 +168,12 @@ def moto_server(log_path: Path) -> Iterator[str]:
 
 
 def bench_s3(
-    work: Path, sources: list[Path], total_mib: float, part_mib: int, concurrency: int
+    work: Path, sources: list[Path], total_mib: float, repeat: int, part_mib: int, concurrency: int
 ) -> dict[str, Any]:
     for name, value in {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}.items():
         os.environ[name] = value  # this process only talks to its own moto server
-    out_dir = fresh(work / "s3-out")
+    out_dir = work / "s3-out"
+    keys = [f"bench/{s.name}" for s in sources]
     with moto_server(work / "moto.log") as endpoint:
         client = boto3.client("s3", endpoint_url=endpoint, region_name=REGION)
         client.create_bucket(Bucket="bench")
@@ -159,19 +186,30 @@ def bench_s3(
             part_size=part_mib * MIB,
             concurrency=concurrency,
         )
-        write_base = timed(
-            lambda: [client.upload_file(str(s), "bench", f"baseline/{s.name}") for s in sources]
+        baseline = S3Storage("bench", prefix="baseline", endpoint_url=endpoint, path_style=True)
+
+        def upload_all() -> None:
+            for key, src in zip(keys, sources, strict=True):
+                client.upload_file(str(src), "bench", f"baseline/{key}")
+
+        def download_all() -> None:
+            for key, src in zip(keys, sources, strict=True):
+                client.download_file("bench", f"baseline/{key}", str(out_dir / src.name))
+
+        write_base = timed(upload_all, repeat, lambda: baseline.delete_prefix("bench"))
+        write_prov = timed(
+            lambda: [storage.write_path(k, s) for k, s in zip(keys, sources, strict=True)],
+            repeat,
+            lambda: storage.delete_prefix("bench"),
         )
-        write_prov = timed(lambda: [storage.write_path(f"bench/{s.name}", s) for s in sources])
-        read_base = timed(
-            lambda: [
-                client.download_file("bench", f"baseline/{s.name}", str(out_dir / s.name))
-                for s in sources
-            ]
-        )
-        fresh(out_dir)
+        read_base = timed(download_all, repeat, lambda: fresh(out_dir))
         read_prov = timed(
-            lambda: [copy_stream(storage, f"bench/{s.name}", out_dir / s.name) for s in sources]
+            lambda: [
+                copy_stream(storage, k, out_dir / s.name)
+                for k, s in zip(keys, sources, strict=True)
+            ],
+            repeat,
+            lambda: fresh(out_dir),
         )
         assert all((out_dir / s.name).stat().st_size == s.stat().st_size for s in sources)
         return {
@@ -189,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--providers", default="local,s3", help="comma-separated: local,s3")
     parser.add_argument("--part-mib", type=int, default=64, help="S3 part size (MiB)")
     parser.add_argument("--concurrency", type=int, default=4, help="S3 parts in flight")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median)")
     parser.add_argument("--workdir", type=Path, default=None, help="default: a temp folder")
     args = parser.parse_args(argv)
 
@@ -202,13 +241,16 @@ def main(argv: list[str] | None = None) -> int:
             "files": count,
             "file_mib": args.file_mib,
             "total_mib": total_mib,
+            "repeat": args.repeat,
             "target_ratio": TARGET_RATIO,
             "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         }
         if "local" in providers:
-            report["local"] = bench_local(work, sources, total_mib)
+            report["local"] = bench_local(work, sources, total_mib, args.repeat)
         if "s3" in providers:
-            report["s3"] = bench_s3(work, sources, total_mib, args.part_mib, args.concurrency)
+            report["s3"] = bench_s3(
+                work, sources, total_mib, args.repeat, args.part_mib, args.concurrency
+            )
         ratios = [
             report[p][op]["ratio"]
             for p in ("local", "s3")

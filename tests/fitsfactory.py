@@ -335,9 +335,9 @@ _VISIT_CARDS = (
     ("SUBSIZE2", 2048, "Number of pixels in axis 2 direction"),
     ("FASTAXIS", -1, "Fast readout axis direction"),
     ("SLOWAXIS", 2, "Slow readout axis direction"),
-    ("GS_ORDER", 1, "index of guide star within listed of selected guide stars"),
+    ("GS_ORDER", 1, "index of guide star in the selected list"),
     ("GSSTRTTM", "2022-06-03 12:40:00.000", "UTC time when guide star activity started"),
-    ("GSENDTIM", "2022-06-03 13:40:00.000", "UTC time when guide star activity completed"),
+    ("GSENDTIM", "2022-06-03 13:40:00.000", "UTC time guide star activity completed"),
     ("GDSTARID", "S4LS005423", "guide star identifier"),
     ("GS_RA", 151.72, "guide star right ascension"),
     ("GS_DEC", -40.49, "guide star declination"),
@@ -346,8 +346,8 @@ _VISIT_CARDS = (
     ("GS_MAG", 15.22, "guide star magnitude in FGS detector"),
     ("GS_UMAG", 0.05, "guide star magnitude uncertainty"),
     ("PCS_MODE", "FINEGUIDE", "Pointing Control System mode"),
-    ("GSCENTX", 1.05, "guide star centroid x position in the FGS ideal frame"),
-    ("GSCENTY", -0.27, "guide star centroid y position in the FGS ideal frame"),
+    ("GSCENTX", 1.05, "guide star centroid x in FGS ideal frame"),
+    ("GSCENTY", -0.27, "guide star centroid y in FGS ideal frame"),
     ("JITTERMS", 1.1, "[mas] RMS jitter over the exposure"),
     ("REFFRAME", "EME2000", "Ephemeris reference frame"),
     ("EPH_TYPE", "Definitive", "Definitive or Predicted"),
@@ -659,7 +659,11 @@ def _extract1d_hdu(
     cols = []
     for name, (values, unit) in columns.items():
         values = np.asarray(values)
-        fmt = {"i2": "I", "i4": "J", "i8": "K", "f4": "E", "u1": "B"}.get(values.dtype.str[1:], "D")
+        codes = {"i2": "I", "i4": "J", "i8": "K", "f4": "E", "u1": "B"}
+        if values.dtype.kind in "US":
+            fmt = f"{max(1, values.dtype.itemsize // (4 if values.dtype.kind == 'U' else 1))}A"
+        else:
+            fmt = codes.get(values.dtype.str[1:], "D")
         if values.ndim == 2:
             fmt = f"{values.shape[1]}{fmt}"
         cols.append(fits.Column(name, fmt, unit=unit, array=values))
@@ -766,7 +770,9 @@ def write_product(
             ph[key] = "MULTIPLE"
     if primary:
         _set(ph, primary)
-    exposure_time = float(ph.get("EFFEXPTM", round(tgroup * (ngroups - 1) * nints, 3)))
+    exposure_time = ph.get("EFFEXPTM")
+    if not isinstance(exposure_time, int | float):
+        exposure_time = round(tgroup * (ngroups - 1) * nints, 3)
     sh = _sci_header(
         product, inst, sci_shape, wcs=(not spectral or product == "s3d") if wcs is None else wcs,
         sip=product in ("cal", "calints", "crf") if sip is None else sip,
@@ -827,6 +833,7 @@ def write_truncated(
     """Copy the first bytes of ``src`` to ``dst``.
 
     ``at``: a byte count, or ``"primary-header"`` (cut inside the primary header),
+    ``"primary-padding"`` (END is there, the blank padding after it is cut),
     ``"sci-header"`` (inside the SCI header, before END), ``"sci-data"`` (headers complete,
     SCI data cut in the middle), ``"after-sci-header"`` (right after the SCI header) or
     ``"last-data"`` (the last HDU loses its final block). A gzip ``src`` takes only a byte
@@ -842,6 +849,7 @@ def write_truncated(
         sci = next(h for h in hdus if h["name"] == "SCI")
         keep = {
             "primary-header": 1000,
+            "primary-padding": int(hdus[0]["data"]) - 10,
             "sci-header": int(sci["header"]) + 400,
             "after-sci-header": int(sci["data"]),
             "sci-data": int(sci["data"]) + int(sci["size"]) // 2,

@@ -53,6 +53,21 @@ class Settings(BaseSettings):
     s3_part_size: int = Field(default=64 * 1024 * 1024, ge=5 * 1024 * 1024)
     s3_concurrency: int = Field(default=4, ge=1, le=64)
 
+    # --- API and authentication ------------------------------------------------------
+    dev_mode: bool = Field(
+        default=False, description="Development mode: allows a generated signing secret."
+    )
+    secret_key: SecretStr | None = Field(default=None, description="JWT signing secret.")
+    secret_key_file: Path | None = None
+    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(default=14, ge=1, le=365)
+    allow_registration: bool = False
+    login_max_failures: int = Field(default=5, ge=1, description="failures before lockout")
+    login_lockout_seconds: int = Field(default=300, ge=1)
+    login_rate_per_minute: int = Field(default=20, ge=1, description="attempts per client/min")
+    cors_origins: list[str] = Field(default_factory=list)
+    max_upload_bytes: int = Field(default=4 * 1024**3, ge=1)
+
     @field_validator("mongodb_uri", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:

@@ -57,6 +57,27 @@ class StaleVersionError(ConflictError):
     code = "stale_version"
 
 
+class AuthenticationError(JwstDataError):
+    """Missing, wrong or expired credentials (never says which, to not help guessing)."""
+
+    code = "unauthenticated"
+    http_status = 401
+
+
+class RateLimitedError(JwstDataError):
+    code = "rate_limited"
+    http_status = 429
+
+    def __init__(self, message: str, *, retry_after: int = 60, details: object = None) -> None:
+        super().__init__(message, details=details)
+        self.retry_after = retry_after
+
+
+class PayloadTooLargeError(JwstDataError):
+    code = "payload_too_large"
+    http_status = 413
+
+
 class PermissionDeniedError(JwstDataError):
     code = "forbidden"
     http_status = 403

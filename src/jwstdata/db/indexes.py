@@ -147,3 +147,7 @@ SORT_INDEX: dict[str, str] = {
     "fileName": "by_name",
     "fileSize": "by_size",
 }
+
+from jwstdata.db.auth_indexes import AUTH_INDEXES  # noqa: E402  (needs IndexSpec above)
+
+INDEXES.update(AUTH_INDEXES)

@@ -76,7 +76,6 @@ class RawHdu:
 class Scan:
     hdus: list[RawHdu] = field(default_factory=list)
     compressed: bool = False
-    complete: bool = False  # the walk reached the end of the file
     table_data: dict[int, bytes] = field(default_factory=dict)  # HDU index -> data bytes
 
     def first(self, extname: str) -> RawHdu | None:
@@ -147,14 +146,12 @@ def _walk(
         if not first:
             if index == 0:
                 raise FitsReadError("empty file", path=path)
-            result.complete = True
             return result
         if index == 0:
             if not first.startswith(b"SIMPLE  ="):
                 raise FitsReadError("not a FITS file: no SIMPLE card", path=path)
         elif not first.startswith(b"XTENSION="):
             if not first.strip(b"\x00 "):  # zero or blank padding after the last HDU
-                result.complete = True
                 return result
             raise FitsReadError(
                 f"corrupt FITS file: bytes at offset {offset} are not an extension header",

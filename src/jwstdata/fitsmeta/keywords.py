@@ -25,8 +25,6 @@ import math
 import re
 from typing import Any
 
-from astropy.io.fits.card import Undefined
-
 # Keywords copied into ``metadata``: key is the FITS keyword lower-cased, '-' -> '_'
 # (``DATE-OBS`` -> ``date_obs``). Looked up in the primary header, then in SCI, except
 # SCI-first ones.
@@ -155,7 +153,7 @@ def clean(value: Any) -> Any:
     Undefined values, NaN and infinities become None; numpy scalars become Python ones;
     integers beyond 64 bits become strings; anything else becomes its ``str``.
     """
-    if value is None or isinstance(value, Undefined):
+    if value is None or type(value).__name__ == "Undefined":  # astropy's undefined value
         return None
     if isinstance(value, str):
         return value.strip()

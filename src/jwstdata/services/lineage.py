@@ -27,10 +27,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bson import ObjectId
+from pymongo import UpdateOne
 
 from jwstdata.db.connection import translate_errors
 from jwstdata.db.records import RecordRepository
-from jwstdata.models import ProcessingLevel
+from jwstdata.models import ProcessingLevel, utcnow
 from jwstdata.naming import NameKind, ParsedName, parse_name
 from jwstdata.services.lineage_rules import EXPOSURE_PARENTS, STAGE3_INPUT_SUFFIXES, STAGE3_PARENTS
 
@@ -89,44 +90,50 @@ class LineageLinker:
             return report
         with translate_errors():
             docs = list(self.collection.find({"_id": {"$in": ids}}, _PROJECTION, hint="_id_"))
-        exposures: set[tuple[Any, str]] = set()
+        exposures: dict[Any, set[str]] = defaultdict(set)  # owner -> exposure ids
         runs: set[tuple[Any, str, str]] = set()  # (owner, program, acid or '*')
         for doc in docs:
             name = parse_name(doc["fileName"])
             owner = doc.get("userId")
             if name.kind is NameKind.exposure and name.exposure_id:
-                exposures.add((owner, name.exposure_id))
+                exposures[owner].add(name.exposure_id)
                 runs.add((owner, name.program, f"o{name.observation}"))
                 runs.add((owner, name.program, "*"))  # candidate/discovered runs of the program
             elif name.kind in (NameKind.source, NameKind.association) and name.association_id:
                 runs.add((owner, name.program, name.association_id))
-        for owner, exposure_id in sorted(exposures, key=str):
-            report.records_updated += self._link_exposure(owner, exposure_id)
-            report.exposure_groups += 1
-        touched_exposures: set[tuple[Any, str]] = set()
+        for owner, exposure_ids in exposures.items():
+            report.exposure_groups += len(exposure_ids)
+            report.records_updated += self._link_exposures(owner, exposure_ids)
+        fed: dict[Any, set[str]] = defaultdict(set)
         for owner, program, acid in sorted(runs, key=str):
-            updated, fed = self._link_stage3(owner, program, acid)
+            updated, exposure_ids = self._link_stage3(owner, program, acid)
             report.records_updated += updated
             report.stage3_groups += 1
-            touched_exposures |= {(owner, e) for e in fed}
-        for owner, exposure_id in sorted(touched_exposures | exposures, key=str):
-            report.records_updated += self._assign_base_id(owner, exposure_id)
+            fed[owner] |= exposure_ids
+        for owner in set(exposures) | set(fed):
+            report.records_updated += self._assign_base_ids(owner, exposures[owner] | fed[owner])
         return report
 
     # --- exposure chains ----------------------------------------------------------------
-    def _link_exposure(self, owner: Any, exposure_id: str) -> int:
+    def _exposure_docs(self, owner: Any, exposure_ids: set[str]) -> list[dict[str, Any]]:
         with translate_errors():
-            docs = list(
+            return list(
                 self.collection.find(
-                    {"exposureId": exposure_id, "userId": owner}, _PROJECTION, hint="exposure"
+                    {"exposureId": {"$in": sorted(exposure_ids)}, "userId": owner},
+                    _PROJECTION,
+                    hint="exposure",
                 )
             )
-        nodes = [_Node(d, parse_name(d["fileName"])) for d in docs]
-        by_detector: dict[str | None, list[_Node]] = defaultdict(list)
+
+    def _link_exposures(self, owner: Any, exposure_ids: set[str]) -> int:
+        nodes = [
+            _Node(d, parse_name(d["fileName"])) for d in self._exposure_docs(owner, exposure_ids)
+        ]
+        groups: dict[tuple[str | None, str | None], list[_Node]] = defaultdict(list)
         for node in nodes:
             if node.name.kind is NameKind.exposure:
-                by_detector[node.name.detector].append(node)
-        for members in by_detector.values():
+                groups[(node.name.exposure_id, node.name.detector)].append(node)
+        for members in groups.values():
             for node in members:
                 parent = self._best_parent(node, members)
                 node.updates = {"parentId": parent, "derivedFrom": [parent] if parent else []}
@@ -267,40 +274,50 @@ class LineageLinker:
         return list(chosen.values())
 
     # --- observation base ids -----------------------------------------------------------
-    def _assign_base_id(self, owner: Any, exposure_id: str) -> int:
+    def _assign_base_ids(self, owner: Any, exposure_ids: set[str]) -> int:
+        if not exposure_ids:
+            return 0
+        docs = self._exposure_docs(owner, exposure_ids)
+        exposure_of = {d["_id"]: d.get("exposureId") for d in docs}
+        claimed: dict[str, list[str]] = defaultdict(list)
         with translate_errors():
-            docs = list(
-                self.collection.find(
-                    {"exposureId": exposure_id, "userId": owner}, _PROJECTION, hint="exposure"
-                )
-            )
-            ids = [d["_id"] for d in docs]
             feeding = self.collection.find(
-                {"derivedFrom": {"$in": ids}, "userId": owner},
-                {"observationBaseId": 1},
+                {"derivedFrom": {"$in": list(exposure_of)}, "userId": owner},
+                {"observationBaseId": 1, "derivedFrom": 1},
                 hint="derived_from",
             )
-            base_ids = sorted(
-                d["observationBaseId"]
-                for d in feeding
-                if d.get("observationBaseId") and "_" in d["observationBaseId"]
-            )
+            for product in feeding:
+                base = product.get("observationBaseId")
+                if not base or "_" not in base:
+                    continue
+                for source in product.get("derivedFrom", []):
+                    if source in exposure_of:
+                        claimed[exposure_of[source]].append(base)
         nodes = [_Node(d, parse_name(d["fileName"])) for d in docs]
         for node in nodes:
-            target = (
-                base_ids[0] if base_ids else parse_name(node.doc["fileName"]).observation_base_id
-            )
+            bases = sorted(claimed.get(node.doc.get("exposureId"), []))
+            target = bases[0] if bases else node.name.observation_base_id
             if target:
                 node.updates = {"observationBaseId": target}
         return self._write(nodes)
 
     # --- writes -------------------------------------------------------------------------
     def _write(self, nodes: list[_Node]) -> int:
-        changed = 0
+        """Write only what changed, in one unordered bulk (each bumps the version)."""
+        operations = []
+        now = utcnow()
         for node in nodes:
             delta = {k: v for k, v in node.updates.items() if node.doc.get(k) != v}
             if delta:
-                self.repo.set_fields(node.id, delta)
+                operations.append(
+                    UpdateOne(
+                        {"_id": node.id},
+                        {"$set": {**delta, "updatedAt": now}, "$inc": {"version": 1}},
+                        hint="_id_",
+                    )
+                )
                 node.doc.update(delta)
-                changed += 1
-        return changed
+        if operations:
+            with translate_errors():
+                self.collection.bulk_write(operations, ordered=False)
+        return len(operations)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from os import PathLike
@@ -264,72 +263,31 @@ class RangeReader(io.RawIOBase):
                 super().close()
 
 
-class BackgroundSha256:
-    """sha256 of chunks fed in order, hashed on a helper thread so hashing overlaps I/O.
-
-    The first chunk is hashed inline (small objects never start a thread). A chunk must
-    stay unchanged until the following ``update`` returns, which allows double buffering.
-    """
-
-    def __init__(self) -> None:
-        self._digest = hashlib.sha256()
-        self._pool: ThreadPoolExecutor | None = None
-        self._pending: Future[None] | None = None
-        self._started = False
-
-    def update(self, chunk: bytes | memoryview) -> None:
-        self._wait()
-        if not self._started:
-            self._started = True
-            self._digest.update(chunk)
-            return
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(1, thread_name_prefix="sha256")
-        self._pending = self._pool.submit(self._digest.update, chunk)
-
-    def hexdigest(self) -> str:
-        self._wait()
-        return self._digest.hexdigest()
-
-    def _wait(self) -> None:
-        if self._pending is not None:
-            pending, self._pending = self._pending, None
-            pending.result()
-
-    def __enter__(self) -> BackgroundSha256:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-
-
 def copy_hashing(
     source: SupportsRead, write: Callable[[memoryview | bytes], None], *, direct: bool
 ) -> tuple[int, str]:
     """Copy ``source`` into ``write`` in one pass; return ``(size, sha256)``.
 
-    ``direct`` reads with ``readinto`` into two alternating buffers (for files we opened);
+    ``direct`` reads with ``readinto`` into one reused buffer (for files we opened);
     otherwise ``read`` is used, so any object with ``read(n)`` works. Errors raised by the
-    source propagate unchanged.
+    source propagate unchanged. Each chunk is hashed from the same memory that is written,
+    so the digest always describes the stored bytes.
     """
-    buffers = (bytearray(COPY_CHUNK), bytearray(COPY_CHUNK)) if direct else ()
-    size = turn = 0
-    with BackgroundSha256() as digest:
-        while True:
-            if buffers:
-                view = memoryview(buffers[turn])
-                got = source.readinto(view)  # type: ignore[attr-defined]
-                chunk: memoryview | bytes = view[:got] if got else b""
-                turn ^= 1
-            else:
-                chunk = source.read(COPY_CHUNK)
-            if not chunk:
-                break
-            digest.update(chunk)  # hashed while the chunk is written and the next one read
-            write(chunk)
-            size += len(chunk)
-        return size, digest.hexdigest()
+    digest = hashlib.sha256()
+    view = memoryview(bytearray(COPY_CHUNK)) if direct else None
+    size = 0
+    while True:
+        if view is not None:
+            got = source.readinto(view)  # type: ignore[attr-defined]
+            chunk: memoryview | bytes = view[:got] if got else b""
+        else:
+            chunk = source.read(COPY_CHUNK)
+        if not chunk:
+            break
+        digest.update(chunk)
+        write(chunk)
+        size += len(chunk)
+    return size, digest.hexdigest()
 
 
 def buffered(raw: RangeReader) -> BinaryIO:
