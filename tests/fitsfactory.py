@@ -17,8 +17,10 @@ A directory as destination gets a MAST file name (:func:`exposure_name` /
 Shapes are numpy order: ``(ny, nx)`` for images, ``(nints, ngroups, ny, nx)`` for ``uncal``,
 ``(nints, ny, nx)`` for ``rateints``/``calints``, ``(nwave, ny, nx)`` for ``s3d``.
 
-Broken files: :func:`write_truncated`, :func:`write_huge` (headers declaring a big SCI, with
-sparse or missing data), :func:`write_not_fits` and :func:`write_corrupt`.
+Helpers: :func:`stars` (an image of Gaussian sources for ``data``), :func:`spectrum_columns`,
+:func:`exposure_name`/:func:`source_name`, :func:`gzip_copy`, :func:`hdu_offsets`. Broken
+files: :func:`write_truncated`, :func:`write_huge` (headers declaring a big SCI, with sparse
+or missing data), :func:`write_not_fits` and :func:`write_corrupt`.
 """
 
 from __future__ import annotations
@@ -718,14 +720,19 @@ def write_product(
     ``dest``: a file path, or an existing directory (a MAST name is generated).
     ``product``: one of :data:`PRODUCTS`. ``instrument``: a key of :data:`INSTRUMENTS`, whose
     detector/filter/pupil/grating/EXP_TYPE are the defaults. ``data``: the SCI array, a fill
-    value, or ``f(shape, rng) -> array``; ``shape``/``dtype`` otherwise (numpy order).
+    value, or ``f(shape, rng) -> array``; ``shape``/``dtype`` otherwise (numpy order); the
+    default content is seeded noise (``seed``), rising ramps for ``uncal``.
     ``dq``: add (True) or omit (False) the DQ extension; None follows the product.
-    ``extras=False`` writes only SCI (+DQ) and skips ERR/VAR_*/ASDF. ``wcs``: celestial WCS in
-    SCI (default: every product but s2d/x1d); ``sip``: SIP distortion
-    keywords (default: cal/calints/crf). ``stage3``: blended stage-3 header: each keyword
-    in ``multiple`` reads ``MULTIPLE`` and a HDRTAB table is added. ``primary``/``sci``: extra
-    or replaced keywords, a value None deletes. x1d: ``wavelength`` (µm range), ``nrows`` or
-    full ``columns`` (see :func:`spectrum_columns`).
+    ``extras=False`` writes only SCI (+DQ) and skips ERR/VAR_*/ASDF (faster, smaller).
+    ``wcs``: celestial TAN WCS in SCI centred on ``ra``/``dec`` and rotated by ``roll``
+    (default: every product but s2d/x1d); ``sip``: SIP distortion keywords (default:
+    cal/calints/crf). ``stage3``: blended stage-3 header: each keyword in ``multiple`` reads
+    ``MULTIPLE``, a HDRTAB table is added and a directory ``dest`` gets a source name.
+    ``ids``: PROGRAM/OBSERVTN/VISIT/... keywords; ``date``: DATE-OBS/TIME-OBS/EXPSTART...;
+    ``ngroups``/``nints``/``tgroup``: exposure keywords (default from the shape).
+    ``primary``/``sci``: extra or replaced keywords, a value None deletes. Spectra:
+    ``wavelength`` (µm range); x1d: ``nrows`` or full ``columns`` (see
+    :func:`spectrum_columns`). ``gzip``: compress (default: when the name ends in ``.gz``).
     """
     if product not in PRODUCTS:
         raise ValueError(f"unknown product {product!r}; choose from {PRODUCTS}")

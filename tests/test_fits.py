@@ -623,27 +623,42 @@ def test_clean_values_are_bson_safe(value, expected):
 
 
 @pytest.mark.parametrize(
-    ("suffix", "source_named", "blended", "level"),
+    ("suffix", "stage3", "level"),
     [
-        ("uncal", False, False, 1),
-        ("rate", False, False, 2),
-        ("rateints", False, False, 2),
-        ("cal", False, False, 2),
-        ("crf", True, False, 2),
-        ("i2d", False, False, 2),
-        ("i2d", True, False, 3),
-        ("s2d", False, True, 3),
-        ("x1d", False, False, 2),
-        ("c1d", False, False, 3),
-        ("segm", False, False, 3),
-        ("asn", False, False, None),
-        (None, False, False, None),
+        ("uncal", False, 1),
+        ("rate", False, 2),
+        ("rateints", False, 2),
+        ("cal", False, 2),
+        ("crf", False, 2),
+        ("i2d", False, 2),
+        ("i2d", True, 3),
+        ("s2d", True, 3),
+        ("x1d", False, 2),
+        ("cal", True, 3),  # source-named spec3 cal of early pipeline versions
+        ("c1d", False, 3),  # exists only source-named
+        ("segm", False, 3),
+        ("asn", False, None),
+        ("bogus", False, None),
+        (None, False, None),
     ],
 )
-def test_calibration_level_rule(suffix, source_named, blended, level):
-    assert kw.calibration_level(suffix, source_named=source_named, blended=blended) == level
+def test_calibration_level_rule(suffix, stage3, level):
+    assert kw.calibration_level(suffix, stage3=stage3) == level
 
 
 def test_header_metadata_is_exported():
     assert dataclasses.is_dataclass(HeaderMetadata)
     assert hdus.FitsReadError is FitsReadError
+
+
+def test_factory_writes_injected_data(tmp_path):
+    image = ff.stars((48, 40), [(10.0, 12.0, 1000.0), (30.0, 5.0, 500.0)], background=0.25)
+    path = ff.write_product(tmp_path / "stars.fits", "cal", data=image, gzip=True)
+    assert path.name == "stars.fits.gz"
+    with fits.open(path) as hdul:
+        np.testing.assert_array_equal(hdul["SCI"].data, image)
+        assert hdul["DQ"].data.shape == (48, 40) and hdul["DQ"].data.dtype == np.uint32
+        assert hdul[-1].name == "ASDF"
+    assert image.sum() == pytest.approx(0.25 * 48 * 40 + 1500, rel=1e-4)
+    meta = read_header_metadata(path, suffix="cal")
+    assert (meta.image_info.width, meta.image_info.height) == (40, 48)

@@ -6,11 +6,12 @@ import sys
 
 import typer
 
-from jwstdata.cli import db, naming, records
+from jwstdata.cli import db, naming, records, users
 from jwstdata.cli.common import err_console
 from jwstdata.cli.ingest import ingest
 from jwstdata.cli.lineage import lineage
 from jwstdata.cli.search import search
+from jwstdata.cli.serve import serve
 from jwstdata.errors import JwstDataError
 
 app = typer.Typer(
@@ -24,7 +25,9 @@ app.add_typer(records.app, name="records")
 app.command(name="search")(search)
 app.command(name="ingest")(ingest)
 app.command(name="lineage")(lineage)
+app.command(name="serve")(serve)
 app.add_typer(naming.app, name="naming")
+app.add_typer(users.app, name="users")
 
 
 def main() -> None:

@@ -168,4 +168,3 @@ def _duplicate_user(exc: DuplicateError, username: str, email: str | None) -> Du
             f"username {username!r} is already taken", details={"fields": ["username"]}
         )
     return exc
-

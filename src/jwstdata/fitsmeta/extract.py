@@ -4,22 +4,29 @@ Which headers: the primary HDU, the first image extension named ``SCI`` and the 
 ``EXTRACT1D`` table (whose ``WAVELENGTH`` column is the only data ever read, for x1d
 products). Pixel data is never read.
 
-Which blocks:
+Which blocks (by the data type ``jwstdata.naming.rules`` gives the suffix):
 
 - ``image_info`` for every product: it carries the observation context (target, instrument,
   filter, exposure time, date, programme, calibration level); ``width``/``height``/``wcs``/
   ``units`` come from the SCI extension when there is one.
-- ``sensor_info`` for ``uncal``, ``ramp``, ``rate``, ``rateints``.
-- ``spectral_info`` for ``s2d``, ``s3d``, ``x1d``, ``x1dints``, ``c1d``.
+- ``sensor_info`` for raw and sensor products: ``uncal``, ``ramp``, ``rate``, ``rateints``,
+  ``bsub``...
+- ``spectral_info`` for spectral products: ``s2d``, ``s3d``, ``x1d``, ``x1dints``, ``c1d``.
 
-The suffix is the caller's (from the file-name parser). Without one it comes from the
-``FILENAME`` keyword, then from the file's structure: an ``EXTRACT1D`` table -> ``x1d``, a
-4-D SCI cube -> ``uncal``, a 2-D/3-D SCI in ``DN/s`` -> ``rate``/``rateints``.
+The suffix is the caller's (from the file-name parser). Without one it comes from the file's
+name (the path's if it is a JWST product name, else the ``FILENAME`` keyword's), then from its
+structure: an ``EXTRACT1D`` table -> ``x1d``, a 4-D SCI cube -> ``uncal``, a 2-D/3-D SCI in
+``DN/s`` -> ``rate``/``rateints``; otherwise there is no suffix (no sensor or spectral block,
+calibration level None).
 
-``data_type_hint``: ``spectral`` for spectral products, an ``EXTRACT1D`` table, or a calibrated
-product of a spectroscopic ``EXP_TYPE`` (a NIRSpec ``cal`` holds 2-D spectra); ``raw`` for
-``uncal``; ``sensor`` for ``ramp``/``rate``/``rateints``; ``image`` for other products with an
-image SCI; otherwise None.
+Stage 3: a product is stage 3 (calibration level 3, no ``exposure_id``) when its name is
+source-named (the path's, else ``FILENAME``'s) or its header is blended (``FILTER``,
+``PUPIL``, ``DETECTOR``, ``GRATING``, ``EXP_TYPE`` or ``INSTRUME`` reads ``MULTIPLE``).
+
+``data_type_hint``: ``spectral`` for spectral products, an ``EXTRACT1D`` table, or an image
+product of a spectroscopic ``EXP_TYPE`` (a NIRSpec ``cal`` holds 2-D spectra); otherwise the
+suffix's data type (``raw`` for ``uncal``, ``sensor`` for ``rate``...); ``image`` for an
+unknown suffix with a SCI image; else None.
 """
 
 from __future__ import annotations
@@ -46,11 +53,13 @@ from jwstdata.models import (
     SpectralMetadata,
     WavelengthRange,
 )
+from jwstdata.naming import SUFFIX_RULES, NameKind, parse_name
 
 _ID_PARTS = (("PROGRAM", 5), ("OBSERVTN", 3), ("VISIT", 3))
 _EXPOSURE_PARTS = (("VISITGRP", 2), ("SEQ_ID", 1), ("ACT_ID", 2), ("EXPOSURE", 5))
 _BASE36 = re.compile(r"^[0-9a-z]+$")
 _SPECTRAL_TABLE = "EXTRACT1D"
+_PRODUCT_SHAPES = (NameKind.exposure, NameKind.source)
 _M = TypeVar("_M", bound=BaseModel)
 
 
@@ -114,6 +123,11 @@ class _Extraction:
         self.table = _parse(table_hdu, path)
         self.table_data = found.table_data.get(table_hdu.index) if table_hdu else None
         self.file_name = kw.text(self.get("FILENAME"))
+        # The name's shape (exposure or source) says stage 2 or 3 for i2d/s2d/x1d...: the
+        # path's name when it is a JWST product name, else the FILENAME keyword's.
+        self.named = parse_name(path.name)
+        if self.named.kind not in _PRODUCT_SHAPES and self.file_name:
+            self.named = parse_name(self.file_name)
         self.suffix = (suffix or "").lower() or self._infer_suffix()
 
     # --- keyword access ---------------------------------------------------------------
@@ -141,10 +155,8 @@ class _Extraction:
             self.get(key) == kw.MULTIPLE
             for key in ("FILTER", "PUPIL", "DETECTOR", "GRATING", "EXP_TYPE", "INSTRUME")
         )
-        source_named = kw.is_source_named(self.path.name) or (
-            not self.path.name.lower().startswith("jw") and kw.is_source_named(self.file_name)
-        )
-        level = kw.calibration_level(self.suffix, source_named=source_named, blended=blended)
+        stage3 = blended or self.named.kind is NameKind.source
+        level = kw.calibration_level(self.suffix, stage3=stage3)
         ids = {key: self._id_part(key, width) for key, width in _ID_PARTS + _EXPOSURE_PARTS}
         exposure_id = None
         if level != 3 and all(ids.values()):
@@ -155,10 +167,10 @@ class _Extraction:
         return HeaderMetadata(
             image_info=self._image(instrument, filters, level),
             sensor_info=self._sensor(instrument, filters)
-            if self.suffix in kw.SENSOR_SUFFIXES
+            if kw.suffix_data_type(self.suffix) in (DataType.raw, DataType.sensor)
             else None,
             spectral_info=self._spectral(instrument)
-            if self.suffix in kw.SPECTRAL_SUFFIXES
+            if kw.suffix_data_type(self.suffix) is DataType.spectral
             else None,
             metadata=self._kept(),
             data_type_hint=self._data_type(),
@@ -174,9 +186,8 @@ class _Extraction:
         )
 
     def _infer_suffix(self) -> str:
-        named = kw.suffix_of(self.file_name)
-        if named:
-            return named
+        if self.named.suffix in SUFFIX_RULES:
+            return self.named.suffix
         if self.table is not None:
             return "x1d"
         axes = self.sci_axes()
@@ -192,7 +203,7 @@ class _Extraction:
             return None
         value = value.lower()
         if value.isdigit():
-            return value.zfill(width)[-width:] if len(value) <= width else None
+            return value.zfill(width) if len(value) <= width else None
         return value if len(value) == width and _BASE36.match(value) else None
 
     def _kept(self) -> dict[str, Any]:
@@ -204,16 +215,13 @@ class _Extraction:
         return kept
 
     def _data_type(self) -> DataType | None:
-        if self.suffix in kw.SPECTRAL_SUFFIXES or self.table is not None:
+        by_suffix = kw.suffix_data_type(self.suffix)
+        if self.table is not None or by_suffix is DataType.spectral:
             return DataType.spectral
-        if self.suffix == "uncal":
-            return DataType.raw
-        if self.suffix in kw.SENSOR_SUFFIXES:
-            return DataType.sensor
-        if self.sci is None:
-            return None
+        if by_suffix not in (None, DataType.image) or self.sci is None:
+            return by_suffix
         if kw.text(self.get("EXP_TYPE")) in kw.SPECTROSCOPIC_EXP_TYPES:
-            return DataType.spectral
+            return DataType.spectral  # e.g. a NIRSpec cal: 2-D spectra
         return DataType.image
 
     # --- blocks -----------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 The walk reads 2880-byte header blocks and seeks over the data, so the cost of a file is a
 few block reads whatever its size. Only the headers the caller asks for are kept (as raw
-bytes; :mod:`astropy.io.fits` parses them later), plus, optionally, the data of one small
+bytes; :mod:`jwstdata.fitsmeta.cards` parses them), plus, optionally, the data of one small
 table extension (the ``EXTRACT1D`` table of an ``x1d`` product).
 
 Every way a file can be unreadable ends in :class:`FitsReadError`:
@@ -10,22 +10,24 @@ Every way a file can be unreadable ends in :class:`FitsReadError`:
 =====================================  =====================================================
 file                                   reason
 =====================================  =====================================================
-missing                                ``file not found``
+missing / a directory / unreadable    ``file not found`` / ``not a regular file`` / ...
 zero bytes (or an empty gzip stream)   ``empty file``
 does not start with ``SIMPLE  =``      ``not a FITS file: no SIMPLE card``
 header without an ``END`` card         ``truncated FITS file: header of HDU n ends before END``
+header block shorter than 2880 bytes   ``truncated FITS file: header of HDU n is cut inside...``
 header ends, declared data does not    ``truncated FITS file: data of HDU n (SCI) needs ...``
 gzip stream cut short / damaged        ``truncated gzip stream`` / ``corrupt gzip stream``
 non-ASCII header, bad NAXIS, garbage   ``corrupt FITS header: ...`` / ``corrupt FITS file: ...``
 =====================================  =====================================================
 
-Truncation rule. A plain ``.fits`` file is walked to its end, and a file whose headers are
-complete but whose declared data is cut short is *truncated* (an error), even when every
-header the caller wants was read: a partial download must not enter the catalogue, and the
-check costs one ``fstat``. A ``.fits.gz`` file is walked only until the wanted headers are
-found, because reaching the last HDU means decompressing the whole file; truncation is then
-detected only where the walk went (a cut inside those headers). Verifying the full gzip stream
-belongs to whoever reads every byte anyway (the ingest checksum).
+Truncation rule. A plain ``.fits`` file is walked to its end (one header read per HDU, the
+data skipped by seeking), and a file whose headers are complete but whose declared data is cut
+short is *truncated* (an error), even when every header the caller wants was read: a partial
+download must not enter the catalogue, and the check costs nothing but the walk. A
+``.fits.gz`` file is walked only until the wanted headers are found, because reaching the
+last HDU means decompressing the whole file; truncation is then detected only where the walk
+went (a cut inside those headers). Verifying the whole gzip stream belongs to whoever reads
+every byte anyway (the ingest checksum).
 """
 
 from __future__ import annotations

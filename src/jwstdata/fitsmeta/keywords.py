@@ -25,6 +25,9 @@ import math
 import re
 from typing import Any
 
+from jwstdata.models.enums import DataType, ProcessingLevel
+from jwstdata.naming import SUFFIX_RULES, NameKind, level_for
+
 # Keywords copied into ``metadata``: key is the FITS keyword lower-cased, '-' -> '_'
 # (``DATE-OBS`` -> ``date_obs``). Looked up in the primary header, then in SCI, except
 # SCI-first ones.
@@ -93,58 +96,36 @@ SPECTROSCOPIC_EXP_TYPES: frozenset[str] = frozenset(
 )
 JWST_INSTRUMENTS: frozenset[str] = frozenset({"NIRCAM", "NIRSPEC", "NIRISS", "MIRI", "FGS"})
 
-# Product suffixes (DOMAIN.md section 1) as far as header reading needs them.
-SENSOR_SUFFIXES = frozenset({"uncal", "ramp", "rate", "rateints"})
-SPECTRAL_SUFFIXES = frozenset({"s2d", "s3d", "x1d", "x1dints", "c1d"})
-_CAL_LEVEL_1 = frozenset({"uncal"})
-_CAL_LEVEL_2 = frozenset(
-    {"ramp", "rate", "rateints", "trapsfilled", "fitopt", "cal", "calints"}
-    | {"bsub", "bsubints", "crf", "crfints"}
-)
-_CAL_LEVEL_EITHER = frozenset({"i2d", "s2d", "s3d", "x1d", "x1dints"})
-_CAL_LEVEL_3 = frozenset(
-    {"c1d", "cat", "segm", "phot", "whtlt", "psfstack", "psfalign", "psfsub", "wfscmb"}
-    | {"ami-oi", "amimulti-oi", "amilg", "aminorm-oi"}
-)
-KNOWN_SUFFIXES = _CAL_LEVEL_1 | _CAL_LEVEL_2 | _CAL_LEVEL_EITHER | _CAL_LEVEL_3
-_SOURCE_NAMED = re.compile(r"^jw\d{5}-[a-z0-9]+_", re.IGNORECASE)
 _INT64 = 2**63
+_CALIB_LEVEL = {
+    ProcessingLevel.L1: 1,
+    ProcessingLevel.L2a: 2,
+    ProcessingLevel.L2b: 2,
+    ProcessingLevel.L3: 3,
+}
 
 
-def calibration_level(suffix: str | None, *, source_named: bool, blended: bool) -> int | None:
-    """MAST ``calib_level`` of a product.
+def calibration_level(suffix: str | None, *, stage3: bool) -> int | None:
+    """MAST ``calib_level`` of a product: its processing level (``jwstdata.naming.rules``)
+    with L2a and L2b both 2.
 
-    ``uncal`` -> 1; ``rate``/``rateints``/``ramp``/``cal``/``calints``/``crf``/``bsub``... -> 2;
-    source-named-only products (``c1d``, ``cat``, ``segm``...) -> 3; ``i2d``/``s2d``/``s3d``/
-    ``x1d``/``x1dints`` -> 3 when the product is source-named (``jw02733-o001_t001_...``) or
-    its header is blended (a keyword reads ``MULTIPLE``), else 2 (calwebb_image2/spec2 output);
-    unknown suffix -> None.
+    ``stage3`` says the product is source-named (``jw02733-o001_t001_...``) or has a blended
+    header; otherwise it is taken as exposure-named. A suffix that exists only in the other
+    shape takes that shape's level. ``uncal`` -> 1; ``rate``/``cal``/``crf`` -> 2; ``i2d``/
+    ``s2d``/``x1d`` -> 2, or 3 when ``stage3``; ``c1d``/``cat``/``segm`` -> 3; unknown -> None.
     """
-    if suffix in _CAL_LEVEL_1:
-        return 1
-    if suffix in _CAL_LEVEL_2:
-        return 2
-    if suffix in _CAL_LEVEL_3:
-        return 3
-    if suffix in _CAL_LEVEL_EITHER:
-        return 3 if source_named or blended else 2
+    shapes = (NameKind.exposure, NameKind.source)
+    for shape in reversed(shapes) if stage3 else shapes:
+        level = level_for(suffix, shape)
+        if level in _CALIB_LEVEL:
+            return _CALIB_LEVEL[level]
     return None
 
 
-def is_source_named(file_name: str | None) -> bool:
-    """``jw02733-o001_t001_nircam_f444w_i2d.fits`` -> True; exposure names -> False."""
-    return bool(file_name and _SOURCE_NAMED.match(file_name))
-
-
-def suffix_of(file_name: str | None) -> str | None:
-    """The product suffix of a JWST file name if it is a known one (last ``_`` token)."""
-    if not file_name:
-        return None
-    stem = file_name.rsplit("/", 1)[-1].lower()
-    for ext in (".gz", ".fits"):
-        stem = stem.removesuffix(ext)
-    token = stem.rsplit("_", 1)[-1]
-    return token if token in KNOWN_SUFFIXES else None
+def suffix_data_type(suffix: str | None) -> DataType | None:
+    """The data type the naming rules give ``suffix`` (``rate`` -> sensor), None if unknown."""
+    rule = SUFFIX_RULES.get(suffix) if suffix else None
+    return rule.data_type if rule else None
 
 
 def clean(value: Any) -> Any:

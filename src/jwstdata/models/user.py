@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import ConfigDict, Field, SecretStr, field_validator
 
 from jwstdata.models.base import CamelModel, ObjectIdField, UtcDatetime, utcnow
 
@@ -73,7 +73,13 @@ USER_PROJECTION: dict[str, int] = {"_id": 1, **dict.fromkeys(_PUBLIC_FIELDS, 1)}
 
 
 class UserCreate(CamelModel):
-    """A new account: what an admin, the CLI or self-registration supplies."""
+    """A new account: what an admin, the CLI or self-registration supplies.
+
+    Error strings never repeat the input (it may be the password); callers that return
+    ``errors()`` should pass ``include_input=False`` for the same reason.
+    """
+
+    model_config = ConfigDict(hide_input_in_errors=True)
 
     username: str = Field(pattern=USERNAME_PATTERN, examples=["jrigby"])
     email: str | None = Field(default=None, max_length=EMAIL_MAX_LENGTH)

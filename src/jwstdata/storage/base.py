@@ -29,7 +29,7 @@ from jwstdata.keys import key_problem, validate_key
 
 DEFAULT_PRESIGN_SECONDS = 3600
 MAX_PRESIGN_SECONDS = 7 * 24 * 3600  # SigV4's limit
-COPY_CHUNK = 4 * 1024 * 1024
+COPY_CHUNK = 1024 * 1024  # fits in L2: read, hashed and written while cache-hot
 
 
 @dataclass(frozen=True, slots=True)

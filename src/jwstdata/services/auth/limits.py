@@ -116,21 +116,21 @@ class LoginLimiter:
             )
 
     def _upsert(self, key: str, update: dict[str, Any]) -> dict[str, Any]:
-        for attempt in range(2):
+        def run() -> dict[str, Any]:
+            return self.collection.find_one_and_update(
+                {"key": key},
+                update,
+                upsert=True,
+                hint=BY_KEY,
+                return_document=ReturnDocument.AFTER,
+            )
+
+        with translate_errors():
             try:
-                with translate_errors():
-                    return self.collection.find_one_and_update(
-                        {"key": key},
-                        update,
-                        upsert=True,
-                        hint=BY_KEY,
-                        return_document=ReturnDocument.AFTER,
-                    )
+                return run()
             except DuplicateKeyError:
                 # Two first attempts raced to insert the counter; the loser updates it.
-                if attempt:
-                    raise
-        raise AssertionError("unreachable")
+                return run()
 
 
 def _user_key(name_key: str) -> str:

@@ -1,0 +1,45 @@
+"""Everything a request needs, built once at start-up and passed in (no globals)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jwstdata.config import Settings
+from jwstdata.db import DatabaseHandle, RecordRepository, init_database, open_database
+from jwstdata.services.auth import AuthService
+from jwstdata.services.lineage_queries import LineageQueries
+from jwstdata.services.records import RecordService
+from jwstdata.services.upload import UploadService
+from jwstdata.storage import StorageProvider, open_storage
+
+
+@dataclass
+class Services:
+    settings: Settings
+    handle: DatabaseHandle
+    storage: StorageProvider
+    records: RecordRepository
+    record_service: RecordService
+    uploads: UploadService
+    auth: AuthService
+    lineage: LineageQueries
+
+    @classmethod
+    def build(cls, settings: Settings) -> Services:
+        handle = open_database(settings)
+        init_database(handle)
+        storage = open_storage(settings)
+        records = RecordRepository.for_database(handle)
+        return cls(
+            settings=settings,
+            handle=handle,
+            storage=storage,
+            records=records,
+            record_service=RecordService(records, storage),
+            uploads=UploadService(records, storage, settings),
+            auth=AuthService(handle, settings),
+            lineage=LineageQueries(records),
+        )
+
+    def close(self) -> None:
+        self.handle.close()

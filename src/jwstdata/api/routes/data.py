@@ -1,0 +1,190 @@
+"""``/api/data``: search, facets, statistics, and one record's reads and edits."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Header, Query, Response, status
+from pydantic import BaseModel, Field
+
+from jwstdata.api.deps import ContextDep, RecordIdDep, ServicesDep, require_user
+from jwstdata.api.params import search_query
+from jwstdata.errors import ValidationError
+from jwstdata.models import parse_object_id
+from jwstdata.models.search import FacetName, SearchQuery
+
+router = APIRouter(prefix="/api/data", tags=["data"])
+SearchDep = Annotated[SearchQuery, Depends(search_query)]
+
+
+class SharePayload(BaseModel):
+    usernames: list[str] = Field(min_length=1, max_length=100)
+
+
+class BulkPayload(BaseModel):
+    ids: list[str] = Field(min_length=1, max_length=1000)
+    changes: dict[str, Any] = Field(
+        description="addTags / removeTags (lists) and processingStatus",
+        examples=[{"addTags": ["review"], "processingStatus": "completed"}],
+    )
+
+
+def _version(if_match: str | None) -> int | None:
+    """``If-Match: "3"`` (the ETag we send) or a bare number."""
+    if if_match is None:
+        return None
+    text = if_match.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise ValidationError.from_fields(
+            [{"field": "If-Match", "message": "must be a record version"}]
+        )
+    return int(text)
+
+
+@router.get("", summary="Search records (keyset pagination)")
+def search(
+    svc: ServicesDep,
+    ctx: ContextDep,
+    query: SearchDep,
+    with_total: Annotated[bool, Query(alias="withTotal")] = False,
+) -> dict[str, Any]:
+    page = svc.records.search(query, ctx, with_total=with_total)
+    return {
+        "items": [r.to_json() for r in page.items],
+        "nextCursor": page.next_cursor,
+        "total": page.total,
+    }
+
+
+@router.get("/facets", summary="Counts per value of each facet over what you can see")
+def facets(
+    svc: ServicesDep,
+    ctx: ContextDep,
+    query: SearchDep,
+    names: Annotated[list[FacetName], Query(alias="facet")] = [],  # noqa: B006
+) -> dict[str, Any]:
+    return svc.records.facets(query, ctx, names or tuple(FacetName))
+
+
+@router.get("/stats", summary="Totals by level and data type over what you can see")
+def stats(svc: ServicesDep, ctx: ContextDep, query: SearchDep) -> dict[str, Any]:
+    return svc.record_service.stats(query, ctx)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a metadata-only record",
+    dependencies=[Depends(require_user)],
+)
+def create(
+    svc: ServicesDep, ctx: ContextDep, body: Annotated[dict[str, Any], Body()]
+) -> dict[str, Any]:
+    return svc.record_service.create_metadata_record(body, ctx).to_json()
+
+
+@router.post(
+    "/bulk",
+    summary="Change tags or status of many records (per-id outcomes)",
+    dependencies=[Depends(require_user)],
+)
+def bulk(svc: ServicesDep, ctx: ContextDep, body: BulkPayload) -> dict[str, Any]:
+    ids, outcomes = [], []
+    for raw in body.ids:
+        oid = parse_object_id(raw)
+        if oid is None:
+            outcomes.append(
+                {"id": raw, "status": "failed", "error": "not_found", "message": "not found"}
+            )
+        else:
+            ids.append(oid)
+    outcomes += svc.record_service.bulk(ids, body.changes, ctx)
+    return {"results": outcomes}
+
+
+@router.get("/{record_id}", summary="One record")
+def get(
+    svc: ServicesDep, ctx: ContextDep, record_id: RecordIdDep, response: Response
+) -> dict[str, Any]:
+    record = svc.records.get(record_id, ctx)
+    response.headers["ETag"] = f'"{record.version}"'
+    return record.to_json()
+
+
+@router.patch(
+    "/{record_id}",
+    summary="Edit a record (If-Match: its version)",
+    dependencies=[Depends(require_user)],
+)
+def patch(
+    svc: ServicesDep,
+    ctx: ContextDep,
+    record_id: RecordIdDep,
+    response: Response,
+    body: Annotated[dict[str, Any], Body()],
+    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+) -> dict[str, Any]:
+    expected = _version(if_match)
+    if "version" in body:
+        expected = body.pop("version") if isinstance(body["version"], int) else expected
+    record = svc.record_service.update(record_id, body, ctx, expected)
+    response.headers["ETag"] = f'"{record.version}"'
+    return record.to_json()
+
+
+@router.delete(
+    "/{record_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a record and its file",
+    dependencies=[Depends(require_user)],
+)
+def delete(svc: ServicesDep, ctx: ContextDep, record_id: RecordIdDep) -> Response:
+    svc.record_service.delete(record_id, ctx)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/{record_id}/share",
+    summary="Share with users (by user name)",
+    dependencies=[Depends(require_user)],
+)
+def share(
+    svc: ServicesDep, ctx: ContextDep, record_id: RecordIdDep, body: SharePayload
+) -> dict[str, Any]:
+    return svc.record_service.share(record_id, body.usernames, ctx).to_json()
+
+
+@router.post(
+    "/{record_id}/unshare", summary="Stop sharing with users", dependencies=[Depends(require_user)]
+)
+def unshare(
+    svc: ServicesDep, ctx: ContextDep, record_id: RecordIdDep, body: SharePayload
+) -> dict[str, Any]:
+    return svc.record_service.unshare(record_id, body.usernames, ctx).to_json()
+
+
+@router.post(
+    "/{record_id}/archive",
+    summary="Archive (leaves default searches)",
+    dependencies=[Depends(require_user)],
+)
+def archive(svc: ServicesDep, ctx: ContextDep, record_id: RecordIdDep) -> dict[str, Any]:
+    return svc.record_service.set_archived(record_id, True, ctx).to_json()
+
+
+@router.post(
+    "/{record_id}/unarchive",
+    summary="Bring back from the archive",
+    dependencies=[Depends(require_user)],
+)
+def unarchive(svc: ServicesDep, ctx: ContextDep, record_id: RecordIdDep) -> dict[str, Any]:
+    return svc.record_service.set_archived(record_id, False, ctx).to_json()
+
+
+@router.get("/{record_id}/lineage", summary="Ancestors and descendants of a record")
+def record_lineage(svc: ServicesDep, ctx: ContextDep, record_id: RecordIdDep) -> dict[str, Any]:
+    return {
+        "record": str(record_id),
+        "ancestors": [r.to_json() for r in svc.lineage.ancestors(record_id, ctx)],
+        "descendants": [r.to_json() for r in svc.lineage.descendants(record_id, ctx)],
+    }

@@ -1,0 +1,27 @@
+"""``/api/lineage/{observationBaseId}``: one observation laid out by level."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path
+
+from jwstdata.api.deps import ContextDep, ServicesDep
+
+router = APIRouter(prefix="/api/lineage", tags=["lineage"])
+
+
+@router.get("/{observation_base_id}", summary="Records of an observation by level, with links")
+def observation(
+    svc: ServicesDep,
+    ctx: ContextDep,
+    observation_base_id: Annotated[str, Path(max_length=128)],
+) -> dict[str, Any]:
+    view = svc.lineage.observation(observation_base_id, ctx)
+    return {
+        "observationBaseId": view["observationBaseId"],
+        "levels": {
+            level: [r.to_json() for r in records] for level, records in view["levels"].items()
+        },
+        "edges": [[str(a), str(b)] for a, b in view["edges"]],
+    }

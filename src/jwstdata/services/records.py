@@ -1,0 +1,205 @@
+"""Record operations callers perform: create, edit, delete (with its file), share, archive.
+
+Routes and CLI commands call these; access rules are enforced here and in the repository
+query, never in a route.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from bson import ObjectId
+from pydantic import ValidationError as PydanticValidationError
+
+from jwstdata.db.connection import translate_errors
+from jwstdata.db.records import RecordRepository, pydantic_to_validation_error
+from jwstdata.errors import JwstDataError, NotFoundError, PermissionDeniedError, ValidationError
+from jwstdata.models import AccessContext, JwstDataModel, ProcessingStatus, utcnow
+from jwstdata.models.search import SearchQuery
+from jwstdata.services.record_writer import RecordWriter
+from jwstdata.storage import StorageProvider
+
+# Fields a caller may edit through PATCH (everything else is derived or bookkeeping).
+EDITABLE_FIELDS = frozenset(
+    {
+        "tags",
+        "description",
+        "dataType",
+        "processingStatus",
+        "processingLevel",
+        "isPublic",
+        "observationBaseId",
+        "exposureId",
+        "parentId",
+        "derivedFrom",
+        "imageInfo",
+        "sensorInfo",
+        "spectralInfo",
+        "metadata",
+        "isViewable",
+    }
+)
+BULK_FIELDS = frozenset({"addTags", "removeTags", "processingStatus"})
+MAX_BULK_IDS = 1000
+
+
+class RecordService:
+    def __init__(self, repo: RecordRepository, storage: StorageProvider) -> None:
+        self.repo = repo
+        self.storage = storage
+        self.writer = RecordWriter(repo, storage)
+
+    def create_metadata_record(self, data: dict[str, Any], ctx: AccessContext) -> JwstDataModel:
+        """A record without a file (``POST /api/data``); owned by the caller."""
+        if ctx.is_anonymous:
+            raise PermissionDeniedError("sign in to create records")
+        unknown = sorted(set(data) - EDITABLE_FIELDS - {"fileName", "fileFormat"})
+        if unknown:
+            raise ValidationError.from_fields(
+                [{"field": f, "message": "cannot be set"} for f in unknown]
+            )
+        try:
+            record = JwstDataModel.model_validate({**data, "userId": ctx.user_id, "filePath": None})
+        except PydanticValidationError as exc:
+            raise pydantic_to_validation_error(exc) from None
+        return self.repo.create(record)
+
+    def update(
+        self,
+        record_id: ObjectId,
+        changes: dict[str, Any],
+        ctx: AccessContext,
+        expected_version: int | None,
+    ) -> JwstDataModel:
+        unknown = sorted(set(changes) - EDITABLE_FIELDS)
+        if unknown:
+            raise ValidationError.from_fields(
+                [{"field": f, "message": "cannot be changed"} for f in unknown]
+            )
+        current = self.repo.get(record_id, ctx)
+        if "isPublic" in changes and current.user_id is None and not ctx.is_admin:
+            raise PermissionDeniedError("only an admin may change MAST public imports")
+        return self.repo.update(record_id, changes, ctx, expected_version=expected_version)
+
+    def delete(self, record_id: ObjectId, ctx: AccessContext) -> JwstDataModel:
+        """Delete the record, then its file (queued for collection if storage is down)."""
+        record = self.repo.delete(record_id, ctx)
+        if record.file_path:
+            with translate_errors():
+                shared = self.repo.collection.find_one(
+                    {"filePath": record.file_path}, {"_id": 1}, hint="file_path"
+                )
+            if shared is None:
+                self.writer.discard_file(record.file_path)
+        return record
+
+    # --- sharing ------------------------------------------------------------------------
+    def _user_ids(self, usernames: Iterable[str]) -> list[ObjectId]:
+        names = [u.casefold() for u in usernames]
+        with translate_errors():
+            found = {
+                d["usernameKey"]: d["_id"]
+                for d in self.repo.collection.database["users"].find(
+                    {"usernameKey": {"$in": names}}, {"usernameKey": 1}
+                )
+            }
+        missing = [n for n in names if n not in found]
+        if missing:
+            raise NotFoundError(f"unknown user(s): {', '.join(missing)}")
+        return [found[n] for n in names]
+
+    def share(self, record_id: ObjectId, usernames: list[str], ctx: AccessContext) -> JwstDataModel:
+        record = self.repo.get(record_id, ctx)
+        users = self._user_ids(usernames)
+        merged = list(dict.fromkeys([*record.shared_with, *users]))
+        return self.repo.update(record_id, {"sharedWith": merged}, ctx)
+
+    def unshare(
+        self, record_id: ObjectId, usernames: list[str], ctx: AccessContext
+    ) -> JwstDataModel:
+        record = self.repo.get(record_id, ctx)
+        users = set(self._user_ids(usernames))
+        return self.repo.update(
+            record_id, {"sharedWith": [u for u in record.shared_with if u not in users]}, ctx
+        )
+
+    # --- archive flags (file moves belong to the archive service) -----------------------
+    def set_archived(
+        self, record_id: ObjectId, archived: bool, ctx: AccessContext
+    ) -> JwstDataModel:
+        return self.repo.update(
+            record_id, {"isArchived": archived, "archivedDate": utcnow() if archived else None}, ctx
+        )
+
+    # --- bulk ---------------------------------------------------------------------------
+    def bulk(
+        self, ids: list[ObjectId], changes: dict[str, Any], ctx: AccessContext
+    ) -> list[dict[str, Any]]:
+        """Apply tag/status changes to many records; a per-id outcome for each."""
+        if len(ids) > MAX_BULK_IDS:
+            raise ValidationError(f"at most {MAX_BULK_IDS} ids per bulk request")
+        unknown = sorted(set(changes) - BULK_FIELDS)
+        if unknown or not changes:
+            raise ValidationError.from_fields(
+                [{"field": f, "message": "not a bulk operation"} for f in unknown]
+                or [{"field": "changes", "message": "nothing to change"}]
+            )
+        status = changes.get("processingStatus")
+        if status is not None:
+            ProcessingStatus(status)
+        outcomes = []
+        for record_id in ids:
+            try:
+                record = self.repo.get(record_id, ctx)
+                tags = [t for t in record.tags if t not in set(changes.get("removeTags", []))]
+                tags = list(dict.fromkeys([*tags, *changes.get("addTags", [])]))
+                update: dict[str, Any] = {"tags": tags}
+                if status is not None:
+                    update["processingStatus"] = status
+                updated = self.repo.update(record_id, update, ctx)
+                outcomes.append(
+                    {"id": str(record_id), "status": "updated", "version": updated.version}
+                )
+            except JwstDataError as exc:
+                code = "not_found" if isinstance(exc, NotFoundError) else exc.code
+                outcomes.append(
+                    {
+                        "id": str(record_id),
+                        "status": "failed",
+                        "error": code,
+                        "message": exc.message,
+                    }
+                )
+        return outcomes
+
+    # --- statistics ---------------------------------------------------------------------
+    def stats(self, query: SearchQuery, ctx: AccessContext) -> dict[str, Any]:
+        """Totals over what the caller can see: count, bytes, and per level and data type."""
+        from jwstdata.db.query import build_filter, choose_index
+
+        match = build_filter(query, ctx)
+        hint = choose_index(query, ctx)
+        pipeline = [
+            {"$match": match},
+            {
+                "$group": {
+                    "_id": {"level": "$processingLevel", "type": "$dataType"},
+                    "count": {"$sum": 1},
+                    "bytes": {"$sum": {"$ifNull": ["$fileSize", 0]}},
+                }
+            },
+        ]
+        with translate_errors():
+            rows = list(self.repo.collection.aggregate(pipeline, hint=hint))
+        by_level: dict[str, int] = {}
+        by_type: dict[str, int] = {}
+        for row in rows:
+            by_level[row["_id"]["level"]] = by_level.get(row["_id"]["level"], 0) + row["count"]
+            by_type[row["_id"]["type"]] = by_type.get(row["_id"]["type"], 0) + row["count"]
+        return {
+            "count": sum(r["count"] for r in rows),
+            "totalBytes": sum(r["bytes"] for r in rows),
+            "byLevel": by_level,
+            "byDataType": by_type,
+        }

@@ -1,0 +1,134 @@
+"""A real API server: ``jwstdata serve`` under uvicorn in its own process, per test module.
+
+Each module gets a fresh database and home; the fixture yields an ``ApiServer`` with the
+base URL, the settings the server runs with (so tests can seed data through the same
+database) and helpers to create users and sign in.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from jwstdata.config import Settings
+from jwstdata.db import DatabaseHandle, RecordRepository, init_database, open_database
+from jwstdata.db.embedded import free_port
+from jwstdata.models.user import User, UserCreate
+from jwstdata.services.auth import AuthService
+
+
+@dataclass
+class ApiServer:
+    url: str
+    settings: Settings
+    handle: DatabaseHandle
+    env: dict[str, str]
+    log: Path
+
+    @property
+    def repo(self) -> RecordRepository:
+        return RecordRepository.for_database(self.handle)
+
+    def auth(self) -> AuthService:
+        return AuthService(self.handle, self.settings)
+
+    def create_user(
+        self, username: str, *, admin: bool = False, password: str = "correct horse battery"
+    ) -> User:
+        return self.auth().create_user(
+            UserCreate(username=username, password=password), is_admin=admin
+        )
+
+    def token(self, username: str, password: str = "correct horse battery") -> str:
+        response = httpx.post(
+            f"{self.url}/api/auth/token", data={"username": username, "password": password}
+        )
+        response.raise_for_status()
+        return response.json()["access_token"]
+
+    def client(self, token: str | None = None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
+
+
+def start_server(
+    env: dict[str, str], log: Path, timeout: float = 60
+) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "jwstdata", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"API server exited: {log.read_text()[-2000:]}")
+        try:
+            if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
+                return process, url
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"API server did not come up: {log.read_text()[-2000:]}")
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="module")
+def api_server(mongo_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
+    home = tmp_path_factory.mktemp("api-home")
+    database = f"jwst_test_api_{uuid.uuid4().hex[:8]}"
+    secret = secrets.token_urlsafe(48)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JWSTDATA_")}
+    env.update(
+        JWSTDATA_MONGODB_URI=mongo_uri,
+        JWSTDATA_DATABASE=database,
+        JWSTDATA_HOME=str(home),
+        JWSTDATA_SECRET_KEY=secret,
+        JWSTDATA_MAX_UPLOAD_BYTES=str(2 * 1024 * 1024),
+        JWSTDATA_LOGIN_MAX_FAILURES="3",
+        JWSTDATA_LOGIN_LOCKOUT_SECONDS="60",
+    )
+    settings = Settings(
+        mongodb_uri=mongo_uri,
+        database=database,
+        home=home,
+        secret_key=SecretStr(secret),
+        max_upload_bytes=2 * 1024 * 1024,
+        login_max_failures=3,
+        login_lockout_seconds=60,
+    )
+    handle = open_database(settings)
+    init_database(handle)
+    log = home / "server.log"
+    process, url = start_server(env, log)
+    try:
+        yield ApiServer(url=url, settings=settings, handle=handle, env=env, log=log)
+    finally:
+        stop_server(process)
+        handle.client.drop_database(database)
+        handle.close()
