@@ -89,6 +89,7 @@ def test_a_failing_write_removes_its_temp_file(local_storage: LocalStorage) -> N
 @pytest.mark.parametrize(
     ("umask", "file_mode", "dir_mode"),
     [(0o022, 0o640, 0o750), (0o002, 0o640, 0o750), (0o027, 0o640, 0o750), (0o077, 0o600, 0o700)],
+    ids=oct,
 )
 def test_permissions_follow_the_umask(
     tmp_path: Path, umask: int, file_mode: int, dir_mode: int

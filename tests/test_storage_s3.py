@@ -243,6 +243,21 @@ def test_describe_redacts_endpoint_userinfo() -> None:
     assert "hunter2" not in storage.describe() and "hunter2" not in repr(storage)
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "problem"),
+    [
+        ({"part_size": 1024}, "part size"),
+        ({"concurrency": 0}, "concurrency"),
+        ({"prefix": "a/../b"}, "JWSTDATA_S3_PREFIX"),
+        ({"endpoint_url": "not a url"}, "invalid S3 settings"),
+        ({"region": "no such region!"}, "invalid S3 settings"),
+    ],
+)
+def test_bad_settings_are_configuration_errors(kwargs: dict[str, Any], problem: str) -> None:
+    with pytest.raises(ConfigurationError, match=problem):
+        S3Storage("bucket", **kwargs)
+
+
 def test_factory_chooses_s3_from_settings(moto_endpoint: str, s3_bucket: str) -> None:
     settings = Settings(
         storage="s3",

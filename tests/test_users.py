@@ -215,6 +215,16 @@ def test_cli_create_list_disable_enable_make_admin(
     assert tokens.access_token
 
 
+def test_cli_create_enforces_uniqueness_before_db_init(
+    db_handle: DatabaseHandle, cli_env: dict[str, str]
+) -> None:
+    db_handle.db["users"].drop()  # a fresh database: `jwstdata db init` never ran
+    assert _cli(["create", "root", "--password-stdin"], cli_env, PASSWORD + "\n").returncode == 0
+    again = _cli(["create", "ROOT", "--password-stdin"], cli_env, PASSWORD + "\n")
+    assert again.returncode == 1 and "already taken" in again.stderr
+    assert db_handle.db["users"].count_documents({}) == 1
+
+
 def test_cli_errors_are_one_line(db_handle: DatabaseHandle, cli_env: dict[str, str]) -> None:
     assert _cli(["create", "jane", "--password-stdin"], cli_env, PASSWORD + "\n").returncode == 0
     duplicate = _cli(["create", "JANE", "--password-stdin"], cli_env, PASSWORD + "\n")

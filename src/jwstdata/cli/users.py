@@ -48,7 +48,9 @@ def create(
     except PydanticValidationError as exc:
         raise pydantic_to_validation_error(exc) from None
     with database() as handle:
-        user = AuthService(handle, settings()).create_user(data, is_admin=admin)
+        service = AuthService(handle, settings())
+        service.users.ensure_indexes()
+        user = service.create_user(data, is_admin=admin)
     if as_json:
         print_json(user.to_json())
     else:

@@ -15,7 +15,7 @@ from bson import ObjectId
 from pymongo import ReturnDocument
 from pymongo.collection import Collection
 
-from jwstdata.db.auth_indexes import USERS
+from jwstdata.db.auth_indexes import USER_INDEXES, USERS
 from jwstdata.db.connection import DatabaseHandle, translate_errors
 from jwstdata.errors import DuplicateError, NotFoundError
 from jwstdata.models.base import utcnow
@@ -40,6 +40,20 @@ class UserRepository:
     @classmethod
     def for_database(cls, handle: DatabaseHandle) -> UserRepository:
         return cls(handle.db[USERS], handle.redacted_uri)
+
+    def ensure_indexes(self) -> None:
+        """Create the unique indexes now if ``jwstdata db init`` has not run yet.
+
+        The first admin is usually created on a fresh database, before the server (which
+        runs ``init_database``) has ever started; uniqueness must hold from that first user.
+        """
+        with translate_errors(self._uri):
+            present = {ix["name"] for ix in self.collection.list_indexes()}
+            for spec in USER_INDEXES:
+                if spec.name not in present:
+                    self.collection.create_index(
+                        list(spec.keys), name=spec.name, unique=spec.unique, **spec.options
+                    )
 
     # --- create -------------------------------------------------------------------------
     def create(

@@ -24,7 +24,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol, runtime_checkable
 
-from jwstdata.errors import ValidationError
+from jwstdata.errors import NotFoundError, ValidationError
 from jwstdata.keys import key_problem, validate_key
 
 DEFAULT_PRESIGN_SECONDS = 3600
@@ -125,6 +125,23 @@ class StorageProvider(Protocol):
 
 
 # --- helpers shared by the providers ---------------------------------------------------
+
+
+class StatShortcuts:
+    """``exists`` and ``size`` in terms of the provider's own ``stat``."""
+
+    def stat(self, key: str) -> ObjectInfo:
+        raise NotImplementedError
+
+    def exists(self, key: str) -> bool:
+        try:
+            self.stat(key)
+        except NotFoundError:
+            return False
+        return True
+
+    def size(self, key: str) -> int:
+        return self.stat(key).size
 
 
 def normalise_prefix(prefix: str, *, allow_empty: bool) -> str:

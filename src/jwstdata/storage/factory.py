@@ -10,9 +10,28 @@ from jwstdata.storage.base import StorageProvider
 from jwstdata.storage.local import LocalStorage
 from jwstdata.storage.s3 import S3Storage
 
+
+def local_from_settings(settings: Settings) -> LocalStorage:
+    return LocalStorage(settings.local_storage_root)
+
+
+def s3_from_settings(settings: Settings) -> S3Storage:
+    if not settings.s3_bucket:
+        raise ConfigurationError("JWSTDATA_S3_BUCKET is required when JWSTDATA_STORAGE=s3")
+    return S3Storage(
+        settings.s3_bucket,
+        prefix=settings.s3_prefix,
+        endpoint_url=settings.s3_endpoint_url or None,
+        region=settings.s3_region or None,
+        path_style=settings.s3_path_style,
+        part_size=settings.s3_part_size,
+        concurrency=settings.s3_concurrency,
+    )
+
+
 PROVIDERS: dict[StorageKind, Callable[[Settings], StorageProvider]] = {
-    StorageKind.local: LocalStorage.from_settings,
-    StorageKind.s3: S3Storage.from_settings,
+    StorageKind.local: local_from_settings,
+    StorageKind.s3: s3_from_settings,
 }
 
 

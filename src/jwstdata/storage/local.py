@@ -28,13 +28,13 @@ from os import PathLike
 from pathlib import Path
 from typing import BinaryIO
 
-from jwstdata.config import Settings
 from jwstdata.errors import InvalidKeyError, NotFoundError, StorageError
 from jwstdata.keys import validate_key
 from jwstdata.storage.base import (
     DEFAULT_PRESIGN_SECONDS,
     ObjectInfo,
     RangeReader,
+    StatShortcuts,
     SupportsRead,
     WriteResult,
     buffered,
@@ -58,17 +58,13 @@ def is_temp_name(name: str) -> bool:
     return _TEMP_NAME.fullmatch(name) is not None
 
 
-class LocalStorage:
+class LocalStorage(StatShortcuts):
     """Files under ``root`` (created on first write)."""
 
     kind = "local"
 
     def __init__(self, root: str | PathLike[str]) -> None:
         self._root = Path(root).expanduser().resolve()
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> LocalStorage:
-        return cls(settings.local_storage_root)
 
     @property
     def root(self) -> Path:
@@ -120,18 +116,6 @@ class LocalStorage:
         key, path = self._resolve(key)
         info = self._stat_file(key, path)
         return _object_info(key, info, sha256=_recorded_sha256(path, info))
-
-    def exists(self, key: str) -> bool:
-        key, path = self._resolve(key)
-        try:
-            self._stat_file(key, path)
-        except NotFoundError:
-            return False
-        return True
-
-    def size(self, key: str) -> int:
-        key, path = self._resolve(key)
-        return self._stat_file(key, path).st_size
 
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
         entries = self._entries(normalise_prefix(prefix, allow_empty=True))

@@ -34,7 +34,6 @@ import botocore.exceptions as boto_errors
 from botocore.config import Config
 
 from jwstdata import errors
-from jwstdata.config import Settings
 from jwstdata.keys import validate_key
 from jwstdata.redact import redact_uri
 from jwstdata.storage import base
@@ -61,7 +60,7 @@ _UNREACHABLE = (
 )
 
 
-class S3Storage:
+class S3Storage(base.StatShortcuts):
     """Objects in ``bucket`` under an optional ``prefix``."""
 
     kind = "s3"
@@ -108,25 +107,14 @@ class S3Storage:
             max_pool_connections=max(10, concurrency + 2),
             signature_version="s3v4",  # presigned URLs too: SigV2 is gone on new buckets
         )
-        self._client: Any = (session or boto3.session.Session()).client(
-            "s3", endpoint_url=endpoint_url, region_name=region, config=config
-        )
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> S3Storage:
-        if not settings.s3_bucket:
-            raise errors.ConfigurationError(
-                "JWSTDATA_S3_BUCKET is required when JWSTDATA_STORAGE=s3"
+        try:
+            self._client: Any = (session or boto3.session.Session()).client(
+                "s3", endpoint_url=endpoint_url, region_name=region, config=config
             )
-        return cls(
-            settings.s3_bucket,
-            prefix=settings.s3_prefix,
-            endpoint_url=settings.s3_endpoint_url or None,
-            region=settings.s3_region or None,
-            path_style=settings.s3_path_style,
-            part_size=settings.s3_part_size,
-            concurrency=settings.s3_concurrency,
-        )
+        except (ValueError, boto_errors.BotoCoreError) as exc:  # bad endpoint URL or region
+            raise errors.ConfigurationError(
+                f"invalid S3 settings: {redact_uri(str(exc))}"
+            ) from None
 
     @property
     def bucket(self) -> str:
@@ -183,16 +171,6 @@ class S3Storage:
             etag=_etag(head.get("ETag")),
             sha256=(head.get("Metadata") or {}).get(_SHA256_META),
         )
-
-    def exists(self, key: str) -> bool:
-        try:
-            self.stat(key)
-        except errors.NotFoundError:
-            return False
-        return True
-
-    def size(self, key: str) -> int:
-        return self.stat(key).size
 
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
         return self._objects(base.normalise_prefix(prefix, allow_empty=True))

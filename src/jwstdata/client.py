@@ -1,0 +1,240 @@
+"""A Python client for the jwstdata REST API, friendly to notebooks.
+
+>>> from jwstdata.client import Client
+>>> jw = Client("http://127.0.0.1:8000", api_key="jwst_...")          # doctest: +SKIP
+>>> table = jw.search(instrument="NIRCAM", filter="F444W", max_records=500)  # astropy Table
+>>> record = jw.get(table["id"][0])                                    # doctest: +SKIP
+>>> jw.download(record["id"], "data/")                                  # doctest: +SKIP
+
+Searches page through the API's keyset cursor; downloads resume with HTTP ``Range`` and
+are verified against the record's sha256; uploads stream from disk with a progress callback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import httpx
+
+from jwstdata.errors import (
+    AuthenticationError,
+    ConflictError,
+    JwstDataError,
+    NotFoundError,
+    PayloadTooLargeError,
+    PermissionDeniedError,
+    RateLimitedError,
+    ValidationError,
+)
+
+Progress = Callable[[int, int], None]
+_CHUNK = 1024 * 1024
+_ERRORS: dict[int, type[JwstDataError]] = {
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    413: PayloadTooLargeError,
+    422: ValidationError,
+    400: ValidationError,
+}
+TABLE_COLUMNS = (
+    ("id", "id"),
+    ("fileName", "fileName"),
+    ("processingLevel", "processingLevel"),
+    ("dataType", "dataType"),
+    ("instrument", "imageInfo.instrument"),
+    ("filter", "imageInfo.filter"),
+    ("targetName", "imageInfo.targetName"),
+    ("observationDate", "imageInfo.observationDate"),
+    ("observationBaseId", "observationBaseId"),
+    ("fileSize", "fileSize"),
+    ("isPublic", "isPublic"),
+    ("uploadDate", "uploadDate"),
+)
+
+
+def _raise_for(response: httpx.Response) -> None:
+    if response.is_success or response.status_code == 304:
+        return
+    try:
+        error = response.json()["error"]
+        message, details = error.get("message", response.reason_phrase), error.get("details")
+    except (ValueError, KeyError, TypeError):
+        message, details = f"HTTP {response.status_code}", None
+    if response.status_code == 429:
+        raise RateLimitedError(message, retry_after=int(response.headers.get("retry-after", "60")))
+    raise _ERRORS.get(response.status_code, JwstDataError)(message, details=details)
+
+
+def _path(record: dict[str, Any], dotted: str) -> Any:
+    value: Any = record
+    for part in dotted.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+class _ProgressReader:
+    """A file wrapper that reports bytes read (httpx streams it as the upload body)."""
+
+    def __init__(self, handle: BinaryIO, total: int, progress: Progress | None) -> None:
+        self.handle, self.total, self.progress, self.sent = handle, total, progress, 0
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.handle.read(_CHUNK if size is None or size < 0 else size)
+        self.sent += len(chunk)
+        if self.progress:
+            self.progress(self.sent, self.total)
+        return chunk
+
+
+class Client:
+    def __init__(
+        self,
+        url: str = "http://127.0.0.1:8000",
+        *,
+        token: str | None = None,
+        api_key: str | None = None,
+        timeout: float = 60.0,
+    ) -> None:
+        headers = {"User-Agent": "jwstdata-client"}
+        if api_key:
+            headers["X-API-Key"] = api_key
+        elif token:
+            headers["Authorization"] = f"Bearer {token}"
+        self._http = httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=timeout)
+
+    @classmethod
+    def login(cls, url: str, username: str, password: str, **kwargs: Any) -> Client:
+        response = httpx.post(
+            f"{url.rstrip('/')}/api/auth/token",
+            data={"username": username, "password": password},
+            timeout=30,
+        )
+        _raise_for(response)
+        return cls(url, token=response.json()["access_token"], **kwargs)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        response = self._http.request(method, url, **kwargs)
+        _raise_for(response)
+        return response
+
+    # --- reading ------------------------------------------------------------------------
+    def iter_records(self, *, page_size: int = 200, **filters: Any) -> Iterator[dict[str, Any]]:
+        """Every matching record, page by page (filters as in ``GET /api/data``)."""
+        params = {k: v for k, v in filters.items() if v is not None}
+        params["limit"] = page_size
+        while True:
+            page = self._request("GET", "/api/data", params=params).json()
+            yield from page["items"]
+            if not page.get("nextCursor"):
+                return
+            params["cursor"] = page["nextCursor"]
+
+    def search(self, *, max_records: int = 10_000, **filters: Any):
+        """Matching records as an ``astropy.table.Table`` (at most ``max_records`` rows)."""
+        from astropy.table import Table
+
+        rows = []
+        for record in self.iter_records(page_size=min(max_records, 500), **filters):
+            rows.append(record)
+            if len(rows) >= max_records:
+                break
+        table = Table(
+            rows=[[_path(r, path) for _, path in TABLE_COLUMNS] for r in rows] or None,
+            names=[name for name, _ in TABLE_COLUMNS],
+            dtype=None if rows else [object] * len(TABLE_COLUMNS),
+        )
+        table.meta["records"] = rows
+        return table
+
+    def get(self, record_id: str) -> dict[str, Any]:
+        return self._request("GET", f"/api/data/{record_id}").json()
+
+    def lineage(self, record_id: str) -> dict[str, Any]:
+        return self._request("GET", f"/api/data/{record_id}/lineage").json()
+
+    def observation(self, observation_base_id: str) -> dict[str, Any]:
+        return self._request("GET", f"/api/lineage/{observation_base_id}").json()
+
+    # --- files --------------------------------------------------------------------------
+    def upload(
+        self,
+        path: str | Path,
+        *,
+        tags: list[str] | None = None,
+        description: str | None = None,
+        public: bool = False,
+        progress: Progress | None = None,
+    ) -> dict[str, Any]:
+        path = Path(path)
+        total = path.stat().st_size
+        form = {"tags": ",".join(tags or []), "isPublic": str(public).lower()}
+        if description:
+            form["description"] = description
+        with open(path, "rb") as handle:
+            reader = _ProgressReader(handle, total, progress)
+            response = self._http.post(
+                "/api/data/upload", files={"file": (path.name, reader)}, data=form, timeout=None
+            )
+        _raise_for(response)
+        return response.json()
+
+    def download(
+        self,
+        record_id: str,
+        dest: str | Path,
+        *,
+        resume: bool = True,
+        progress: Progress | None = None,
+    ) -> Path:
+        """Save the record's file; a partial file from an earlier attempt is resumed."""
+        record = self.get(record_id)
+        dest = Path(dest)
+        target = dest / record["fileName"] if dest.is_dir() else dest
+        partial = target.with_name(target.name + ".part")
+        offset = partial.stat().st_size if resume and partial.exists() else 0
+        headers = {"Range": f"bytes={offset}-"} if offset else {}
+        with self._http.stream(
+            "GET", f"/api/data/{record_id}/file", headers=headers, timeout=None
+        ) as response:
+            if response.status_code == 416:  # the partial file is already complete
+                pass
+            else:
+                if not response.is_success:
+                    response.read()
+                    _raise_for(response)
+                if response.status_code == 200:
+                    offset = 0
+                total = record.get("fileSize") or 0
+                with open(partial, "ab" if offset else "wb") as out:
+                    done = offset
+                    for chunk in response.iter_bytes(_CHUNK):
+                        out.write(chunk)
+                        done += len(chunk)
+                        if progress:
+                            progress(done, total)
+        if record.get("checksum"):
+            digest = hashlib.sha256()
+            with open(partial, "rb") as handle:
+                while chunk := handle.read(_CHUNK):
+                    digest.update(chunk)
+            if digest.hexdigest() != record["checksum"]:
+                partial.unlink()
+                raise ValidationError(
+                    f"download of {record['fileName']} does not match its checksum"
+                )
+        partial.replace(target)
+        return target
