@@ -15,15 +15,16 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-## make run: start the embedded database, initialise it, and show how to use it.
+## make run: start the embedded database and serve the API on http://127.0.0.1:8000.
+# Development mode: a signing secret is generated under $JWSTDATA_HOME (never in production).
 run: setup
 	$(BIN)/jwstdata db start
 	$(BIN)/jwstdata db init
 	@echo
-	@echo "jwstdata is ready. Try:"
-	@echo "  $(BIN)/jwstdata db status"
-	@echo "  $(BIN)/jwstdata search --table"
-	@echo "  $(BIN)/jwstdata --help"
+	@echo "jwstdata: API and docs at http://127.0.0.1:8000/docs"
+	@echo "  create a user:  $(BIN)/jwstdata users create admin --admin"
+	@echo "  search:         $(BIN)/jwstdata search --table"
+	JWSTDATA_DEV_MODE=1 $(BIN)/jwstdata serve --host 127.0.0.1 --port 8000
 
 ## make test: set up and run the whole test suite against real servers.
 test: setup

@@ -141,9 +141,15 @@ def test_search_page_count_and_facets_use_an_index(
 
 
 def test_lookup_by_id_and_owner_path_use_an_index(seeded: RecordRepository) -> None:
+    from jwstdata.db.records import by_id_pipeline
+
     some = seeded.collection.find_one()
-    by_id = {"_id": some["_id"], **CONTEXTS["user"].read_filter()}
-    _assert_indexed(seeded.collection.find(by_id).hint("_id_").explain())
+    for ctx in CONTEXTS.values():
+        explained = seeded.collection.database.command(
+            {"explain": {"aggregate": seeded.collection.name,
+                         "pipeline": by_id_pipeline([some["_id"]], ctx), "cursor": {}}}
+        )
+        _assert_indexed(explained)
     _assert_indexed(
         seeded.collection.find({"userId": some["userId"], "filePath": some["filePath"]})
         .hint("owner_path_unique")

@@ -47,6 +47,18 @@ def pydantic_to_validation_error(exc: PydanticValidationError) -> ValidationErro
     return ValidationError.from_fields(problems)
 
 
+def by_id_pipeline(ids: list[ObjectId], ctx: AccessContext) -> list[dict[str, Any]]:
+    """Locate by primary key, then scope by access, both on the server.
+
+    Two ``$match`` stages: MongoDB coalesces them into one query on the ``_id`` index;
+    servers that do not still run the first stage as an ``_id`` lookup instead of
+    evaluating the access clause over the collection.
+    """
+    locate = {"_id": ids[0]} if len(ids) == 1 else {"_id": {"$in": ids}}
+    access = ctx.read_filter()
+    return [{"$match": locate}, *([{"$match": access}] if access else [])]
+
+
 def to_stored(record: JwstDataModel) -> dict[str, Any]:
     doc = record.to_document()
     doc["_norm"] = search_keys(doc)
@@ -124,20 +136,18 @@ class RecordRepository:
 
     # --- read ---------------------------------------------------------------------------
     def get(self, record_id: ObjectId, ctx: AccessContext) -> JwstDataModel:
-        with translate_errors(self._uri):
-            doc = self.collection.find_one({"_id": record_id, **ctx.read_filter()}, hint=ID_INDEX)
-        if doc is None:
+        found = self.get_many([record_id], ctx)
+        if not found:
             raise NotFoundError(f"record {record_id} not found")
-        return JwstDataModel.from_document(doc)
+        return found[0]
 
     def get_many(self, ids: Iterable[ObjectId], ctx: AccessContext) -> list[JwstDataModel]:
+        """Records by id that the caller may see (the others are simply absent)."""
         ids = list(ids)
         if not ids:
             return []
         with translate_errors(self._uri):
-            docs = self.collection.find(
-                {"$and": [{"_id": {"$in": ids}}, ctx.read_filter()]}, hint=ID_INDEX
-            )
+            docs = self.collection.aggregate(by_id_pipeline(ids, ctx))
             return [JwstDataModel.from_document(d) for d in docs]
 
     def find_by_path(self, user_id: ObjectId | None, file_path: str) -> JwstDataModel | None:
