@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
 
 from jwstdata.db import RecordRepository
+from jwstdata.storage import LocalStorage
 from tests.factories import make_record
 
 
@@ -33,11 +35,16 @@ def test_records_get_unknown_is_one_line_and_exit_1(repo: RecordRepository, cli_
     assert result.stderr.strip() == "error: record 0123456789abcdef01234567 not found"
 
 
-def test_records_delete(repo: RecordRepository, cli_env: dict) -> None:
+def test_records_delete_removes_the_record_and_its_file(
+    repo: RecordRepository, cli_env: dict, settings
+) -> None:
+    storage = LocalStorage(settings.local_storage_root)
     record = repo.create(make_record())
+    storage.write_stream(record.file_path, io.BytesIO(b"SIMPLE  = T"))
     result = _cli(["records", "delete", str(record.id), "--yes"], cli_env)
     assert result.returncode == 0, result.stderr
     assert repo.collection.count_documents({"_id": record.id}) == 0
+    assert not storage.exists(record.file_path)
 
 
 def test_search_filters_pages_and_totals(repo: RecordRepository, cli_env: dict) -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import typer
 
-from jwstdata.cli.common import JSON_OPTION, cli_context, console, database, print_json
+from jwstdata.cli.common import JSON_OPTION, cli_context, console, database, print_json, settings
 from jwstdata.db import RecordRepository
 from jwstdata.errors import NotFoundError
 from jwstdata.models import parse_object_id
+from jwstdata.services.records import RecordService
+from jwstdata.storage import open_storage
 
 app = typer.Typer(help="Read and delete single records.", no_args_is_help=True)
 
@@ -39,10 +41,11 @@ def delete(
     record_id: str,
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
 ) -> None:
-    """Delete one record (and, once storage is configured, its file)."""
+    """Delete one record and its stored file."""
     oid = parse_record_id(record_id)
     if not yes and not typer.confirm(f"Delete record {record_id}?"):
         raise typer.Exit(1)
     with database() as handle:
-        record = RecordRepository.for_database(handle).delete(oid, cli_context())
-    console.print(f"deleted {record.id} ({record.file_name})")
+        service = RecordService(RecordRepository.for_database(handle), open_storage(settings()))
+        record = service.delete(oid, cli_context())
+    console.print(f"deleted {record.id} ({record.file_name}) and its file")
