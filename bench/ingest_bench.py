@@ -22,13 +22,13 @@ import warnings
 from pathlib import Path
 
 from astropy.io import fits
-from tests import fitsfactory as ff
 
 from _common import database_uri, emit
 from jwstdata.config import Settings
 from jwstdata.db import RecordRepository, init_database, open_database
 from jwstdata.services.ingest import IngestOptions, IngestService
 from jwstdata.storage import LocalStorage
+from tests import fitsfactory as ff
 
 PRODUCTS = ("uncal", "rate", "cal")
 

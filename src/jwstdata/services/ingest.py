@@ -25,9 +25,9 @@ from jwstdata.errors import JwstDataError, ValidationError
 from jwstdata.keys import ingest_key
 from jwstdata.models import JwstDataModel, utcnow
 from jwstdata.services.describe import describe_file
-from jwstdata.services.lineage import LineageLinker
+from jwstdata.services.lineage import LineageLinker, prelink
 from jwstdata.services.record_writer import RecordWriter
-from jwstdata.storage import StorageProvider
+from jwstdata.storage import LocalStorage, StorageProvider
 
 Progress = Callable[[int, int], None]
 _INLINE_BELOW = 16  # fewer files than this are described in-process (no pool start-up)
@@ -139,10 +139,9 @@ class IngestService:
                 yield Path(path), fields, error
 
     def _in_place_root(self) -> Path:
-        root = self.storage.local_path("x")
-        if root is None:
+        if not isinstance(self.storage, LocalStorage):
             raise ValidationError("--in-place needs the local storage provider")
-        return root.parent.resolve()
+        return self.storage.root.resolve()
 
     def _key_for(self, path: Path, fields: dict[str, Any], root: Path | None) -> str:
         if root is None:
@@ -191,7 +190,9 @@ class IngestService:
                 if root is None:
                     self.writer.discard_file(key)
         outcome = self.writer.upsert(
-            [r for _, r in records], owner=options.owner_id, remove_files_on_failure=root is None
+            prelink([r for _, r in records]),
+            owner=options.owner_id,
+            remove_files_on_failure=root is None,
         )
         for index, message in outcome.failed.items():
             report.failed.append({"path": str(records[index][0]), "error": message})
@@ -222,7 +223,7 @@ class IngestService:
             "metadata": {**fields.get("metadata", {}), "source": "ingest"},
         }
         try:
-            return JwstDataModel.model_validate(data)
+            return JwstDataModel.model_validate({**data, "id": ObjectId()})
         except PydanticValidationError as exc:
             raise pydantic_to_validation_error(exc) from None
 

@@ -31,7 +31,7 @@ from pymongo import UpdateOne
 
 from jwstdata.db.connection import translate_errors
 from jwstdata.db.records import RecordRepository
-from jwstdata.models import ProcessingLevel, utcnow
+from jwstdata.models import JwstDataModel, ProcessingLevel, utcnow
 from jwstdata.naming import NameKind, ParsedName, parse_name
 from jwstdata.services.lineage_rules import EXPOSURE_PARENTS, STAGE3_INPUT_SUFFIXES, STAGE3_PARENTS
 
@@ -75,6 +75,45 @@ def _stem(name: ParsedName) -> str:
 def _filter_tokens(doc: dict[str, Any]) -> set[str]:
     value = ((doc.get("imageInfo") or {}).get("filter") or "").lower()
     return {t for t in re.split(r"[;+,\s]+", value) if t and t != "multiple"}
+
+
+def _chain(nodes: list[_Node]) -> None:
+    """Set each exposure node's parent within its (exposure, detector) group."""
+    groups: dict[tuple[str | None, str | None], list[_Node]] = defaultdict(list)
+    for node in nodes:
+        if node.name.kind is NameKind.exposure:
+            groups[(node.name.exposure_id, node.name.detector)].append(node)
+    for members in groups.values():
+        for node in members:
+            parent = LineageLinker._best_parent(node, members)
+            node.updates = {"parentId": parent, "derivedFrom": [parent] if parent else []}
+
+
+def prelink(records: list[JwstDataModel]) -> list[JwstDataModel]:
+    """Exposure-chain links among records about to be inserted together.
+
+    An optimisation only: records written with their links need no update afterwards.
+    :meth:`LineageLinker.link` still runs after the write and corrects anything that
+    involves records already stored (it writes only what differs).
+    """
+    by_owner: dict[Any, list[_Node]] = defaultdict(list)
+    for record in records:
+        by_owner[record.user_id].append(_Node({"_id": record.id}, parse_name(record.file_name)))
+    links: dict[ObjectId, dict[str, Any]] = {}
+    for nodes in by_owner.values():
+        _chain(nodes)
+        links.update((n.id, n.updates) for n in nodes if n.updates)
+    return [
+        record.model_copy(
+            update={
+                "parent_id": links[record.id]["parentId"],
+                "derived_from": links[record.id]["derivedFrom"],
+            }
+        )
+        if record.id in links
+        else record
+        for record in records
+    ]
 
 
 class LineageLinker:
@@ -129,14 +168,7 @@ class LineageLinker:
         nodes = [
             _Node(d, parse_name(d["fileName"])) for d in self._exposure_docs(owner, exposure_ids)
         ]
-        groups: dict[tuple[str | None, str | None], list[_Node]] = defaultdict(list)
-        for node in nodes:
-            if node.name.kind is NameKind.exposure:
-                groups[(node.name.exposure_id, node.name.detector)].append(node)
-        for members in groups.values():
-            for node in members:
-                parent = self._best_parent(node, members)
-                node.updates = {"parentId": parent, "derivedFrom": [parent] if parent else []}
+        _chain(nodes)
         return self._write(nodes)
 
     @staticmethod
