@@ -21,6 +21,16 @@ class StorageKind(StrEnum):
     s3 = "s3"
 
 
+class ArchiveStorageClass(StrEnum):
+    """S3 classes an archived object can be read from directly (no restore request first)."""
+
+    standard = "STANDARD"
+    standard_ia = "STANDARD_IA"
+    onezone_ia = "ONEZONE_IA"
+    intelligent_tiering = "INTELLIGENT_TIERING"
+    glacier_ir = "GLACIER_IR"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="JWSTDATA_", extra="ignore")
 
@@ -67,6 +77,37 @@ class Settings(BaseSettings):
     login_rate_per_minute: int = Field(default=20, ge=1, description="attempts per client/min")
     cors_origins: list[str] = Field(default_factory=list)
     max_upload_bytes: int = Field(default=4 * 1024**3, ge=1)
+
+    # --- MAST archive ---------------------------------------------------------------
+    mast_url: str = Field(default="https://mast.stsci.edu", description="Base URL of the MAST API.")
+    mast_token: SecretStr | None = Field(
+        default=None, description="MAST API token for exclusive-access data (never logged)."
+    )
+    mast_token_file: Path | None = Field(default=None, description="File holding the token.")
+    mast_connect_timeout: float = Field(default=10.0, gt=0, description="seconds")
+    mast_read_timeout: float = Field(default=120.0, gt=0, description="seconds per read")
+    mast_retries: int = Field(default=4, ge=0, le=20, description="extra attempts per request")
+    mast_backoff: float = Field(default=1.0, ge=0, description="first back-off delay, seconds")
+    mast_backoff_max: float = Field(default=60.0, ge=0, description="longest back-off, seconds")
+    mast_poll_interval: float = Field(default=2.0, ge=0, description="EXECUTING re-poll, s")
+    mast_poll_timeout: float = Field(default=600.0, gt=0, description="EXECUTING limit, s")
+    mast_pagesize: int = Field(default=50_000, ge=1, le=500_000)
+    mast_batch_size: int = Field(default=20, ge=1, le=500, description="obsids per request")
+    mast_concurrency: int = Field(default=4, ge=1, le=32)
+    mast_cache_ttl: float = Field(default=300.0, ge=0, description="search cache, s (0: off)")
+
+    # --- archive and backup ---------------------------------------------------------
+    archive_prefix: str = Field(
+        default="archive",
+        pattern=r"^[A-Za-z0-9._-]{1,64}$",
+        description="Key prefix archived files move under, in the active storage.",
+    )
+    archive_storage_class: ArchiveStorageClass | None = Field(
+        default=None, description="S3 storage class for archived objects (S3 only)."
+    )
+    archive_workers: int = Field(default=4, ge=1, le=32, description="parallel file moves")
+    backup_compression_level: int = Field(default=6, ge=1, le=9, description="gzip level")
+    backup_workers: int = Field(default=4, ge=1, le=32, description="parallel file copies")
 
     @field_validator("mongodb_uri", mode="before")
     @classmethod

@@ -111,3 +111,52 @@ class EmbeddedServerError(JwstDataError):
 
 class ConfigurationError(JwstDataError):
     code = "configuration_error"
+
+
+# --- MAST archive ---------------------------------------------------------------------
+
+
+class MastError(JwstDataError):
+    """The MAST archive refused or failed a request (after any retries)."""
+
+    code = "mast_error"
+    http_status = 502
+
+
+class MastUnavailableError(MastError):
+    """MAST could not be reached, or kept answering 429/5xx, within the retry budget."""
+
+    code = "mast_unavailable"
+    http_status = 503
+
+
+class MastTimeoutError(MastUnavailableError):
+    code = "mast_timeout"
+    http_status = 504
+
+
+class MastQueryError(MastError):
+    """MAST answered a query with status ERROR (a bad service name or parameter)."""
+
+    code = "mast_query_error"
+
+
+class MastExclusiveAccessError(MastError):
+    """A file under exclusive access (proprietary period) and no token, or a token without
+    the right to it."""
+
+    code = "mast_exclusive_access"
+    http_status = 403
+
+
+class MastIncompleteDownloadError(MastError):
+    """The body of a download ended before its announced length, repeatedly."""
+
+    code = "mast_incomplete_download"
+
+
+class TargetNotResolvedError(MastError):
+    """MAST's name resolver knows no position for a target name."""
+
+    code = "target_not_resolved"
+    http_status = 404
