@@ -56,6 +56,12 @@ class JwstDataModel(CamelModel):
     tags: list[str] = Field(default_factory=list, max_length=MAX_TAGS)
     description: str | None = Field(default=None, max_length=4096)
     checksum: str | None = Field(default=None, description="sha256, lower-case hex")
+    file_missing: bool = Field(
+        default=False,
+        description="Set by `jwstdata storage verify --repair` when the file at filePath is "
+        "gone (the record is kept); cleared when a later repair finds it again or a re-ingest "
+        "stores it. Storage migration skips such records instead of failing on them.",
+    )
 
     # --- lineage ----------------------------------------------------------------------
     processing_level: ProcessingLevel = ProcessingLevel.unknown

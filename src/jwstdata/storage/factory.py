@@ -37,11 +37,20 @@ PROVIDERS: dict[StorageKind, Callable[[Settings], StorageProvider]] = {
 
 def open_storage(settings: Settings) -> StorageProvider:
     """The provider named by ``settings.storage``, configured from ``settings``."""
+    return open_storage_of(settings, settings.storage)
+
+
+def open_storage_of(settings: Settings, kind: str) -> StorageProvider:
+    """A provider of ``kind`` configured from ``settings``, whichever one is active.
+
+    Storage migration uses this to open its target (e.g. S3 while ``JWSTDATA_STORAGE``
+    is still ``local``).
+    """
     try:
-        make = PROVIDERS[StorageKind(settings.storage)]
+        make = PROVIDERS[StorageKind(kind)]
     except (KeyError, ValueError):
         choices = ", ".join(kind.value for kind in PROVIDERS)
         raise ConfigurationError(
-            f"unknown JWSTDATA_STORAGE {settings.storage!r} (choose one of: {choices})"
+            f"unknown JWSTDATA_STORAGE {kind!r} (choose one of: {choices})"
         ) from None
     return make(settings)
