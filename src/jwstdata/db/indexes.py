@@ -115,7 +115,18 @@ RECORD_INDEXES: tuple[IndexSpec, ...] = (
     _ix("archived", ("isArchived", 1), ("archivedDate", -1), serves="archived listings"),
 )
 
-INDEXES: dict[str, tuple[IndexSpec, ...]] = {RECORDS: RECORD_INDEXES}
+GC = "storage_gc"
+GC_INDEXES: tuple[IndexSpec, ...] = (
+    _ix(
+        "gc_key",
+        ("storage", 1),
+        ("key", 1),
+        unique=True,
+        serves="queued file deletions of one storage provider (collect, verify)",
+    ),
+)
+
+INDEXES: dict[str, tuple[IndexSpec, ...]] = {RECORDS: RECORD_INDEXES, GC: GC_INDEXES}
 
 # Which index a search runs on. Searches name their index (``hint``) instead of leaving
 # the choice to the server's planner: some MongoDB-compatible servers only consider an
@@ -151,3 +162,7 @@ SORT_INDEX: dict[str, str] = {
 from jwstdata.db.auth_indexes import AUTH_INDEXES  # noqa: E402  (needs IndexSpec above)
 
 INDEXES.update(AUTH_INDEXES)
+
+from jwstdata.db.job_indexes import JOB_INDEXES  # noqa: E402
+
+INDEXES.update(JOB_INDEXES)

@@ -136,9 +136,10 @@ class RecordWriter:
         except JwstDataError:
             with translate_errors():
                 self.gc.update_one(
-                    {"key": key, "storage": self.storage.describe()},
+                    {"storage": self.storage.describe(), "key": key},
                     {"$setOnInsert": {"queuedAt": utcnow()}, "$inc": {"attempts": 1}},
                     upsert=True,
+                    hint="gc_key",
                 )
             return False
 
@@ -146,7 +147,9 @@ class RecordWriter:
         """Retry queued deletions; keys that some record uses again are kept."""
         removed = kept = still_failing = 0
         with translate_errors():
-            queued = list(self.gc.find({"storage": self.storage.describe()}).limit(limit))
+            queued = list(
+                self.gc.find({"storage": self.storage.describe()}, hint="gc_key").limit(limit)
+            )
         for entry in queued:
             with translate_errors():
                 in_use = self.repo.collection.find_one(
@@ -162,5 +165,5 @@ class RecordWriter:
                     still_failing += 1
                     continue
             with translate_errors():
-                self.gc.delete_one({"_id": entry["_id"]})
+                self.gc.delete_one({"_id": entry["_id"]}, hint="_id_")
         return {"removed": removed, "kept": kept, "failing": still_failing}

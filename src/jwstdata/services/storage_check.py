@@ -42,8 +42,7 @@ Repair (``repair=True``) never deletes a record:
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -57,83 +56,16 @@ from jwstdata.db.records import ID_INDEX, RecordRepository
 from jwstdata.errors import InvalidKeyError, NotFoundError
 from jwstdata.models import utcnow
 from jwstdata.services.record_writer import GC_COLLECTION, RecordWriter
+from jwstdata.services.storage_walk import (
+    RecordFile,
+    file_totals,
+    record_batches,
+    stream_sha256,
+)
 from jwstdata.storage import ObjectInfo, StorageProvider
-from jwstdata.storage.base import COPY_CHUNK
 
 # progress(phase, done, total): phase is "records" or "files"; total None when unknown.
 VerifyProgress = Callable[[str, int, int | None], None]
-
-HAS_FILE: dict[str, Any] = {"filePath": {"$type": "string"}}
-RECORD_PROJECTION = {"filePath": 1, "fileSize": 1, "checksum": 1, "fileMissing": 1, "version": 1}
-
-
-def stream_sha256(storage: StorageProvider, key: str) -> tuple[int, str]:
-    """``(size, sha256)`` of the stored object, read once as a stream (bounded memory)."""
-    digest = hashlib.sha256()
-    size = 0
-    with storage.open_read(key) as stream:
-        while chunk := stream.read(COPY_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return size, digest.hexdigest()
-
-
-def file_totals(repo: RecordRepository) -> tuple[int, int]:
-    """``(records with a file, sum of their fileSize)``, counted on the ``file_path`` index."""
-    pipeline = [
-        {"$match": HAS_FILE},
-        {
-            "$group": {
-                "_id": None,
-                "files": {"$sum": 1},
-                "bytes": {"$sum": {"$ifNull": ["$fileSize", 0]}},
-            }
-        },
-    ]
-    with translate_errors():
-        rows = list(repo.collection.aggregate(pipeline, hint="file_path"))
-    return (int(rows[0]["files"]), int(rows[0]["bytes"])) if rows else (0, 0)
-
-
-@dataclass(frozen=True, slots=True)
-class RecordFile:
-    """The part of a record that names and describes its file."""
-
-    id: ObjectId
-    key: str
-    size: int | None
-    checksum: str | None
-    marked_missing: bool
-    version: int
-
-    @classmethod
-    def from_document(cls, doc: dict[str, Any]) -> RecordFile:
-        return cls(
-            id=doc["_id"],
-            key=doc["filePath"],
-            size=doc.get("fileSize"),
-            checksum=doc.get("checksum"),
-            marked_missing=bool(doc.get("fileMissing")),
-            version=int(doc.get("version", 1)),
-        )
-
-
-def record_batches(repo: RecordRepository, batch_size: int) -> Iterator[list[RecordFile]]:
-    """Every record with a file, by keyset over ``_id``: one short query per batch."""
-    last: ObjectId | None = None
-    while True:
-        query = HAS_FILE if last is None else {**HAS_FILE, "_id": {"$gt": last}}
-        with translate_errors():
-            docs = list(
-                repo.collection.find(query, RECORD_PROJECTION)
-                .sort("_id", 1)
-                .hint(ID_INDEX)
-                .limit(batch_size)
-            )
-        if not docs:
-            return
-        last = docs[-1]["_id"]
-        yield [RecordFile.from_document(doc) for doc in docs]
 
 
 @dataclass(frozen=True, slots=True)
@@ -421,10 +353,11 @@ class StorageVerifier:
             return {d["filePath"] for d in docs}
 
     def _queued_keys(self, keys: list[str]) -> set[str]:
-        # The deletion queue is small and has no declared index beyond _id: a scan is fine.
         with translate_errors():
             docs = self.gc.find(
-                {"storage": self.storage.describe(), "key": {"$in": keys}}, {"key": 1}
+                {"storage": self.storage.describe(), "key": {"$in": keys}},
+                {"key": 1},
+                hint="gc_key",
             )
             return {d["key"] for d in docs}
 

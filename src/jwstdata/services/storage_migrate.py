@@ -45,7 +45,7 @@ from jwstdata.db.connection import translate_errors
 from jwstdata.db.records import ID_INDEX, RecordRepository
 from jwstdata.errors import ConfigurationError, NotFoundError, StorageError, ValidationError
 from jwstdata.models import utcnow
-from jwstdata.services.storage_check import (
+from jwstdata.services.storage_walk import (
     RecordFile,
     file_totals,
     record_batches,

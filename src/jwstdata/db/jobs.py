@@ -1,0 +1,421 @@
+"""The job repository: every query on ``jobs`` lives here.
+
+Every state change is one conditional update whose filter names the state it starts from
+and, for a running job, the lease owner; two workers can never both finish a job, and a
+worker that lost its lease can no longer change it. Times come from the caller's clock:
+leases (tens of seconds) are far longer than the skew of NTP-synchronised machines.
+
+Visibility: a user sees (and cancels, resumes) only their own jobs, an admin every job;
+anything else is indistinguishable from a missing job (``NotFoundError``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from bson import ObjectId
+from pydantic import ValidationError as PydanticValidationError
+from pymongo import ReturnDocument
+from pymongo.collection import Collection
+
+from jwstdata.db.connection import DatabaseHandle, translate_errors
+from jwstdata.db.job_indexes import JOB_COLLECTION_INDEXES, JOBS, QUEUE_INDEX
+from jwstdata.db.job_queries import (
+    CLAIM_ORDER,
+    LIST_ORDER,
+    after,
+    claimable,
+    encode_cursor,
+    list_index,
+    owned,
+    progress_field,
+    visible,
+)
+from jwstdata.db.records import pydantic_to_validation_error
+from jwstdata.errors import ConflictError, NotFoundError
+from jwstdata.models.access import AccessContext
+from jwstdata.models.base import utcnow
+from jwstdata.models.job import (
+    LOG_TAIL_LINES,
+    RESUMABLE_STATES,
+    Job,
+    JobState,
+    clip_line,
+    stamp_line,
+)
+
+ID_INDEX = "_id_"
+MAX_RETRY_DELAY = 600.0
+_RELEASE_LEASE = {"leaseOwner": None, "leaseExpiresAt": None}
+
+
+@dataclass
+class JobPage:
+    items: list[Job]
+    next_cursor: str | None
+
+
+class JobRepository:
+    def __init__(
+        self, collection: Collection, redacted_uri: str = "", *, retry_delay: float = 5.0
+    ) -> None:
+        self.collection = collection
+        self.retry_delay = retry_delay  # first back-off after a failed attempt; doubles
+        self._uri = redacted_uri
+
+    @classmethod
+    def for_database(cls, handle: DatabaseHandle, *, retry_delay: float = 5.0) -> JobRepository:
+        return cls(handle.db[JOBS], handle.redacted_uri, retry_delay=retry_delay)
+
+    def ensure_indexes(self) -> None:
+        """Create the job indexes if ``jwstdata db init`` has not (every query hints them)."""
+        with translate_errors(self._uri):
+            present = {ix["name"] for ix in self.collection.list_indexes()}
+            for spec in JOB_COLLECTION_INDEXES:
+                if spec.name not in present:
+                    self.collection.create_index(
+                        list(spec.keys), name=spec.name, unique=spec.unique, **spec.options
+                    )
+
+    # --- submit -------------------------------------------------------------------------
+    def enqueue(
+        self,
+        kind: str,
+        params: dict[str, Any],
+        *,
+        user_id: ObjectId | None,
+        record_id: ObjectId | None,
+        priority: int = 0,
+        max_attempts: int = 3,
+    ) -> Job:
+        now = utcnow()
+        try:
+            job = Job(
+                id=ObjectId(),
+                kind=kind,
+                params=params,
+                user_id=user_id,
+                record_id=record_id,
+                priority=priority,
+                max_attempts=max_attempts,
+                created_at=now,
+                not_before=now,
+                log_tail=[stamp_line(now, "queued")],
+            )
+        except PydanticValidationError as exc:
+            raise pydantic_to_validation_error(exc) from None
+        with translate_errors(self._uri):
+            self.collection.insert_one(job.to_document())
+        return job
+
+    # --- worker side --------------------------------------------------------------------
+    def claim(
+        self,
+        worker_id: str,
+        kinds: Sequence[str] | None,
+        lease_seconds: float,
+        *,
+        on_settled: Callable[[Job], None] | None = None,
+    ) -> Job | None:
+        """Lease the next runnable job to ``worker_id``, or None when nothing is waiting.
+
+        Runnable: queued and past its back-off, or running with an expired lease (its worker
+        is gone). The latter costs an attempt: out of attempts it fails, and with a cancel
+        pending it is cancelled. Such jobs are finished here instead of being handed out;
+        ``on_settled`` hears of each one (the worker updates the job's record).
+        """
+        while True:
+            now = utcnow()
+            changes = {
+                "state": JobState.running.value,
+                "leaseOwner": worker_id,
+                "leaseExpiresAt": now + timedelta(seconds=lease_seconds),
+                "heartbeatAt": now,
+                "startedAt": now,
+            }
+            note = stamp_line(now, f"claimed by {worker_id}")
+            update = {
+                "$set": changes,
+                "$inc": {"attempts": 1},
+                "$push": {"logTail": {"$each": [note], "$slice": -LOG_TAIL_LINES}},
+            }
+            with translate_errors(self._uri):
+                before = self.collection.find_one_and_update(
+                    claimable(now, kinds),
+                    update,
+                    sort=CLAIM_ORDER,
+                    hint=QUEUE_INDEX,
+                    return_document=ReturnDocument.BEFORE,
+                )
+            if before is None:
+                return None
+            claimed: Job | None = Job.from_document(
+                {
+                    **before,
+                    **changes,
+                    "attempts": before["attempts"] + 1,
+                    "logTail": [*before.get("logTail", []), note][-LOG_TAIL_LINES:],
+                }
+            )
+            if before["state"] == JobState.running.value:
+                claimed = self._after_lost_worker(claimed, worker_id)
+            if claimed is not None and claimed.state is JobState.running:
+                return claimed
+            if claimed is not None and on_settled is not None:
+                on_settled(claimed)
+
+    def _after_lost_worker(self, job: Job, worker_id: str) -> Job | None:
+        """Count the attempt whose worker vanished; the job, still running if it may go on."""
+        losses = job.lease_losses + 1
+        previous = job.attempts - 1
+        if job.cancel_requested:
+            state, note = JobState.cancelled, "cancelled (its worker was lost)"
+        elif previous >= job.max_attempts:
+            state, note = JobState.failed, f"worker lost (lease expired) {losses} times"
+        else:
+            note = (
+                f"worker lost (lease expired); retrying, attempt {job.attempts}/{job.max_attempts}"
+            )
+            return self._owned_update(job.id, worker_id, {"$inc": {"leaseLosses": 1}}, log=[note])
+        changes: dict[str, Any] = {
+            "state": state.value,
+            "attempts": previous,
+            "leaseLosses": losses,
+            "finishedAt": utcnow(),
+            **_RELEASE_LEASE,
+        }
+        if state is JobState.failed:
+            changes["error"] = note
+        return self._owned_update(job.id, worker_id, {"$set": changes}, log=[note])
+
+    def heartbeat(
+        self,
+        job_id: ObjectId,
+        worker_id: str,
+        lease_seconds: float,
+        progress: dict[str, Any] | None = None,
+        log: Iterable[str] | None = None,
+    ) -> bool:
+        """Renew the lease and merge ``progress`` fields; ``log`` lines are stored as given
+        (:class:`JobContext` time-stamps them when they are written).
+
+        False tells the worker to stop: the lease is lost (another worker has the job) or
+        cancellation was requested.
+        """
+        now = utcnow()
+        changes: dict[str, Any] = {
+            "leaseExpiresAt": now + timedelta(seconds=lease_seconds),
+            "heartbeatAt": now,
+        }
+        for key, value in (progress or {}).items():
+            changes[progress_field(key)] = value
+        update: dict[str, Any] = {"$set": changes}
+        if lines := [clip_line(line) for line in log or ()]:
+            update["$push"] = {"logTail": {"$each": lines, "$slice": -LOG_TAIL_LINES}}
+        with translate_errors(self._uri):
+            doc = self.collection.find_one_and_update(
+                owned(job_id, worker_id),
+                update,
+                projection={"cancelRequested": 1},
+                hint=ID_INDEX,
+                return_document=ReturnDocument.AFTER,
+            )
+        return doc is not None and not doc.get("cancelRequested", False)
+
+    def complete(self, job_id: ObjectId, worker_id: str, result: dict[str, Any]) -> Job | None:
+        """The completed job, or None when the caller no longer owns it."""
+        changes = {
+            "state": JobState.completed.value,
+            "result": result,
+            "error": None,
+            "finishedAt": utcnow(),
+            **_RELEASE_LEASE,
+        }
+        return self._owned_update(job_id, worker_id, {"$set": changes}, log=["completed"])
+
+    def fail(self, job_id: ObjectId, worker_id: str, error: str, retry: bool) -> Job | None:
+        """Record a failed attempt: back to the queue after a back-off while attempts remain
+        (and ``retry``), otherwise failed. A pending cancel wins over a retry. None when the
+        caller no longer owns the job."""
+        error = clip_line(error) or "failed"
+        current = self._find_owned(job_id, worker_id)
+        if current is None:
+            return None
+        if retry and current.attempts < current.max_attempts:
+            delay = min(self.retry_delay * 2 ** max(current.attempts - 1, 0), MAX_RETRY_DELAY)
+            requeue = {
+                "state": JobState.queued.value,
+                "error": error,
+                "notBefore": utcnow() + timedelta(seconds=delay),
+                **_RELEASE_LEASE,
+            }
+            note = f"attempt {current.attempts}/{current.max_attempts} failed: {error}"
+            requeued = self._owned_update(
+                job_id,
+                worker_id,
+                {"$set": requeue},
+                log=[f"{note}; retrying in {delay:g} s"],
+                extra={"cancelRequested": {"$ne": True}},
+            )
+            if requeued is not None:
+                return requeued
+            current = self._find_owned(job_id, worker_id)
+            if current is None:
+                return None
+            if current.cancel_requested:
+                return self.mark_cancelled(job_id, worker_id)
+        final = {
+            "state": JobState.failed.value,
+            "error": error,
+            "finishedAt": utcnow(),
+            **_RELEASE_LEASE,
+        }
+        return self._owned_update(job_id, worker_id, {"$set": final}, log=[f"failed: {error}"])
+
+    def mark_cancelled(self, job_id: ObjectId, worker_id: str) -> Job | None:
+        """The running job stopped on a cancel request (or the handler cancelled it)."""
+        changes = {"state": JobState.cancelled.value, "finishedAt": utcnow(), **_RELEASE_LEASE}
+        return self._owned_update(job_id, worker_id, {"$set": changes}, log=["cancelled"])
+
+    def release(self, job_id: ObjectId, worker_id: str) -> Job | None:
+        """Hand a running job back to the queue (worker shutting down): not an attempt.
+        A job with a pending cancel is cancelled instead."""
+        changes = {"state": JobState.queued.value, "notBefore": utcnow(), **_RELEASE_LEASE}
+        released = self._owned_update(
+            job_id,
+            worker_id,
+            {"$set": changes, "$inc": {"attempts": -1}},
+            log=[f"released by {worker_id}"],
+            extra={"cancelRequested": {"$ne": True}},
+        )
+        return released if released is not None else self.mark_cancelled(job_id, worker_id)
+
+    # --- user side ----------------------------------------------------------------------
+    def get(self, job_id: ObjectId, ctx: AccessContext) -> Job:
+        with translate_errors(self._uri):
+            doc = self.collection.find_one({"_id": job_id, **visible(ctx)}, hint=ID_INDEX)
+        if doc is None:
+            raise NotFoundError(f"job {job_id} not found")
+        return Job.from_document(doc)
+
+    def list(
+        self,
+        ctx: AccessContext,
+        *,
+        state: JobState | None = None,
+        kind: str | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> JobPage:
+        """Jobs the caller may see, newest first, one keyset page at a time."""
+        flt: dict[str, Any] = visible(ctx)
+        if state is not None:
+            flt["state"] = JobState(state).value
+        if kind is not None:
+            flt["kind"] = kind
+        if cursor is not None:
+            flt.update(after(cursor))
+        with translate_errors(self._uri):
+            docs = list(
+                self.collection.find(flt)
+                .sort(LIST_ORDER)
+                .hint(list_index(ctx, state, kind))
+                .limit(limit + 1)
+            )
+        items = [Job.from_document(doc) for doc in docs[:limit]]
+        more = len(docs) > limit and items
+        return JobPage(items, encode_cursor(items[-1]) if more else None)
+
+    def request_cancel(self, job_id: ObjectId, ctx: AccessContext) -> Job:
+        """A queued job is cancelled at once; a running one is asked to stop (its worker
+        notices at the next heartbeat). Cancelling a cancelled job changes nothing."""
+        self.get(job_id, ctx)  # visibility first: someone else's job is not found
+        now = utcnow()
+        queued = self._transition(
+            job_id,
+            JobState.queued,
+            {"$set": {"state": JobState.cancelled.value, "finishedAt": now}},
+            log=["cancelled before it ran"],
+        )
+        if queued is not None:
+            return queued
+        running = self._transition(
+            job_id,
+            JobState.running,
+            {"$set": {"cancelRequested": True}},
+            log=["cancel requested"],
+            extra={"cancelRequested": {"$ne": True}},
+        )
+        if running is not None:
+            return running
+        current = self.get(job_id, ctx)
+        if current.state is JobState.cancelled or current.cancel_requested:
+            return current
+        raise ConflictError(f"job {job_id} is already {current.state.value}")
+
+    def resume(self, job_id: ObjectId, ctx: AccessContext) -> Job:
+        """Queue a failed or cancelled job again with fresh attempts; its ``progress`` and
+        ``result`` stay, so the handler can carry on where it stopped."""
+        current = self.get(job_id, ctx)
+        if current.state not in RESUMABLE_STATES:
+            raise ConflictError(
+                f"job {job_id} is {current.state.value}; only failed or cancelled jobs resume"
+            )
+        changes = {
+            "state": JobState.queued.value,
+            "attempts": 0,
+            "leaseLosses": 0,
+            "cancelRequested": False,
+            "error": None,
+            "notBefore": utcnow(),
+            "finishedAt": None,
+            **_RELEASE_LEASE,
+        }
+        resumed = self._transition(job_id, current.state, {"$set": changes}, log=["resumed"])
+        if resumed is None:
+            raise ConflictError(f"job {job_id} changed meanwhile; try again")
+        return resumed
+
+    # --- helpers ------------------------------------------------------------------------
+    def _find_owned(self, job_id: ObjectId, worker_id: str) -> Job | None:
+        with translate_errors(self._uri):
+            doc = self.collection.find_one(owned(job_id, worker_id), hint=ID_INDEX)
+        return Job.from_document(doc) if doc else None
+
+    def _owned_update(
+        self,
+        job_id: ObjectId,
+        worker_id: str,
+        update: dict[str, Any],
+        *,
+        log: Sequence[str] = (),
+        extra: dict[str, Any] | None = None,
+    ) -> Job | None:
+        return self._apply({**owned(job_id, worker_id), **(extra or {})}, update, log)
+
+    def _transition(
+        self,
+        job_id: ObjectId,
+        state: JobState,
+        update: dict[str, Any],
+        *,
+        log: Sequence[str],
+        extra: dict[str, Any] | None = None,
+    ) -> Job | None:
+        flt = {"_id": job_id, "state": state.value, **(extra or {})}
+        return self._apply(flt, update, log)
+
+    def _apply(self, flt: dict[str, Any], update: dict[str, Any], log: Sequence[str]) -> Job | None:
+        """One conditional update; the job after it, or None when the filter matched nothing."""
+        if log:
+            now = utcnow()
+            lines = [stamp_line(now, line) for line in log]
+            update = {**update, "$push": {"logTail": {"$each": lines, "$slice": -LOG_TAIL_LINES}}}
+        with translate_errors(self._uri):
+            doc = self.collection.find_one_and_update(
+                flt, update, hint=ID_INDEX, return_document=ReturnDocument.AFTER
+            )
+        return Job.from_document(doc) if doc else None

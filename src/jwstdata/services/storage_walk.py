@@ -1,0 +1,87 @@
+"""Walking the records that have files, and hashing stored objects: shared by verify and migrate."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from bson import ObjectId
+
+from jwstdata.db.connection import translate_errors
+from jwstdata.db.records import ID_INDEX, RecordRepository
+from jwstdata.storage import StorageProvider
+from jwstdata.storage.base import COPY_CHUNK
+
+HAS_FILE: dict[str, Any] = {"filePath": {"$type": "string"}}
+RECORD_PROJECTION = {"filePath": 1, "fileSize": 1, "checksum": 1, "fileMissing": 1, "version": 1}
+
+
+def stream_sha256(storage: StorageProvider, key: str) -> tuple[int, str]:
+    """``(size, sha256)`` of the stored object, read once as a stream (bounded memory)."""
+    digest = hashlib.sha256()
+    size = 0
+    with storage.open_read(key) as stream:
+        while chunk := stream.read(COPY_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()
+
+
+def file_totals(repo: RecordRepository) -> tuple[int, int]:
+    """``(records with a file, sum of their fileSize)``, counted on the ``file_path`` index."""
+    pipeline = [
+        {"$match": HAS_FILE},
+        {
+            "$group": {
+                "_id": None,
+                "files": {"$sum": 1},
+                "bytes": {"$sum": {"$ifNull": ["$fileSize", 0]}},
+            }
+        },
+    ]
+    with translate_errors():
+        rows = list(repo.collection.aggregate(pipeline, hint="file_path"))
+    return (int(rows[0]["files"]), int(rows[0]["bytes"])) if rows else (0, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordFile:
+    """The part of a record that names and describes its file."""
+
+    id: ObjectId
+    key: str
+    size: int | None
+    checksum: str | None
+    marked_missing: bool
+    version: int
+
+    @classmethod
+    def from_document(cls, doc: dict[str, Any]) -> RecordFile:
+        return cls(
+            id=doc["_id"],
+            key=doc["filePath"],
+            size=doc.get("fileSize"),
+            checksum=doc.get("checksum"),
+            marked_missing=bool(doc.get("fileMissing")),
+            version=int(doc.get("version", 1)),
+        )
+
+
+def record_batches(repo: RecordRepository, batch_size: int) -> Iterator[list[RecordFile]]:
+    """Every record with a file, by keyset over ``_id``: one short query per batch."""
+    last: ObjectId | None = None
+    while True:
+        query = HAS_FILE if last is None else {**HAS_FILE, "_id": {"$gt": last}}
+        with translate_errors():
+            docs = list(
+                repo.collection.find(query, RECORD_PROJECTION)
+                .sort("_id", 1)
+                .hint(ID_INDEX)
+                .limit(batch_size)
+            )
+        if not docs:
+            return
+        last = docs[-1]["_id"]
+        yield [RecordFile.from_document(doc) for doc in docs]
