@@ -21,6 +21,7 @@ from jwstdata.errors import ValidationError
 from jwstdata.models.base import utcnow
 from jwstdata.models.job import LOG_TAIL_LINES, Job, stamp_line
 from jwstdata.services.jobs.registry import JobCancelled
+from jwstdata.storage import StorageProvider, open_storage
 
 
 @dataclass
@@ -37,6 +38,10 @@ class JobServices:
     @cached_property
     def jobs(self) -> JobRepository:
         return JobRepository.for_database(self.handle)
+
+    @cached_property
+    def storage(self) -> StorageProvider:
+        return open_storage(self.settings)
 
 
 class JobContext:

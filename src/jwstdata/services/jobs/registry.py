@@ -25,7 +25,10 @@ if TYPE_CHECKING:
 JobHandler = Callable[["Job", "JobContext"], "dict[str, Any] | None"]
 
 # Modules whose import registers job kinds; a new kind adds its module here.
-HANDLER_MODULES: tuple[str, ...] = ("jwstdata.services.jobs.builtin",)
+HANDLER_MODULES: tuple[str, ...] = (
+    "jwstdata.services.jobs.builtin",
+    "jwstdata.services.mast.importer",
+)
 
 
 class JobCancelled(Exception):

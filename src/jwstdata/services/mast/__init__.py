@@ -1,0 +1,1 @@
+"""Importing from MAST: planning, downloading, recording, refreshing metadata."""

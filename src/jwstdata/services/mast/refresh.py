@@ -1,0 +1,61 @@
+"""``refresh-metadata``: re-query MAST and update the ``mast_*`` fields, without downloading."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import UpdateOne
+
+from jwstdata.db.connection import translate_errors
+from jwstdata.db.records import RecordRepository
+from jwstdata.errors import ValidationError
+from jwstdata.keys import safe_file_name
+from jwstdata.mast import Mast, ObservationQuery
+from jwstdata.models import utcnow
+from jwstdata.services.mast.records import image_info
+
+_MAST_PREFIX = "mast_"
+
+
+def refresh_metadata(mast: Mast, repo: RecordRepository, obs_ids: list[str]) -> dict[str, Any]:
+    """Update every imported record of ``obs_ids`` from MAST's current observation rows."""
+    rows = mast.search.observations(ObservationQuery(obs_ids=tuple(obs_ids)))
+    if not rows:
+        raise ValidationError(f"unknown MAST observation(s): {', '.join(obs_ids)}")
+    updated = 0
+    for row in rows:
+        prefix = f"mast/{safe_file_name(row.obs_id)}/"
+        columns = {
+            f"metadata.{_MAST_PREFIX}{k}": v
+            for k, v in row.to_row().items()
+            if v is not None and "." not in k and not k.startswith("$")
+        }
+        info = {f"imageInfo.{k}": v for k, v in image_info(row).items()}
+        with translate_errors():
+            docs = list(
+                repo.collection.find(
+                    {"filePath": {"$regex": "^" + prefix.replace(".", r"\.")}},
+                    {"_id": 1},
+                    hint="file_path",
+                )
+            )
+            operations = [
+                UpdateOne(
+                    {"_id": d["_id"]},
+                    {
+                        "$set": {
+                            **columns,
+                            **info,
+                            "metadata.mast_refreshedAt": utcnow().isoformat(),
+                            "updatedAt": utcnow(),
+                        },
+                        "$inc": {"version": 1},
+                    },
+                    hint="_id_",
+                )
+                for d in docs
+            ]
+            if operations:
+                repo.collection.bulk_write(operations, ordered=False)
+        updated += len(operations)
+    return {"observations": len(rows), "recordsUpdated": updated}
