@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from jwstdata.config import Settings
 from jwstdata.db import DatabaseHandle, RecordRepository, init_database, open_database
+from jwstdata.db.jobs import JobRepository
+from jwstdata.mast import Mast, open_mast
 from jwstdata.services.auth import AuthService
 from jwstdata.services.lineage_queries import LineageQueries
 from jwstdata.services.records import RecordService
@@ -23,6 +25,8 @@ class Services:
     uploads: UploadService
     auth: AuthService
     lineage: LineageQueries
+    jobs: JobRepository
+    mast: Mast
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -39,7 +43,10 @@ class Services:
             uploads=UploadService(records, storage, settings),
             auth=AuthService(handle, settings),
             lineage=LineageQueries(records),
+            jobs=JobRepository.for_database(handle),
+            mast=open_mast(settings),
         )
 
     def close(self) -> None:
+        self.mast.close()
         self.handle.close()
