@@ -9,6 +9,7 @@ with the same declared indexes; the ratio is data layer / raw pymongo (target <=
 from __future__ import annotations
 
 import argparse
+import contextlib
 import random
 import time
 import uuid
@@ -167,7 +168,8 @@ def main() -> None:
             server = raw.client.admin.command("buildInfo")
         finally:
             for handle, name in ((raw, raw_db), (layer, layer_db)):
-                handle.client.drop_database(name)
+                with contextlib.suppress(Exception):  # results matter more than clean-up
+                    handle.client.drop_database(name)
                 handle.close()
 
     emit(
