@@ -13,9 +13,18 @@ from jwstdata.storage.base import (
     SupportsRead,
     WriteResult,
 )
-from jwstdata.storage.factory import PROVIDERS, open_storage
+from jwstdata.storage.factory import PROVIDERS, open_storage, open_storage_of
 from jwstdata.storage.local import LocalStorage
-from jwstdata.storage.s3 import S3Storage
+
+
+def __getattr__(name: str) -> object:
+    """``S3Storage`` is imported on first use: boto3 is slow to import and often unused."""
+    if name == "S3Storage":
+        from jwstdata.storage.s3 import S3Storage
+
+        return S3Storage
+    raise AttributeError(name)
+
 
 __all__ = [
     "DEFAULT_PRESIGN_SECONDS",
@@ -27,4 +36,5 @@ __all__ = [
     "SupportsRead",
     "WriteResult",
     "open_storage",
+    "open_storage_of",
 ]

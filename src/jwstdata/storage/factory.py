@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from jwstdata.config import Settings, StorageKind
 from jwstdata.errors import ConfigurationError
 from jwstdata.storage.base import StorageProvider
 from jwstdata.storage.local import LocalStorage
-from jwstdata.storage.s3 import S3Storage
+
+if TYPE_CHECKING:
+    from jwstdata.storage.s3 import S3Storage
 
 
 def local_from_settings(settings: Settings) -> LocalStorage:
@@ -16,6 +19,8 @@ def local_from_settings(settings: Settings) -> LocalStorage:
 
 
 def s3_from_settings(settings: Settings) -> S3Storage:
+    from jwstdata.storage.s3 import S3Storage  # boto3 costs ~0.5 s to import: only when used
+
     if not settings.s3_bucket:
         raise ConfigurationError("JWSTDATA_S3_BUCKET is required when JWSTDATA_STORAGE=s3")
     return S3Storage(
