@@ -6,7 +6,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -34,11 +33,18 @@ def api(api_server: ApiServer, mast: MastTestServer) -> Iterator[ApiServer]:
     worker_log = open(api_server.log.with_name("worker.log"), "wb")  # noqa: SIM115
     worker = subprocess.Popen(
         [sys.executable, "-m", "jwstdata", "worker", "--poll-interval", "0.2"],
-        env=env, stdout=worker_log, stderr=subprocess.STDOUT,
+        env=env,
+        stdout=worker_log,
+        stderr=subprocess.STDOUT,
     )
     try:
-        yield ApiServer(url=url, settings=api_server.settings, handle=api_server.handle, env=env,
-                        log=api_server.log)
+        yield ApiServer(
+            url=url,
+            settings=api_server.settings,
+            handle=api_server.handle,
+            env=env,
+            log=api_server.log,
+        )
     finally:
         worker.terminate()
         worker.wait(timeout=30)
@@ -70,7 +76,9 @@ def test_search_and_products(api: ApiServer) -> None:
         assert found["count"] == 1 and found["items"][0]["obs_id"] == NIRCAM
         cone = client.post("/api/mast/search", json={"target": "NGC 3132", "radius": 0.2}).json()
         assert cone["count"] >= 1
-        products = client.get(f"/api/mast/observations/{NIRCAM}/products", params={"level": "L3"}).json()
+        products = client.get(
+            f"/api/mast/observations/{NIRCAM}/products", params={"level": "L3"}
+        ).json()
         assert products["count"] > 0
         assert all(p["productFilename"].startswith("jw02733-o001") for p in products["items"])
         bad = client.post("/api/mast/search", json={"ra": 400, "dec": 0})
@@ -92,7 +100,9 @@ def test_import_needs_sign_in_runs_on_the_worker_and_jobs_are_private(
         assert job["progress"]["bytesDone"] == job["progress"]["bytesTotal"]
         listed = uma.get("/api/jobs").json()["items"]
         assert any(j["id"] == job["id"] for j in listed)
-        records = uma.get("/api/data", params={"processingLevel": "L3", "limit": 100}).json()["items"]
+        records = uma.get("/api/data", params={"processingLevel": "L3", "limit": 100}).json()[
+            "items"
+        ]
         assert any(r["metadata"].get("source") == "MAST" for r in records)
     with api.client(users["vic"]) as vic:
         assert vic.get(f"/api/jobs/{job['id']}").status_code == 404

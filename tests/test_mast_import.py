@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from pathlib import Path
 
 import pytest
 
@@ -25,10 +24,15 @@ NIRCAM = "jw02733-o001_t001_nircam_clear-f444w"
 
 @pytest.fixture
 def import_settings(settings: Settings, mast_server: MastTestServer) -> Settings:
-    return settings.model_copy(update={
-        "mast_url": mast_server.url, "mast_retries": 2, "mast_backoff": 0.01,
-        "mast_read_timeout": 5.0, "mast_concurrency": 3,
-    })
+    return settings.model_copy(
+        update={
+            "mast_url": mast_server.url,
+            "mast_retries": 2,
+            "mast_backoff": 0.01,
+            "mast_read_timeout": 5.0,
+            "mast_concurrency": 3,
+        }
+    )
 
 
 def _run(settings: Settings, handle: DatabaseHandle, params: dict, *, user_id=None):
@@ -41,18 +45,27 @@ def _run(settings: Settings, handle: DatabaseHandle, params: dict, *, user_id=No
 
 
 def _downloads(server: MastTestServer) -> list[str]:
-    return [r.query.get("uri", [""])[0] for r in server.requests if r.path.endswith("/Download/file")]
+    return [
+        r.query.get("uri", [""])[0] for r in server.requests if r.path.endswith("/Download/file")
+    ]
 
 
 def test_import_is_byte_identical_recorded_linked_and_idempotent(
-    import_settings: Settings, db_handle: DatabaseHandle, repo: RecordRepository, mast_server: MastTestServer
+    import_settings: Settings,
+    db_handle: DatabaseHandle,
+    repo: RecordRepository,
+    mast_server: MastTestServer,
 ) -> None:
     job = _run(import_settings, db_handle, {"obsIds": [NIRCAM]})
     assert job.state.value == "completed", (job.error, job.log_tail[-5:])
     assert job.result["failed"] == [] and job.result["imported"] == job.progress["filesTotal"] > 5
     assert job.progress["filesDone"] == job.progress["filesTotal"]
     storage = open_storage(import_settings)
-    records = list(repo.iterate(__import__("jwstdata.models.search", fromlist=["x"]).SearchQuery(limit=500), ADMIN))
+    records = list(
+        repo.iterate(
+            __import__("jwstdata.models.search", fromlist=["x"]).SearchQuery(limit=500), ADMIN
+        )
+    )
     assert len(records) == job.result["imported"]
     for record in records:
         served = mast_server.file_bytes(record.metadata["mast_dataURI"])
@@ -75,7 +88,10 @@ def test_import_is_byte_identical_recorded_linked_and_idempotent(
 
 
 def test_resume_fetches_only_what_failed(
-    import_settings: Settings, db_handle: DatabaseHandle, repo: RecordRepository, mast_server: MastTestServer
+    import_settings: Settings,
+    db_handle: DatabaseHandle,
+    repo: RecordRepository,
+    mast_server: MastTestServer,
 ) -> None:
     mast_server.faults.fail_statuses = [503] * 40
     mast_server.faults.fail_on = "download"
@@ -114,26 +130,53 @@ def test_exclusive_access_without_token_is_reported_per_file(
     caplog.set_level(logging.DEBUG)
     from bson import ObjectId
 
-    job = _run(import_settings, db_handle, {"obsIds": ["jw04498-o003_t001_nirspec_f290lp-g395h-s200a1"]},
-               user_id=ObjectId())
+    job = _run(
+        import_settings,
+        db_handle,
+        {"obsIds": ["jw04498-o003_t001_nirspec_f290lp-g395h-s200a1"]},
+        user_id=ObjectId(),
+    )
     assert job.state.value == "failed"
     assert "exclusive" in (job.error or "").lower()
     assert repo.collection.count_documents({}) == 0
 
 
-def test_dry_run_and_cli_background_queue(cli_env: dict, mast_server: MastTestServer, db_handle) -> None:
+def test_dry_run_and_cli_background_queue(
+    cli_env: dict, mast_server: MastTestServer, db_handle
+) -> None:
     import json
     import subprocess
     import sys
 
     env = {**cli_env, "JWSTDATA_MAST_URL": mast_server.url}
-    dry = subprocess.run([sys.executable, "-m", "jwstdata", "mast", "import", NIRCAM, "--dry-run", "--json",
-                          "--levels", "L3"], env=env, capture_output=True, text=True, timeout=120)
+    dry = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "jwstdata",
+            "mast",
+            "import",
+            NIRCAM,
+            "--dry-run",
+            "--json",
+            "--levels",
+            "L3",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert dry.returncode == 0, dry.stderr
     plan = json.loads(dry.stdout)
     assert plan["count"] > 0 and all(f["key"].startswith("mast/") for f in plan["files"])
-    run = subprocess.run([sys.executable, "-m", "jwstdata", "mast", "import", NIRCAM, "--levels", "L3", "--json"],
-                         env=env, capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-m", "jwstdata", "mast", "import", NIRCAM, "--levels", "L3", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr
     job = json.loads(run.stdout)
     assert job["state"] == "completed" and job["result"]["imported"] == plan["count"]

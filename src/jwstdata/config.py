@@ -63,6 +63,15 @@ class Settings(BaseSettings):
     s3_part_size: int = Field(default=64 * 1024 * 1024, ge=5 * 1024 * 1024)
     s3_concurrency: int = Field(default=4, ge=1, le=64)
 
+    # --- processing -----------------------------------------------------------------
+    processing_max_pixels: int = Field(
+        default=100_000_000, ge=1, description="Largest array an algorithm loads (pixels)."
+    )
+    auto_preview: bool = Field(
+        default=True,
+        description="Queue a preview+thumbnail job for viewable records on ingest/import.",
+    )
+
     # --- API and authentication ------------------------------------------------------
     dev_mode: bool = Field(
         default=False, description="Development mode: allows a generated signing secret."

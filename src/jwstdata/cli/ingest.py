@@ -9,7 +9,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 
 from jwstdata.cli.common import console, database, print_json, resolve_owner, settings
 from jwstdata.db import RecordRepository
+from jwstdata.db.jobs import JobRepository
 from jwstdata.services.ingest import IngestOptions, IngestService
+from jwstdata.services.processing_jobs import queue_auto_previews
 from jwstdata.storage import open_storage
 
 
@@ -57,6 +59,10 @@ def ingest(
                     options,
                     progress=lambda done, total: bar.update(task, completed=done, total=total),
                 )
+        if cfg.auto_preview and report.record_ids:
+            jobs = JobRepository.for_database(handle)
+            jobs.ensure_indexes()
+            queue_auto_previews(jobs, service.repo, report.record_ids)
     if as_json:
         print_json(report.to_json())
     else:

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from jwstdata.api.deps import ContextDep, RecordIdDep, ServicesDep, require_user
 from jwstdata.errors import NotFoundError
 from jwstdata.keys import safe_file_name
+from jwstdata.services.processing_jobs import queue_auto_previews
 
 router = APIRouter(prefix="/api/data", tags=["files"])
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -54,6 +55,8 @@ def upload(
         description=description,
         is_public=is_public,
     )
+    if svc.settings.auto_preview:
+        queue_auto_previews(svc.jobs, svc.records, [record.object_id])
     return record.to_json()
 
 

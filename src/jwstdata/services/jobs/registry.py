@@ -28,6 +28,7 @@ JobHandler = Callable[["Job", "JobContext"], "dict[str, Any] | None"]
 HANDLER_MODULES: tuple[str, ...] = (
     "jwstdata.services.jobs.builtin",
     "jwstdata.services.mast.importer",
+    "jwstdata.services.processing_jobs",
 )
 
 

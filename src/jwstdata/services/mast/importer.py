@@ -41,6 +41,7 @@ from jwstdata.services.jobs.context import JobContext, JobServices
 from jwstdata.services.jobs.registry import JobCancelled, JobFailed, job_handler
 from jwstdata.services.lineage import LineageLinker
 from jwstdata.services.mast.records import image_info, is_public, mast_metadata, observation_base_id
+from jwstdata.services.processing_jobs import queue_auto_previews
 from jwstdata.services.record_writer import RecordWriter
 
 KIND = "mast_import"
@@ -187,6 +188,8 @@ class MastImporter:
             raise JobCancelled()
         if record_ids:
             LineageLinker(self.repo).link(record_ids)
+            if self.settings.auto_preview:
+                queue_auto_previews(self.services.jobs, self.repo, record_ids)
         failed = [s for s in states.values() if s["state"] == FAILED]
         done = sum(1 for s in states.values() if s["state"] == DONE)
         ctx.progress(files=list(states.values()), **counters.snapshot())

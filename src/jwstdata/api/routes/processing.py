@@ -1,0 +1,118 @@
+"""Processing over HTTP: algorithms, runs as jobs, results, previews and thumbnails.
+
+Anyone who can read a record may have it processed: processing never changes the file,
+and its outputs inherit the source's owner and visibility, so nothing becomes visible
+that was not. Previews and thumbnails are generated on first request when missing.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, status
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from jwstdata.api.deps import ContextDep, RecordIdDep, ServicesDep, require_user
+from jwstdata.db.connection import translate_errors
+from jwstdata.errors import NotFoundError, ValidationError
+from jwstdata.models import AccessContext, JwstDataModel
+from jwstdata.processing.registry import list_algorithms
+from jwstdata.processing.runner import run_algorithm
+from jwstdata.services.processing_jobs import enqueue_processing
+
+router = APIRouter(tags=["processing"])
+
+
+class ProcessBody(BaseModel):
+    algorithm: str = Field(min_length=1, max_length=64, examples=["statistics"])
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    priority: int = Field(default=0, ge=-100, le=100)
+
+
+@router.get("/api/algorithms", summary="Algorithms with versions and parameter schemas")
+def algorithms() -> list[dict[str, Any]]:
+    return list_algorithms()
+
+
+@router.post(
+    "/api/data/{record_id}/process",
+    status_code=status.HTTP_202_ACCEPTED,
+    dependencies=[Depends(require_user)],
+    summary="Queue an algorithm run (a job)",
+)
+def process(
+    svc: ServicesDep, ctx: ContextDep, record_id: RecordIdDep, body: Annotated[ProcessBody, Body()]
+) -> dict[str, Any]:
+    record = svc.records.get(record_id, ctx)
+    if not record.file_path:
+        raise ValidationError("this record has no file to process")
+    job = enqueue_processing(
+        svc.jobs,
+        record,
+        body.algorithm,
+        body.parameters,
+        user_id=ctx.user_id,
+        priority=body.priority,
+    )
+    return job.to_json()
+
+
+@router.get("/api/data/{record_id}/results", summary="The record's processing results")
+def results(svc: ServicesDep, ctx: ContextDep, record_id: RecordIdDep) -> list[dict[str, Any]]:
+    record = svc.records.get(record_id, ctx)
+    return [r.model_dump(mode="json", by_alias=True) for r in record.processing_results]
+
+
+def _derived(
+    svc: Any, record: JwstDataModel, role: str, ctx: AccessContext
+) -> JwstDataModel | None:
+    access = ctx.read_filter()
+    query = {"parentId": record.id, "metadata.algorithm": "preview", "metadata.role": role}
+    with translate_errors():
+        doc = svc.records.collection.find_one(
+            {"$and": [query, access]} if access else query, hint="parent"
+        )
+    return JwstDataModel.from_document(doc) if doc else None
+
+
+def _image(svc: Any, ctx: AccessContext, record_id: Any, role: str) -> StreamingResponse:
+    record = svc.records.get(record_id, ctx)
+    output = _derived(svc, record, role, ctx)
+    if output is None:
+        if not record.is_viewable or not record.file_path:
+            raise NotFoundError(f"record {record_id} has no {role}")
+        result = run_algorithm(
+            record,
+            "preview",
+            {},
+            svc.storage,
+            svc.records,
+            max_pixels=svc.settings.processing_max_pixels,
+        )
+        if result.status.value != "completed":
+            raise ValidationError(f"cannot make a {role}: {result.error_message}")
+        output = _derived(svc, record, role, ctx)
+        if output is None:
+            raise NotFoundError(f"record {record_id} has no {role}")
+    stream = svc.storage.open_read(output.file_path)
+
+    def body():
+        with stream:
+            while chunk := stream.read(1024 * 1024):
+                yield chunk
+
+    headers = {"ETag": f'"{output.checksum}"', "Cache-Control": "private, max-age=300"}
+    return StreamingResponse(body(), media_type="image/png", headers=headers)
+
+
+@router.get("/api/data/{record_id}/preview", summary="PNG preview (made on first request)")
+def preview(svc: ServicesDep, ctx: ContextDep, record_id: RecordIdDep) -> StreamingResponse:
+    return _image(svc, ctx, record_id, "preview")
+
+
+@router.get(
+    "/api/data/{record_id}/thumbnail", summary="256-px PNG thumbnail (made on first request)"
+)
+def thumbnail(svc: ServicesDep, ctx: ContextDep, record_id: RecordIdDep) -> StreamingResponse:
+    return _image(svc, ctx, record_id, "thumbnail")

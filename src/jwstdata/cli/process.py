@@ -1,0 +1,68 @@
+"""``jwstdata process`` and ``jwstdata algorithms``: run standard processing on records."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from jwstdata.cli.common import cli_context, console, database, print_json, settings
+from jwstdata.cli.jobs import parse_params
+from jwstdata.cli.records import parse_record_id
+from jwstdata.db import RecordRepository
+from jwstdata.db.jobs import JobRepository
+from jwstdata.processing.registry import list_algorithms
+from jwstdata.services.jobs.worker import Worker
+from jwstdata.services.processing_jobs import KIND, enqueue_processing
+
+INTERACTIVE_PRIORITY = 100
+
+
+def process(
+    record_id: str = typer.Argument(...),
+    algorithm: str = typer.Option(..., "--algorithm", "-a", help="See `jwstdata algorithms`."),
+    param: list[str] = typer.Option([], "--param", "-p", help="key=value (repeat)."),
+    wait: bool = typer.Option(False, "--wait", help="Run it now in this process and wait."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Queue (or, with --wait, run) an algorithm on a record."""
+    cfg = settings()
+    ctx = cli_context()
+    with database() as handle:
+        jobs = JobRepository.for_database(handle)
+        jobs.ensure_indexes()
+        record = RecordRepository.for_database(handle).get(parse_record_id(record_id), ctx)
+        job = enqueue_processing(
+            jobs,
+            record,
+            algorithm,
+            parse_params(param),
+            user_id=record.user_id,
+            priority=INTERACTIVE_PRIORITY if wait else 0,
+        )
+        if wait:
+            Worker(cfg, kinds=[KIND], handle=handle).run_once()
+            job = jobs.get(job.id, ctx)
+    if as_json:
+        print_json(job.to_json())
+        return
+    console.print(
+        f"job {job.id} ({algorithm} on {record.file_name}): {job.state.value}", highlight=False
+    )
+    if job.error:
+        console.print(f"[red]{job.error}[/red]", highlight=False)
+    for key, value in (job.result or {}).get("results", {}).items():
+        console.print(f"  {key}: {value}", highlight=False)
+    if wait and job.state.value != "completed":
+        raise typer.Exit(1)
+
+
+def algorithms(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Available algorithms: names, versions, inputs, outputs and parameter schemas."""
+    listed = list_algorithms()
+    if as_json:
+        print_json(listed)
+        return
+    table = Table("name", "version", "summary")
+    for entry in listed:
+        table.add_row(entry["name"], entry["version"], entry.get("summary", ""))
+    console.print(table)

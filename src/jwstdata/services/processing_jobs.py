@@ -1,0 +1,92 @@
+"""Processing as jobs: the ``process`` job kind, and queuing automatic previews.
+
+A ``process`` job runs one algorithm on one record through
+:func:`jwstdata.processing.runner.run_algorithm` (which stores outputs and appends the
+``ProcessingResult``); the worker keeps the record's ``processingStatus`` in step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from bson import ObjectId
+
+from jwstdata.db.jobs import JobRepository
+from jwstdata.db.records import RecordRepository
+from jwstdata.models import AccessContext, JwstDataModel
+from jwstdata.models.job import Job
+from jwstdata.processing.runner import run_algorithm, validate_params, wants_auto_preview
+from jwstdata.services.jobs.context import JobContext
+from jwstdata.services.jobs.registry import JobFailed, job_handler
+
+KIND = "process"
+_ADMIN = AccessContext.admin()  # the worker acts for the job's owner, checked when queued
+
+
+def enqueue_processing(
+    jobs: JobRepository,
+    record: JwstDataModel,
+    algorithm: str,
+    parameters: dict[str, Any] | None,
+    *,
+    user_id: ObjectId | None,
+    priority: int = 0,
+) -> Job:
+    """Validate the request against the record, then queue it."""
+    params = validate_params(algorithm, parameters or {}, record)
+    return jobs.enqueue(
+        KIND,
+        {"algorithm": algorithm, "parameters": params},
+        user_id=user_id,
+        record_id=record.id,
+        priority=priority,
+    )
+
+
+def queue_auto_previews(
+    jobs: JobRepository, repo: RecordRepository, record_ids: Iterable[ObjectId]
+) -> int:
+    """A ``preview`` job (preview + thumbnail) for each viewable record; how many queued."""
+    queued = 0
+    for record in repo.get_many(list(record_ids), _ADMIN):
+        if wants_auto_preview(record):
+            jobs.enqueue(
+                KIND,
+                {"algorithm": "preview", "parameters": {}},
+                user_id=record.user_id,
+                record_id=record.id,
+                priority=-10,
+            )
+            queued += 1
+    return queued
+
+
+@job_handler(KIND, tracks_record=True)
+def process_job(job: Job, ctx: JobContext) -> dict[str, Any]:
+    """Run one algorithm on the job's record."""
+    services = ctx.services
+    if job.record_id is None:
+        raise JobFailed("a processing job needs a record", retry=False)
+    record = services.records.get(job.record_id, _ADMIN)
+    algorithm = str(job.params.get("algorithm", ""))
+    ctx.log(f"{algorithm} on {record.file_name}")
+    result = run_algorithm(
+        record,
+        algorithm,
+        job.params.get("parameters") or {},
+        services.storage,
+        services.records,
+        max_pixels=services.settings.processing_max_pixels,
+        progress=lambda fraction, message="": ctx.progress(
+            done=round(fraction, 3), message=message
+        ),
+    )
+    if result.status.value != "completed":
+        raise JobFailed(result.error_message or f"{algorithm} failed", retry=False)
+    return {
+        "algorithm": algorithm,
+        "outputFilePath": result.output_file_path,
+        "durationSeconds": result.duration_seconds,
+        "results": result.results,
+    }
