@@ -112,6 +112,9 @@ def api_server(mongo_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         JWSTDATA_MAX_UPLOAD_BYTES=str(2 * 1024 * 1024),
         JWSTDATA_LOGIN_MAX_FAILURES="3",
         JWSTDATA_LOGIN_LOCKOUT_SECONDS="60",
+        # Never the real archive from tests: a closed local port unless a test sets its own.
+        JWSTDATA_MAST_URL="http://127.0.0.1:9",
+        JWSTDATA_MAST_RETRIES="0",
     )
     settings = Settings(
         mongodb_uri=mongo_uri,
