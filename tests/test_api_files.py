@@ -156,6 +156,10 @@ def test_storage_failure_is_503_and_leaves_nothing(
 def test_database_failure_after_storing_removes_the_file(
     api_server: ApiServer, storage: LocalStorage, tmp_path: Path
 ) -> None:
+    if not api_server.handle.features.json_schema_validator:
+        # The clean-up path is server-independent; only the way to make the server
+        # reject a valid record (other than as a duplicate) is missing here.
+        pytest.skip("server lacks $jsonSchema validators (json_schema_validator=False)")
     carol = api_server.create_user("carol")
     token = api_server.token("carol")
     db = api_server.handle.db

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from jwstdata.db import RecordRepository
+from jwstdata.db.features import server_features
 from jwstdata.models import AccessContext
 from jwstdata.services.ingest import IngestOptions, IngestService
 from jwstdata.storage import LocalStorage
@@ -134,6 +135,10 @@ def test_database_rejection_after_the_file_was_stored_removes_the_file(
     service: IngestService, repo: RecordRepository, storage: LocalStorage, incoming: Path
 ) -> None:
     """A real server-side failure between file write and record insert: no orphan file."""
+    if not server_features(repo.collection.database).json_schema_validator:
+        # The clean-up path is server-independent; only the way to make the server
+        # reject a valid record (other than as a duplicate) is missing here.
+        pytest.skip("server lacks $jsonSchema validators (json_schema_validator=False)")
     repo.collection.database.command(
         "collMod",
         repo.collection.name,

@@ -7,15 +7,28 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
 
 from jwstdata import __version__
 from jwstdata.api import errors
 from jwstdata.api.container import Services
 from jwstdata.api.middleware import BodyLimit, SecurityHeaders
-from jwstdata.api.routes import auth, data, files, health, lineage
+from jwstdata.api.routes import (
+    auth,
+    data,
+    files,
+    health,
+    jobs,
+    lineage,
+    mast,
+    pixels,
+    processing,
+)
 from jwstdata.config import Settings, load_settings
 from jwstdata.errors import ConfigurationError
 from jwstdata.services.auth import signing_secret
+from jwstdata.web import routes as web
+from jwstdata.web.session import BrowserSessions
 
 DESCRIPTION = """Catalog, store, import and process JWST data.
 
@@ -35,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = Services.build(settings)
+        app.state.browser_sessions = BrowserSessions.build(app.state.services)
         try:
             yield
         finally:
@@ -42,8 +56,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="jwstdata", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     errors.install(app)
-    for router in (health.router, auth.router, files.router, data.router, lineage.router):
+    for router in (
+        health.router,
+        auth.router,
+        files.router,
+        pixels.router,
+        data.router,
+        lineage.router,
+        mast.router,
+        jobs.router,
+        processing.router,
+        web.router,
+    ):
         app.include_router(router)
+    app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
     app.add_middleware(BodyLimit, upload_limit=settings.max_upload_bytes)
     if settings.cors_origins:
         app.add_middleware(

@@ -1,4 +1,9 @@
-"""Request dependencies: the services, and who is calling (bearer token or API key)."""
+"""Request dependencies: the services, and who is calling.
+
+Callers identify with a bearer token or an API key; the dashboard's pages, calling the API
+with ``fetch`` on the same origin, with their session cookie (plus the CSRF header for
+anything but a read, see :mod:`jwstdata.web.session`).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from jwstdata.api.container import Services
 from jwstdata.errors import AuthenticationError, NotFoundError
 from jwstdata.models import AccessContext, parse_object_id
 from jwstdata.models.user import User
+from jwstdata.web.session import session_user
 
 API_KEY_PREFIX = "jwst_"
 _bearer = HTTPBearer(auto_error=False, description="JWT access token, or an API key")
@@ -26,6 +32,7 @@ ServicesDep = Annotated[Services, Depends(services)]
 
 
 def current_user(
+    request: Request,
     svc: ServicesDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     api_key: Annotated[str | None, Depends(_api_key)],
@@ -36,7 +43,7 @@ def current_user(
         return svc.auth.verify_api_key(api_key or token or "")
     if token:
         return svc.auth.verify_access_token(token)
-    return None
+    return session_user(request)
 
 
 UserDep = Annotated[User | None, Depends(current_user)]

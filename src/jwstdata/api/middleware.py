@@ -17,13 +17,20 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"no-referrer"),
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
-    (
-        b"content-security-policy",
-        b"default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline' "
-        b"https://cdn.jsdelivr.net; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-        b"frame-ancestors 'none'",
-    ),
 ]
+# Everything (the dashboard included) gets the strict policy: own scripts and styles only,
+# no inline code. Only the interactive API docs load Swagger UI/ReDoc from their CDN.
+STRICT_CSP = (
+    b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    b"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    b"frame-ancestors 'none'"
+)
+DOCS_CSP = (
+    b"default-src 'self'; img-src 'self' data: blob:; "
+    b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    b"script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; frame-ancestors 'none'"
+)
+DOCS_PATHS = ("/docs", "/redoc")
 UPLOAD_PATHS = ("/api/data/upload",)
 DEFAULT_BODY_LIMIT = 1024 * 1024
 
@@ -37,11 +44,14 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        csp = DOCS_CSP if scope["path"].startswith(DOCS_PATHS) else STRICT_CSP
+        headers = [*SECURITY_HEADERS, (b"content-security-policy", csp)]
+
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 existing = {k.lower() for k, _ in message.get("headers", [])}
                 message["headers"] = list(message.get("headers", [])) + [
-                    (k, v) for k, v in SECURITY_HEADERS if k not in existing
+                    (k, v) for k, v in headers if k not in existing
                 ]
             await send(message)
 

@@ -6,12 +6,26 @@ import sys
 
 import typer
 
-from jwstdata.cli import db, naming, records, users
+from jwstdata.cli import (
+    archive,
+    backup,
+    db,
+    db_migrate,
+    jobs,
+    mast,
+    mast_import,  # noqa: F401  (adds import/jobs/refresh to `mast`)
+    naming,
+    records,
+    storage,
+    users,
+)
 from jwstdata.cli.common import err_console
 from jwstdata.cli.ingest import ingest
 from jwstdata.cli.lineage import lineage
+from jwstdata.cli.process import algorithms, process
 from jwstdata.cli.search import search
 from jwstdata.cli.serve import serve
+from jwstdata.cli.worker import worker
 from jwstdata.errors import JwstDataError
 
 app = typer.Typer(
@@ -26,8 +40,18 @@ app.command(name="search")(search)
 app.command(name="ingest")(ingest)
 app.command(name="lineage")(lineage)
 app.command(name="serve")(serve)
+app.command(name="process")(process)
+app.command(name="algorithms")(algorithms)
 app.add_typer(naming.app, name="naming")
 app.add_typer(users.app, name="users")
+app.add_typer(mast.app, name="mast")
+app.add_typer(storage.app, name="storage")
+app.add_typer(jobs.app, name="jobs")
+app.command(name="worker")(worker)
+app.add_typer(archive.app, name="archive")
+app.command(name="unarchive")(archive.unarchive)
+app.add_typer(backup.app, name="backup")
+db.app.command(name="migrate")(db_migrate.migrate)
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from rich.table import Table
 from jwstdata.cli.common import JSON_OPTION, console, database, print_json, settings
 from jwstdata.db import init_database, list_indexes, open_database
 from jwstdata.db.embedded import EmbeddedServer
+from jwstdata.db.migrations import pending_migrations
 from jwstdata.errors import DatabaseUnavailableError
 from jwstdata.redact import redact_uri
 
@@ -59,6 +60,7 @@ def status(as_json: bool = JSON_OPTION) -> None:
                 info["running"] = True
                 info["server"] = _server_version(handle)
                 info["records"] = handle.db["jwst_data"].estimated_document_count()
+                info["pendingMigrations"] = [m.to_json() for m in pending_migrations(handle)]
         except DatabaseUnavailableError as exc:
             info["running"] = False
             info["error"] = exc.message
@@ -72,6 +74,9 @@ def status(as_json: bool = JSON_OPTION) -> None:
     )
     if "records" in info:
         console.print(f"{info['records']} records; server {info.get('server')}")
+    if info.get("pendingMigrations"):
+        pending = info["pendingMigrations"]
+        console.print(f"{len(pending)} migration(s) pending: run `jwstdata db migrate`")
     if "error" in info:
         console.print(info["error"])
     if not info["running"]:

@@ -11,7 +11,7 @@ import contextlib
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC
 
 from bson.codec_options import CodecOptions
@@ -33,6 +33,7 @@ from pymongo.errors import (
 
 from jwstdata.config import Settings
 from jwstdata.db.embedded import EmbeddedServer
+from jwstdata.db.features import ServerFeatures, server_features
 from jwstdata.errors import (
     ConfigurationError,
     DatabaseError,
@@ -57,7 +58,12 @@ class DatabaseHandle:
     db: Database
     redacted_uri: str
     embedded: bool
-    _features: dict[str, bool] = field(default_factory=dict)
+
+    @property
+    def features(self) -> ServerFeatures:
+        """What this server supports (probed on first use, then cached per server)."""
+        with translate_errors(self.redacted_uri):
+            return server_features(self.db)
 
     def close(self) -> None:
         self.client.close()
@@ -145,6 +151,10 @@ def duplicate_error(exc: DuplicateKeyError | dict) -> DuplicateError:
         fields = [part.split(":")[0].strip() for part in match["fields"].split(",") if part]
     if not fields and (match := _INDEX_NAME.search(message)):
         fields = [match["name"]]
+    return duplicate_of(fields)
+
+
+def duplicate_of(fields: list[str]) -> DuplicateError:
     named = ", ".join(fields) or "a unique field"
     return DuplicateError(
         f"duplicate value for {named}: a record with the same {named} already exists",

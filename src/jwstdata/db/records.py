@@ -18,7 +18,8 @@ from pymongo.collection import Collection
 from pymongo.errors import BulkWriteError
 
 from jwstdata.db.connection import translate_errors, translate_write_error
-from jwstdata.db.indexes import RECORDS
+from jwstdata.db.indexes import RECORD_INDEXES, RECORDS
+from jwstdata.db.portable import group, name_duplicate
 from jwstdata.db.query import (
     after_clause,
     build_filter,
@@ -28,7 +29,13 @@ from jwstdata.db.query import (
     search_keys,
     sort_spec,
 )
-from jwstdata.errors import NotFoundError, PermissionDeniedError, StaleVersionError, ValidationError
+from jwstdata.errors import (
+    DuplicateError,
+    NotFoundError,
+    PermissionDeniedError,
+    StaleVersionError,
+    ValidationError,
+)
 from jwstdata.models.access import AccessContext
 from jwstdata.models.base import utcnow
 from jwstdata.models.record import JwstDataModel
@@ -90,8 +97,14 @@ class RecordRepository:
     # --- create -------------------------------------------------------------------------
     def create(self, record: JwstDataModel) -> JwstDataModel:
         record = record.model_copy(update={"id": record.id or ObjectId()})
-        with translate_errors(self._uri):
-            self.collection.insert_one(to_stored(record))
+        doc = to_stored(record)
+        try:
+            with translate_errors(self._uri):
+                self.collection.insert_one(doc)
+        except DuplicateError as exc:
+            with translate_errors(self._uri):
+                exc = name_duplicate(exc, self.collection, doc, RECORD_INDEXES)
+            raise exc from None
         return record
 
     def bulk_insert(self, records: Iterable[JwstDataModel | dict[str, Any]]) -> BulkInsertReport:
@@ -123,6 +136,11 @@ class RecordRepository:
                 local = error["index"]
                 failed_local.add(local)
                 translated = translate_write_error(error)
+                if isinstance(translated, DuplicateError):
+                    with translate_errors(self._uri):
+                        translated = name_duplicate(
+                            translated, self.collection, documents[local], RECORD_INDEXES
+                        )
                 report.failed.append(
                     {
                         "index": positions[local],
@@ -222,6 +240,22 @@ class RecordRepository:
                     for row in self.collection.aggregate(pipeline, hint=hint)
                 ]
         return out
+
+    def totals(self, query: SearchQuery, ctx: AccessContext) -> list[dict[str, Any]]:
+        """Record count and bytes per (processing level, data type), over what ``ctx`` sees.
+
+        ``$sum`` of a path skips missing and null values, so no ``$ifNull`` (which
+        FerretDB v1 lacks) is needed; :func:`group` covers servers whose ``$group``
+        computes only one accumulator.
+        """
+        with translate_errors(self._uri):
+            return group(
+                self.collection,
+                build_filter(query, ctx),
+                {"level": "$processingLevel", "type": "$dataType"},
+                {"count": {"$sum": 1}, "bytes": {"$sum": "$fileSize"}},
+                hint=choose_index(query, ctx),
+            )
 
     # --- update -------------------------------------------------------------------------
     def update(

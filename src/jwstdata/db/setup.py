@@ -1,7 +1,10 @@
 """``jwstdata db init``: collections, the validator and every declared index, idempotently.
 
 Safe to run twice. A server that lacks a feature (e.g. ``$jsonSchema`` validators, or an
-index option) is reported in the result and skipped; the run carries on.
+index option) is reported in the result and skipped; the run carries on. The features are
+probed first (:mod:`jwstdata.db.features`): a missing ``$jsonSchema`` validator is not
+attempted, a TTL index is created without its TTL (and expired documents are purged here
+instead), and any other failure is still reported per index.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from pymongo.errors import CollectionInvalid, OperationFailure
 
 from jwstdata.db.connection import DatabaseHandle, translate_errors
 from jwstdata.db.indexes import INDEXES, IndexSpec
+from jwstdata.db.portable import create_index, purge_expired
 from jwstdata.db.validator import VALIDATORS
 
 _INDEX_CONFLICT_CODES = {85, 86}  # IndexOptionsConflict, IndexKeySpecsConflict
@@ -27,18 +31,26 @@ class InitReport:
     indexes_created: list[str] = field(default_factory=list)
     indexes_existing: list[str] = field(default_factory=list)
     indexes_failed: list[dict[str, str]] = field(default_factory=list)
+    # Indexes created without options the server lacks: {index, without: [option, ...]}.
+    indexes_degraded: list[dict[str, Any]] = field(default_factory=list)
+    expired_purged: dict[str, int] = field(default_factory=dict)  # index -> documents
+    missing_features: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return self.__dict__.copy()
 
 
-def _create_index(collection: Any, spec: IndexSpec) -> None:
-    collection.create_index(list(spec.keys), name=spec.name, unique=spec.unique, **spec.options)
+def _create_index(collection: Any, spec: IndexSpec) -> list[str]:
+    return create_index(
+        collection, list(spec.keys), name=spec.name, unique=spec.unique, **spec.options
+    )
 
 
 def init_database(handle: DatabaseHandle) -> InitReport:
     report = InitReport()
     db = handle.db
+    features = handle.features
+    report.missing_features = features.missing()
     with translate_errors(handle.redacted_uri):
         existing = set(db.list_collection_names())
         for name in sorted(set(INDEXES) | set(VALIDATORS)):
@@ -49,6 +61,10 @@ def init_database(handle: DatabaseHandle) -> InitReport:
                 except CollectionInvalid:
                     pass  # created concurrently
         for name, validator in VALIDATORS.items():
+            if not features.json_schema_validator:
+                # The pydantic models remain the only validation on such servers.
+                report.validators[name] = "unsupported: the server has no $jsonSchema validators"
+                continue
             try:
                 db.command("collMod", name, validator=validator, validationLevel="moderate")
                 report.validators[name] = "applied"
@@ -65,13 +81,15 @@ def init_database(handle: DatabaseHandle) -> InitReport:
                     report.indexes_existing.append(label)
                     continue
                 try:
-                    _create_index(collection, spec)
+                    if dropped := _create_index(collection, spec):
+                        report.indexes_degraded.append({"index": label, "without": dropped})
                     report.indexes_created.append(label)
                 except OperationFailure as exc:
                     if exc.code in _INDEX_CONFLICT_CODES:
                         report.indexes_existing.append(label)
                     else:
                         report.indexes_failed.append({"index": label, "error": str(exc)[:200]})
+        report.expired_purged = purge_expired(db, INDEXES)
     return report
 
 

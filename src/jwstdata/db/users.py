@@ -17,6 +17,7 @@ from pymongo.collection import Collection
 
 from jwstdata.db.auth_indexes import USER_INDEXES, USERS
 from jwstdata.db.connection import DatabaseHandle, translate_errors
+from jwstdata.db.portable import create_index, find_one_and_update, name_duplicate
 from jwstdata.errors import DuplicateError, NotFoundError
 from jwstdata.models.base import utcnow
 from jwstdata.models.user import USER_PROJECTION, User, email_key, username_key
@@ -51,8 +52,12 @@ class UserRepository:
             present = {ix["name"] for ix in self.collection.list_indexes()}
             for spec in USER_INDEXES:
                 if spec.name not in present:
-                    self.collection.create_index(
-                        list(spec.keys), name=spec.name, unique=spec.unique, **spec.options
+                    create_index(
+                        self.collection,
+                        list(spec.keys),
+                        name=spec.name,
+                        unique=spec.unique,
+                        **spec.options,
                     )
 
     # --- create -------------------------------------------------------------------------
@@ -88,6 +93,8 @@ class UserRepository:
             with translate_errors(self._uri):
                 self.collection.insert_one(doc)
         except DuplicateError as exc:
+            with translate_errors(self._uri):
+                exc = name_duplicate(exc, self.collection, doc, USER_INDEXES)
             raise _duplicate_user(exc, username, email) from None
         return user
 
@@ -158,7 +165,8 @@ class UserRepository:
     def _set(self, user_id: ObjectId, fields: dict[str, Any], *, touch: bool = True) -> User:
         update = {**fields, **({"updatedAt": utcnow()} if touch else {})}
         with translate_errors(self._uri):
-            doc = self.collection.find_one_and_update(
+            doc = find_one_and_update(
+                self.collection,
                 {"_id": user_id},
                 {"$set": update},
                 projection=USER_PROJECTION,

@@ -15,7 +15,7 @@ from pydantic import ValidationError as PydanticValidationError
 from jwstdata.db.connection import translate_errors
 from jwstdata.db.records import RecordRepository, pydantic_to_validation_error
 from jwstdata.errors import JwstDataError, NotFoundError, PermissionDeniedError, ValidationError
-from jwstdata.models import AccessContext, JwstDataModel, ProcessingStatus, utcnow
+from jwstdata.models import AccessContext, JwstDataModel, ProcessingStatus
 from jwstdata.models.search import SearchQuery
 from jwstdata.services.record_writer import RecordWriter
 from jwstdata.storage import StorageProvider
@@ -124,14 +124,6 @@ class RecordService:
             record_id, {"sharedWith": [u for u in record.shared_with if u not in users]}, ctx
         )
 
-    # --- archive flags (file moves belong to the archive service) -----------------------
-    def set_archived(
-        self, record_id: ObjectId, archived: bool, ctx: AccessContext
-    ) -> JwstDataModel:
-        return self.repo.update(
-            record_id, {"isArchived": archived, "archivedDate": utcnow() if archived else None}, ctx
-        )
-
     # --- bulk ---------------------------------------------------------------------------
     def bulk(
         self, ids: list[ObjectId], changes: dict[str, Any], ctx: AccessContext
@@ -176,22 +168,7 @@ class RecordService:
     # --- statistics ---------------------------------------------------------------------
     def stats(self, query: SearchQuery, ctx: AccessContext) -> dict[str, Any]:
         """Totals over what the caller can see: count, bytes, and per level and data type."""
-        from jwstdata.db.query import build_filter, choose_index
-
-        match = build_filter(query, ctx)
-        hint = choose_index(query, ctx)
-        pipeline = [
-            {"$match": match},
-            {
-                "$group": {
-                    "_id": {"level": "$processingLevel", "type": "$dataType"},
-                    "count": {"$sum": 1},
-                    "bytes": {"$sum": {"$ifNull": ["$fileSize", 0]}},
-                }
-            },
-        ]
-        with translate_errors():
-            rows = list(self.repo.collection.aggregate(pipeline, hint=hint))
+        rows = self.repo.totals(query, ctx)
         by_level: dict[str, int] = {}
         by_type: dict[str, int] = {}
         for row in rows:

@@ -12,6 +12,7 @@ from jwstdata.api.params import search_query
 from jwstdata.errors import ValidationError
 from jwstdata.models import parse_object_id
 from jwstdata.models.search import FacetName, SearchQuery
+from jwstdata.services.archive import ArchiveService
 
 router = APIRouter(prefix="/api/data", tags=["data"])
 SearchDep = Annotated[SearchQuery, Depends(search_query)]
@@ -165,11 +166,15 @@ def unshare(
 
 @router.post(
     "/{record_id}/archive",
-    summary="Archive (leaves default searches)",
+    summary="Archive: leaves default searches; the file moves to the archive prefix",
     dependencies=[Depends(require_user)],
 )
 def archive(svc: ServicesDep, ctx: ContextDep, record_id: RecordIdDep) -> dict[str, Any]:
-    return svc.record_service.set_archived(record_id, True, ctx).to_json()
+    return (
+        ArchiveService(svc.records, svc.storage, svc.settings)
+        .archive_record(record_id, ctx)
+        .record.to_json()
+    )
 
 
 @router.post(
@@ -178,7 +183,10 @@ def archive(svc: ServicesDep, ctx: ContextDep, record_id: RecordIdDep) -> dict[s
     dependencies=[Depends(require_user)],
 )
 def unarchive(svc: ServicesDep, ctx: ContextDep, record_id: RecordIdDep) -> dict[str, Any]:
-    return svc.record_service.set_archived(record_id, False, ctx).to_json()
+    outcome = ArchiveService(svc.records, svc.storage, svc.settings).unarchive_record(
+        record_id, ctx
+    )
+    return outcome.record.to_json()
 
 
 @router.get("/{record_id}/lineage", summary="Ancestors and descendants of a record")

@@ -2,7 +2,8 @@
 
 Each of ``concurrency`` slots claims one job at a time under its own lease owner id
 (``host:pid:random/slot``), so two slots of one process are as separate as two machines.
-While a handler runs, a heartbeat thread renews the lease every ``lease_seconds / 3`` and
+While a handler runs, a heartbeat thread renews the lease every ``lease_seconds / 3`` (at
+most every 2 s, so progress shows promptly) and
 flushes the handler's progress and log; when the heartbeat reports a cancel request or a
 lost lease, ``ctx.cancelled()`` turns true.
 
@@ -44,6 +45,7 @@ from jwstdata.services.jobs.context import JobContext, JobServices
 from jwstdata.services.jobs.registry import JobCancelled, JobFailed, JobRegistry, load_handlers
 
 log = logging.getLogger("jwstdata.jobs")
+MAX_HEARTBEAT_SECONDS = 2.0
 
 # Errors no retry can fix: the job's input is wrong.
 _PERMANENT_ERRORS = (ValidationError, NotFoundError, PermissionDeniedError)
@@ -105,6 +107,8 @@ class Worker:
         self.concurrency = concurrency
         self.lease_seconds = lease_seconds
         self.poll_interval = poll_interval
+        # Renew well inside the lease, and often enough that progress looks live.
+        self.heartbeat_interval = min(lease_seconds / 3, MAX_HEARTBEAT_SECONDS)
         self.retry_delay = retry_delay
         self.grace_seconds = grace_seconds
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
@@ -238,7 +242,7 @@ class Worker:
 
     # --- heartbeat ----------------------------------------------------------------------
     def _heartbeat_loop(self, job: Job, owner: str, ctx: JobContext, done: threading.Event) -> None:
-        while not done.wait(self.lease_seconds / 3):
+        while not done.wait(self.heartbeat_interval):
             if not self._flush(job, owner, ctx):
                 ctx.request_stop()
 
