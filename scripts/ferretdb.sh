@@ -36,6 +36,7 @@ export GOFLAGS="-modcacherw -buildvcs=false"
 export CGO_ENABLED=0  # FerretDB's SQLite driver (modernc.org/sqlite) is pure Go
 
 start=$(date +%s)
+mkdir -p "$TOOLS/bin"
 if [ ! -f "$SRC/go.mod" ]; then
   dir=$(cd "$TOOLS" && go mod download -json "$MODULE@$VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
   [ -n "$dir" ] || { echo "ferretdb.sh: could not download $MODULE@$VERSION" >&2; exit 1; }
@@ -44,7 +45,6 @@ if [ ! -f "$SRC/go.mod" ]; then
   echo "$VERSION" >"$SRC.tmp/build/version/version.txt"
   mv "$SRC.tmp" "$SRC"
 fi
-mkdir -p "$TOOLS/bin"
 (cd "$SRC" && go build -trimpath -o "$BIN.tmp" ./cmd/ferretdb) >&2
 mv "$BIN.tmp" "$BIN"
 [ "$(built_version)" = "$VERSION" ] || { echo "ferretdb.sh: built binary reports the wrong version" >&2; exit 1; }

@@ -34,6 +34,7 @@ from jwstdata.db.job_queries import (
     progress_field,
     visible,
 )
+from jwstdata.db.portable import find_one_and_update, trim_array
 from jwstdata.db.records import pydantic_to_validation_error
 from jwstdata.errors import ConflictError, NotFoundError
 from jwstdata.models.access import AccessContext
@@ -152,6 +153,8 @@ class JobRepository:
                 )
             if before is None:
                 return None
+            with translate_errors(self._uri):  # servers that ignore $slice (FerretDB v1)
+                trim_array(self.collection, {"_id": before["_id"]}, "logTail", LOG_TAIL_LINES)
             claimed: Job | None = Job.from_document(
                 {
                     **before,
@@ -216,13 +219,16 @@ class JobRepository:
         if lines := [clip_line(line) for line in log or ()]:
             update["$push"] = {"logTail": {"$each": lines, "$slice": -LOG_TAIL_LINES}}
         with translate_errors(self._uri):
-            doc = self.collection.find_one_and_update(
+            doc = find_one_and_update(  # projection applied here where the server can't
+                self.collection,
                 owned(job_id, worker_id),
                 update,
                 projection={"cancelRequested": 1},
                 hint=ID_INDEX,
                 return_document=ReturnDocument.AFTER,
             )
+            if lines:
+                trim_array(self.collection, {"_id": job_id}, "logTail", LOG_TAIL_LINES)
         return doc is not None and not doc.get("cancelRequested", False)
 
     def complete(self, job_id: ObjectId, worker_id: str, result: dict[str, Any]) -> Job | None:
@@ -418,4 +424,7 @@ class JobRepository:
             doc = self.collection.find_one_and_update(
                 flt, update, hint=ID_INDEX, return_document=ReturnDocument.AFTER
             )
+            if doc and log:
+                trim_array(self.collection, {"_id": doc["_id"]}, "logTail", LOG_TAIL_LINES)
+                doc["logTail"] = doc.get("logTail", [])[-LOG_TAIL_LINES:]
         return Job.from_document(doc) if doc else None
