@@ -10,6 +10,7 @@ from typing import Any
 from bson import ObjectId
 
 from jwstdata.db.connection import translate_errors
+from jwstdata.db.portable import group
 from jwstdata.db.records import ID_INDEX, RecordRepository
 from jwstdata.storage import StorageProvider
 from jwstdata.storage.base import COPY_CHUNK
@@ -31,18 +32,16 @@ def stream_sha256(storage: StorageProvider, key: str) -> tuple[int, str]:
 
 def file_totals(repo: RecordRepository) -> tuple[int, int]:
     """``(records with a file, sum of their fileSize)``, counted on the ``file_path`` index."""
-    pipeline = [
-        {"$match": HAS_FILE},
-        {
-            "$group": {
-                "_id": None,
-                "files": {"$sum": 1},
-                "bytes": {"$sum": {"$ifNull": ["$fileSize", 0]}},
-            }
-        },
-    ]
     with translate_errors():
-        rows = list(repo.collection.aggregate(pipeline, hint="file_path"))
+        # ``$sum`` skips missing sizes; portable.group copes with servers whose $group
+        # computes only one accumulator.
+        rows = group(
+            repo.collection,
+            HAS_FILE,
+            None,
+            {"files": {"$sum": 1}, "bytes": {"$sum": "$fileSize"}},
+            hint="file_path",
+        )
     return (int(rows[0]["files"]), int(rows[0]["bytes"])) if rows else (0, 0)
 
 
