@@ -167,3 +167,19 @@ class RecordWriter:
             with translate_errors():
                 self.gc.delete_one({"_id": entry["_id"]}, hint="_id_")
         return {"removed": removed, "kept": kept, "failing": still_failing}
+
+
+def collect_queued(writer: RecordWriter, batch: int = 1000) -> dict[str, int]:
+    """Retry every queued deletion for ``writer``'s storage; totals of removed/kept/failing.
+
+    Stops when a round removes nothing more: what still fails stays queued for next time.
+    """
+    totals = {"removed": 0, "kept": 0, "failing": 0}
+    while True:
+        outcome = writer.collect_garbage(limit=batch)
+        totals["removed"] += outcome["removed"]
+        totals["kept"] += outcome["kept"]
+        totals["failing"] = outcome["failing"]
+        handled = outcome["removed"] + outcome["kept"]
+        if handled == 0 or handled + outcome["failing"] < batch:
+            return totals

@@ -55,7 +55,7 @@ from jwstdata.db.connection import translate_errors
 from jwstdata.db.records import ID_INDEX, RecordRepository
 from jwstdata.errors import InvalidKeyError, NotFoundError
 from jwstdata.models import utcnow
-from jwstdata.services.record_writer import GC_COLLECTION, RecordWriter
+from jwstdata.services.record_writer import GC_COLLECTION, RecordWriter, collect_queued
 from jwstdata.services.storage_walk import (
     RecordFile,
     file_totals,
@@ -387,17 +387,4 @@ def _set_missing(record: RecordFile, missing: bool) -> UpdateOne:
     )
 
 
-def collect_queued(writer: RecordWriter, batch: int = 1000) -> dict[str, int]:
-    """Retry every queued deletion for ``writer``'s storage; totals of removed/kept/failing.
-
-    Stops when a round removes nothing more: what still fails stays queued for next time.
-    """
-    totals = {"removed": 0, "kept": 0, "failing": 0}
-    while True:
-        outcome = writer.collect_garbage(limit=batch)
-        totals["removed"] += outcome["removed"]
-        totals["kept"] += outcome["kept"]
-        totals["failing"] = outcome["failing"]
-        handled = outcome["removed"] + outcome["kept"]
-        if handled == 0 or handled + outcome["failing"] < batch:
-            return totals
+__all__ = ["StorageVerifier", "VerifyReport", "collect_queued"]

@@ -1,0 +1,164 @@
+"""Storing an algorithm's outputs: files under ``derived/...`` and their records."""
+
+from __future__ import annotations
+
+import io
+import logging
+from typing import Any
+
+from bson import ObjectId
+
+from jwstdata.db.connection import translate_errors
+from jwstdata.db.records import ID_INDEX, RecordRepository, to_stored
+from jwstdata.errors import (
+    DuplicateError,
+)
+from jwstdata.keys import derived_key, safe_file_name
+from jwstdata.models import (
+    ImageMetadata,
+    JwstDataModel,
+    ProcessingLevel,
+    ProcessingStatus,
+    utcnow,
+)
+from jwstdata.processing.registry import (
+    Algorithm,
+    AlgorithmOutput,
+    AlgorithmParams,
+    OutputFile,
+    ProcessingError,
+    params_hash,
+)
+from jwstdata.services.record_writer import RecordWriter
+from jwstdata.storage import StorageProvider, WriteResult
+
+log = logging.getLogger(__name__)
+
+CONTENT_TYPES = {"png": "image/png", "ecsv": "text/plain; charset=utf-8"}
+
+
+def group_filter(record: JwstDataModel, name: str, digest: str) -> dict[str, Any]:
+    return {
+        "derivedFrom": record.object_id,
+        "userId": record.user_id,
+        "metadata.source": "processing",
+        "metadata.algorithm": name,
+        "metadata.paramsHash": digest,
+    }
+
+
+def store_outputs(
+    record: JwstDataModel,
+    algorithm: Algorithm,
+    params: AlgorithmParams,
+    output: AlgorithmOutput,
+    storage: StorageProvider,
+    repo: RecordRepository,
+) -> list[str]:
+    digest = params_hash(algorithm.name, params)
+    source_id = str(record.object_id)
+    keys = [derived_key(source_id, algorithm.name, f"{digest}-{o.name}") for o in output.outputs]
+    if len(set(keys)) != len(keys):
+        raise ProcessingError(
+            f"{algorithm.name} produced two outputs with one name", reason="algorithm_error"
+        )
+    writer = RecordWriter(repo, storage)
+    try:
+        for key, item in zip(keys, output.outputs, strict=True):
+            written = _write(storage, key, item)
+            _upsert(repo, _output_record(record, algorithm, digest, item, key, written))
+        remove_outputs(repo, writer, group_filter(record, algorithm.name, digest), keep=keys)
+    except Exception:
+        for key in keys:
+            writer.discard_file(key)
+        remove_outputs(repo, writer, group_filter(record, algorithm.name, digest), keep=[])
+        raise
+    return keys
+
+
+def _write(storage: StorageProvider, key: str, item: OutputFile) -> WriteResult:
+    content_type = CONTENT_TYPES.get(item.format)
+    if item.content is not None:
+        return storage.write_stream(key, io.BytesIO(item.content), content_type=content_type)
+    if item.path is not None:
+        return storage.write_path(key, item.path, content_type=content_type)
+    raise ProcessingError(
+        f"output {item.name} has neither content nor path", reason="algorithm_error"
+    )
+
+
+def _output_record(
+    source: JwstDataModel,
+    algorithm: Algorithm,
+    digest: str,
+    item: OutputFile,
+    key: str,
+    written: WriteResult,
+) -> JwstDataModel:
+    return JwstDataModel(
+        file_name=safe_file_name(item.name),
+        file_path=key,
+        file_size=written.size,
+        checksum=written.sha256,
+        file_format=item.format,
+        data_type=item.data_type,
+        processing_status=ProcessingStatus.completed,
+        processing_level=ProcessingLevel.unknown,
+        parent_id=source.object_id,
+        derived_from=[source.object_id],
+        user_id=source.user_id,
+        is_public=source.is_public,
+        shared_with=list(source.shared_with),
+        is_viewable=item.is_viewable,
+        description=item.description[:4096],
+        metadata={
+            "source": "processing",
+            "algorithm": algorithm.name,
+            "algorithmVersion": algorithm.version,
+            "paramsHash": digest,
+            "role": item.role,
+        },
+        image_info=(
+            ImageMetadata(width=item.width, height=item.height)
+            if item.width is not None and item.height is not None
+            else None
+        ),
+    )
+
+
+def _upsert(repo: RecordRepository, record: JwstDataModel) -> ObjectId:
+    """Insert, or replace the record already at (owner, key), keeping its id and tags."""
+    for _ in range(2):  # a concurrent run may insert between our look-up and insert
+        existing = repo.find_by_path(record.user_id, record.file_path or "")
+        if existing is None:
+            try:
+                return repo.create(record).object_id
+            except DuplicateError:
+                continue
+        doc = to_stored(record)
+        for field in ("_id", "version", "createdAt", "tags"):
+            doc.pop(field, None)
+        doc["updatedAt"] = utcnow()
+        with translate_errors():
+            repo.collection.update_one(
+                {"_id": existing.object_id}, {"$set": doc, "$inc": {"version": 1}}, hint=ID_INDEX
+            )
+        return existing.object_id
+    raise DuplicateError(f"could not write the record of {record.file_path}")
+
+
+def remove_outputs(
+    repo: RecordRepository, writer: RecordWriter, group: dict[str, Any], *, keep: list[str]
+) -> None:
+    """Delete the records (and files) of ``group`` whose key is not in ``keep``."""
+    with translate_errors():
+        stale = list(repo.collection.find(group, {"filePath": 1}, hint="derived_from"))
+    for doc in stale:
+        if doc.get("filePath") in keep:
+            continue
+        with translate_errors():
+            repo.collection.delete_one({"_id": doc["_id"]}, hint=ID_INDEX)
+        writer.discard_file(doc.get("filePath"))
+
+
+# --- the source record -------------------------------------------------------------------
