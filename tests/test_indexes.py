@@ -8,25 +8,29 @@ then check that every hint the code sends is accepted and changes no result, and
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from bson import ObjectId
+from pymongo import MongoClient, monitoring
 
 from jwstdata.config import Settings
-from jwstdata.db import DatabaseHandle, RecordRepository, init_database, open_database
+from jwstdata.db import DatabaseHandle, RecordRepository, init_database, open_database, search_plan
 from jwstdata.db.features import server_features
-from jwstdata.db.indexes import FILTER_INDEX_PRIORITY, INDEXES, RECORD_INDEXES, SORT_INDEX
-from jwstdata.db.query import after_clause, build_filter, choose_index, sort_spec
+from jwstdata.db.indexes import INDEXES, RECORD_INDEXES
+from jwstdata.db.search_plan import SORT_INDEX
 from jwstdata.models import AccessContext
-from jwstdata.models.search import FACET_FIELDS, SearchQuery, SortField
+from jwstdata.models.search import SearchQuery, SortField
 from tests.factories import make_record
 
+SEARCH_PLAN = Path(search_plan.__file__)
 USER = ObjectId()
 CONTEXTS = {
     "anonymous": AccessContext.anonymous(),
@@ -109,51 +113,64 @@ def seeded(mongo_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             handle.client.drop_database(name)
 
 
+class _Commands(monitoring.CommandListener):
+    """Every command a client sends, to explain exactly what the data layer ran."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name in ("find", "aggregate"):
+            self.sent.append(dict(event.command))
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+def _explain(db: Any, command: dict[str, Any]) -> dict[str, Any]:
+    kept = {"find", "aggregate", "filter", "sort", "limit", "pipeline", "hint", "projection"}
+    body = {k: v for k, v in command.items() if k in kept}
+    if "aggregate" in body:
+        body["cursor"] = {}
+    return db.command({"explain": body})
+
+
+# Counts that have no index-served clause to start from: a text search alone (a regex over
+# three fields until a normalised search key exists) and "archived or not".
+SCANNED_COUNTS = {"text", "all archived states"}
+
+
 @pytest.mark.parametrize("ctx_name", list(CONTEXTS))
 @pytest.mark.parametrize("search", list(SEARCHES))
-def test_search_page_count_and_facets_use_an_index(
-    seeded: RecordRepository, search: str, ctx_name: str
+def test_search_page_count_and_facets_use_an_index_unhinted(
+    seeded: RecordRepository, mongo_uri: str, search: str, ctx_name: str
 ) -> None:
-    ctx, query = CONTEXTS[ctx_name], SearchQuery(**SEARCHES[search])
-    flt, hint = build_filter(query, ctx), choose_index(query, ctx)
-    collection = seeded.collection
-    if not server_features(collection.database).explain_plan_stages:
-        hinted = collection.find(flt).sort(sort_spec(query)).hint(hint).limit(51)
-        assert list(hinted) == list(collection.find(flt).sort(sort_spec(query)).limit(51))
-        assert collection.count_documents(flt, hint=hint) == collection.count_documents(flt)
-        pytest.skip(NO_PLAN_STAGES)
-    _assert_indexed(collection.find(flt).sort(sort_spec(query)).hint(hint).limit(51).explain())
-    # The next page adds the keyset clause.
-    first = collection.find(flt).sort(sort_spec(query)).hint(hint).limit(1)
-    for last in first:
-        value = last
-        for part in sort_spec(query)[0][0].split("."):
-            value = value.get(part) if isinstance(value, dict) else None
-        page2 = (
-            {"$and": [flt, after_clause(query, value, last["_id"])]}
-            if flt
-            else after_clause(query, value, last["_id"])
-        )
-        _assert_indexed(
-            collection.find(page2).sort(sort_spec(query)).hint(hint).limit(51).explain()
-        )
-    db = collection.database
-    count = db.command({"explain": {"count": collection.name, "query": flt, "hint": hint}})
-    _assert_indexed(count)
-    facet = db.command(
-        {
-            "explain": {
-                "aggregate": collection.name,
-                "pipeline": [
-                    {"$match": flt},
-                    {"$group": {"_id": f"${FACET_FIELDS['instrument']}", "n": {"$sum": 1}}},
-                ],
-                "hint": hint,
-                "cursor": {},
-            }
-        }
-    )
-    _assert_indexed(facet)
+    """Capture what a page, its next page, a count and the facets send; explain each."""
+    ctx, query = CONTEXTS[ctx_name], SearchQuery(**SEARCHES[search], limit=20)
+    listener = _Commands()
+    db_name = seeded.collection.database.name
+    with MongoClient(mongo_uri, event_listeners=[listener], tz_aware=True) as client:
+        repo = RecordRepository(client[db_name]["jwst_data"])
+        page = repo.search(query, ctx)
+        if page.next_cursor:
+            repo.search(query.model_copy(update={"cursor": page.next_cursor}), ctx)
+        paging = list(listener.sent)
+        repo.count(query, ctx)
+        repo.facets(query, ctx)
+        counting = listener.sent[len(paging) :]
+        features = server_features(client[db_name])
+        if not features.explain_plan_stages:
+            pytest.skip(NO_PLAN_STAGES)
+        assert features.hint_efficient or not any("hint" in c for c in listener.sent)
+        for command in paging:
+            _assert_indexed(_explain(client[db_name], command))
+        for command in counting:
+            if search in SCANNED_COUNTS and command.get("aggregate") == "jwst_data":
+                continue
+            _assert_indexed(_explain(client[db_name], command))
 
 
 def test_lookup_by_id_and_owner_path_use_an_index(seeded: RecordRepository) -> None:
@@ -177,15 +194,13 @@ def test_lookup_by_id_and_owner_path_use_an_index(seeded: RecordRepository) -> N
         )
         _assert_indexed(explained)
     _assert_indexed(
-        seeded.collection.find({"userId": some["userId"], "filePath": some["filePath"]})
-        .hint("owner_path_unique")
-        .explain()
+        seeded.collection.find({"userId": some["userId"], "filePath": some["filePath"]}).explain()
     )
 
 
 def test_every_hinted_index_is_declared() -> None:
     declared = {spec.name for spec in RECORD_INDEXES}
-    assert {index for _, index in FILTER_INDEX_PRIORITY} <= declared
+    assert set(re.findall(r'Driver\(\s*"(\w+)"', SEARCH_PLAN.read_text())) <= declared
     assert set(SORT_INDEX.values()) <= declared
     assert "public_recent" in declared
 

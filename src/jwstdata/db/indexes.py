@@ -126,37 +126,15 @@ GC_INDEXES: tuple[IndexSpec, ...] = (
     ),
 )
 
-INDEXES: dict[str, tuple[IndexSpec, ...]] = {RECORDS: RECORD_INDEXES, GC: GC_INDEXES}
-
-# Which index a search runs on. Searches name their index (``hint``) instead of leaving
-# the choice to the server's planner: some MongoDB-compatible servers only consider an
-# index whose prefix covers every equality field, and never an ``$or`` (the access
-# clause). First match wins, most selective filter first; the value is the
-# ``SearchQuery`` attribute that, when set, selects the index.
-FILTER_INDEX_PRIORITY: tuple[tuple[str, str], ...] = (
-    ("exposure_id", "exposure"),
-    ("observation_base_id", "observation"),
-    ("parent_id", "parent"),
-    ("target_name", "target"),
-    ("proposal_id", "proposal"),
-    ("tags", "tags"),
-    ("instrument", "instrument_filter"),
-    ("filter", "filter"),
-    ("user_id", "owner_recent"),
-    ("file_format", "file_format"),
-    ("data_type", "data_type"),
-    ("processing_level", "level"),
-    ("processing_status", "status"),
-    ("observation_date_from", "observed"),
-    ("observation_date_to", "observed"),
+COUNTS = "record_counts"
+COUNT_INDEXES: tuple[IndexSpec, ...] = (
+    _ix("count_cell", ("cell", 1), serves="the counters of the cells one page sums"),
 )
 
-# With no selective filter, the index that yields the sort order.
-SORT_INDEX: dict[str, str] = {
-    "uploadDate": "recent",
-    "observationDate": "observed",
-    "fileName": "by_name",
-    "fileSize": "by_size",
+INDEXES: dict[str, tuple[IndexSpec, ...]] = {
+    RECORDS: RECORD_INDEXES,
+    GC: GC_INDEXES,
+    COUNTS: COUNT_INDEXES,
 }
 
 from jwstdata.db.auth_indexes import AUTH_INDEXES  # noqa: E402  (needs IndexSpec above)

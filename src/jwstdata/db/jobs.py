@@ -22,6 +22,7 @@ from pymongo import ReturnDocument
 from pymongo.collection import Collection
 
 from jwstdata.db.connection import DatabaseHandle, translate_errors
+from jwstdata.db.hints import index_hint
 from jwstdata.db.job_indexes import JOB_COLLECTION_INDEXES, JOBS, QUEUE_INDEX
 from jwstdata.db.job_queries import (
     CLAIM_ORDER,
@@ -148,7 +149,7 @@ class JobRepository:
                     claimable(now, kinds),
                     update,
                     sort=CLAIM_ORDER,
-                    hint=QUEUE_INDEX,
+                    hint=index_hint(self.collection, QUEUE_INDEX),
                     return_document=ReturnDocument.BEFORE,
                 )
             if before is None:
@@ -224,7 +225,7 @@ class JobRepository:
                 owned(job_id, worker_id),
                 update,
                 projection={"cancelRequested": 1},
-                hint=ID_INDEX,
+                hint=index_hint(self.collection, ID_INDEX),
                 return_document=ReturnDocument.AFTER,
             )
             if lines:
@@ -302,7 +303,9 @@ class JobRepository:
     # --- user side ----------------------------------------------------------------------
     def get(self, job_id: ObjectId, ctx: AccessContext) -> Job:
         with translate_errors(self._uri):
-            doc = self.collection.find_one({"_id": job_id, **visible(ctx)}, hint=ID_INDEX)
+            doc = self.collection.find_one(
+                {"_id": job_id, **visible(ctx)}, hint=index_hint(self.collection, ID_INDEX)
+            )
         if doc is None:
             raise NotFoundError(f"job {job_id} not found")
         return Job.from_document(doc)
@@ -328,7 +331,7 @@ class JobRepository:
             docs = list(
                 self.collection.find(flt)
                 .sort(LIST_ORDER)
-                .hint(list_index(ctx, state, kind))
+                .hint(index_hint(self.collection, list_index(ctx, state, kind)))
                 .limit(limit + 1)
             )
         items = [Job.from_document(doc) for doc in docs[:limit]]
@@ -388,7 +391,9 @@ class JobRepository:
     # --- helpers ------------------------------------------------------------------------
     def _find_owned(self, job_id: ObjectId, worker_id: str) -> Job | None:
         with translate_errors(self._uri):
-            doc = self.collection.find_one(owned(job_id, worker_id), hint=ID_INDEX)
+            doc = self.collection.find_one(
+                owned(job_id, worker_id), hint=index_hint(self.collection, ID_INDEX)
+            )
         return Job.from_document(doc) if doc else None
 
     def _owned_update(
@@ -422,7 +427,10 @@ class JobRepository:
             update = {**update, "$push": {"logTail": {"$each": lines, "$slice": -LOG_TAIL_LINES}}}
         with translate_errors(self._uri):
             doc = self.collection.find_one_and_update(
-                flt, update, hint=ID_INDEX, return_document=ReturnDocument.AFTER
+                flt,
+                update,
+                hint=index_hint(self.collection, ID_INDEX),
+                return_document=ReturnDocument.AFTER,
             )
             if doc and log:
                 trim_array(self.collection, {"_id": doc["_id"]}, "logTail", LOG_TAIL_LINES)

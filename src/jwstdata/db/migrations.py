@@ -32,6 +32,8 @@ from pymongo import UpdateOne
 from pymongo.database import Database
 
 from jwstdata.db.connection import DatabaseHandle, translate_errors
+from jwstdata.db.counters import RecordCounters
+from jwstdata.db.hints import index_hint
 from jwstdata.db.indexes import RECORDS
 from jwstdata.db.query import search_keys
 from jwstdata.models.base import utcnow
@@ -52,11 +54,14 @@ class Migration:
 
 
 def _count(db: Database, flt: dict[str, Any]) -> int:
-    return db[RECORDS].count_documents(flt, hint=ID_INDEX)
+    hint = index_hint(db[RECORDS], ID_INDEX)  # count_documents refuses hint=None
+    return db[RECORDS].count_documents(flt, **({"hint": hint} if hint else {}))
 
 
 def _update_many(db: Database, flt: dict[str, Any], update: dict[str, Any]) -> int:
-    return db[RECORDS].update_many(flt, update, hint=ID_INDEX).modified_count
+    return (
+        db[RECORDS].update_many(flt, update, hint=index_hint(db[RECORDS], ID_INDEX)).modified_count
+    )
 
 
 # --- 1: defaults every query relies on ------------------------------------------------------
@@ -89,14 +94,15 @@ def _search_keys_pending(db: Database) -> int:
 
 def _search_keys_apply(db: Database) -> int:
     changed = 0
-    cursor = db[RECORDS].find(_missing("_norm"), {"imageInfo.targetName": 1}, hint=ID_INDEX)
+    cursor = db[RECORDS].find(
+        _missing("_norm"), {"imageInfo.targetName": 1}, hint=index_hint(db[RECORDS], ID_INDEX)
+    )
     batch: list[UpdateOne] = []
     for doc in cursor.batch_size(_BATCH):
         batch.append(
             UpdateOne(
                 {"_id": doc["_id"], **_missing("_norm")},
                 {"$set": {"_norm": search_keys(doc)}},
-                hint=ID_INDEX,
             )
         )
         if len(batch) >= _BATCH:
@@ -197,7 +203,12 @@ class MigrationRunReport:
 
 
 def _recorded(db: Database) -> set[int]:
-    return {doc["_id"] for doc in db[MIGRATIONS_COLLECTION].find({}, {"_id": 1}, hint=ID_INDEX)}
+    return {
+        doc["_id"]
+        for doc in db[MIGRATIONS_COLLECTION].find(
+            {}, {"_id": 1}, hint=index_hint(db[MIGRATIONS_COLLECTION], ID_INDEX)
+        )
+    }
 
 
 def migration_status(
@@ -260,11 +271,14 @@ def run_migrations(
                     "$inc": {"runs": 1, "totalChanged": changed},
                 },
                 upsert=True,
-                hint=ID_INDEX,
+                hint=index_hint(db[MIGRATIONS_COLLECTION], ID_INDEX),
             )
             report.applied.append(
                 {"number": migration.number, "name": migration.name, "changed": changed}
             )
+        if any(step["changed"] for step in report.applied) and not dry_run:
+            # Migrations rewrite records in bulk, past the counters: count them anew.
+            RecordCounters(db, handle.redacted_uri).recount(db[RECORDS])
     report.seconds = time.monotonic() - clock
     return report
 

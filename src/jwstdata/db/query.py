@@ -17,7 +17,6 @@ from typing import Any
 
 from bson import ObjectId
 
-from jwstdata.db.indexes import FILTER_INDEX_PRIORITY, SORT_INDEX
 from jwstdata.errors import ValidationError
 from jwstdata.models.access import AccessContext
 from jwstdata.models.base import _to_utc
@@ -103,17 +102,6 @@ def build_filter(query: SearchQuery, ctx: AccessContext) -> dict[str, Any]:
     if not clauses:
         return {}
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-
-def choose_index(query: SearchQuery, ctx: AccessContext) -> str:
-    """The declared index this search runs on (see ``FILTER_INDEX_PRIORITY``)."""
-    for attribute, index in FILTER_INDEX_PRIORITY:
-        value = getattr(query, attribute)
-        if value is not None and value != []:
-            return index
-    if ctx.is_anonymous and query.sort is SortField.upload_date and query.is_archived is not None:
-        return "public_recent"
-    return SORT_INDEX[query.sort.value]
 
 
 def sort_spec(query: SearchQuery) -> list[tuple[str, int]]:

@@ -18,17 +18,12 @@ from pymongo.collection import Collection
 from pymongo.errors import BulkWriteError
 
 from jwstdata.db.connection import translate_errors, translate_write_error
+from jwstdata.db.counters import RecordCounters, Snapshot, apply_set, touches_counters
+from jwstdata.db.hints import index_hint
 from jwstdata.db.indexes import RECORD_INDEXES, RECORDS
-from jwstdata.db.portable import group, name_duplicate
-from jwstdata.db.query import (
-    after_clause,
-    build_filter,
-    choose_index,
-    decode_cursor,
-    encode_cursor,
-    search_keys,
-    sort_spec,
-)
+from jwstdata.db.portable import name_duplicate
+from jwstdata.db.query import encode_cursor, search_keys
+from jwstdata.db.record_search import RecordSearch
 from jwstdata.errors import (
     DuplicateError,
     NotFoundError,
@@ -39,7 +34,7 @@ from jwstdata.errors import (
 from jwstdata.models.access import AccessContext
 from jwstdata.models.base import utcnow
 from jwstdata.models.record import JwstDataModel
-from jwstdata.models.search import FACET_FIELDS, FacetName, SearchQuery
+from jwstdata.models.search import FacetName, SearchQuery
 
 ID_INDEX = "_id_"
 # Fields a caller may never set through ``update`` (bookkeeping owned by the repository).
@@ -89,6 +84,8 @@ class RecordRepository:
     def __init__(self, collection: Collection, redacted_uri: str = "") -> None:
         self.collection = collection
         self._uri = redacted_uri
+        self.counters = RecordCounters(collection.database, redacted_uri)
+        self.searches = RecordSearch(collection, self.counters, redacted_uri)
 
     @classmethod
     def for_database(cls, handle: Any) -> RecordRepository:
@@ -105,6 +102,7 @@ class RecordRepository:
             with translate_errors(self._uri):
                 exc = name_duplicate(exc, self.collection, doc, RECORD_INDEXES)
             raise exc from None
+        self.counters.apply([(None, doc)])
         return record
 
     def bulk_insert(self, records: Iterable[JwstDataModel | dict[str, Any]]) -> BulkInsertReport:
@@ -149,6 +147,7 @@ class RecordRepository:
                     }
                 )
         report.inserted_ids = [d["_id"] for i, d in enumerate(documents) if i not in failed_local]
+        self.counters.apply((None, d) for i, d in enumerate(documents) if i not in failed_local)
         report.failed.sort(key=lambda f: f["index"])
         return report
 
@@ -172,25 +171,24 @@ class RecordRepository:
         """The record stored under (owner, key), if any (unscoped: for ingest/import)."""
         with translate_errors(self._uri):
             doc = self.collection.find_one(
-                {"userId": user_id, "filePath": file_path}, hint="owner_path_unique"
+                {"userId": user_id, "filePath": file_path},
+                hint=index_hint(self.collection, "owner_path_unique"),
             )
         return JwstDataModel.from_document(doc) if doc else None
 
     def search(
-        self, query: SearchQuery, ctx: AccessContext, *, with_total: bool = False
+        self,
+        query: SearchQuery,
+        ctx: AccessContext,
+        *,
+        with_total: bool = False,
+        snapshot: Snapshot | None = None,
     ) -> SearchPage:
-        base = build_filter(query, ctx)
-        position = decode_cursor(query, ctx)
-        flt = base
-        if position is not None:
-            after = after_clause(query, *position)
-            flt = {"$and": [base, after]} if base else after
-        hint = choose_index(query, ctx)
-        with translate_errors(self._uri):
-            docs = list(
-                self.collection.find(flt).sort(sort_spec(query)).hint(hint).limit(query.limit + 1)
-            )
-            total = self.collection.count_documents(base, hint=hint) if with_total else None
+        """One keyset page (windowed on the sort key, see :mod:`jwstdata.db.search_plan`)."""
+        if snapshot is None:
+            snapshot = self.searches.snapshot(ctx, query)
+        docs = self.searches.page(query, ctx, snapshot)
+        total = self.searches.count(query, ctx, snapshot) if with_total else None
         more = len(docs) > query.limit
         docs = docs[: query.limit]
         next_cursor = encode_cursor(query, ctx, docs[-1]) if more and docs else None
@@ -210,52 +208,17 @@ class RecordRepository:
             query = query.model_copy(update={"cursor": page.next_cursor})
 
     def count(self, query: SearchQuery, ctx: AccessContext) -> int:
-        with translate_errors(self._uri):
-            return self.collection.count_documents(
-                build_filter(query, ctx), hint=choose_index(query, ctx)
-            )
+        return self.searches.count(query, ctx)
 
     def facets(
         self, query: SearchQuery, ctx: AccessContext, names: Iterable[FacetName] = tuple(FacetName)
     ) -> dict[str, list[dict[str, Any]]]:
-        """Counts per value of each facet, over what the caller can see.
+        """Counts per value of each facet, over what the caller can see."""
+        return self.searches.facets(query, ctx, names)
 
-        One ``$group`` pipeline per facet rather than ``$facet``: portable to servers
-        without ``$facet`` and each pipeline can use its own index.
-        """
-        match = build_filter(query, ctx)
-        hint = choose_index(query, ctx)
-        out: dict[str, list[dict[str, Any]]] = {}
-        with translate_errors(self._uri):
-            for name in names:
-                path = FACET_FIELDS[name]
-                pipeline = [
-                    {"$match": match},
-                    {"$group": {"_id": f"${path}", "count": {"$sum": 1}}},
-                    {"$sort": {"count": -1, "_id": 1}},
-                    {"$limit": 200},
-                ]
-                out[name.value] = [
-                    {"value": row["_id"], "count": row["count"]}
-                    for row in self.collection.aggregate(pipeline, hint=hint)
-                ]
-        return out
-
-    def totals(self, query: SearchQuery, ctx: AccessContext) -> list[dict[str, Any]]:
-        """Record count and bytes per (processing level, data type), over what ``ctx`` sees.
-
-        ``$sum`` of a path skips missing and null values, so no ``$ifNull`` (which
-        FerretDB v1 lacks) is needed; :func:`group` covers servers whose ``$group``
-        computes only one accumulator.
-        """
-        with translate_errors(self._uri):
-            return group(
-                self.collection,
-                build_filter(query, ctx),
-                {"level": "$processingLevel", "type": "$dataType"},
-                {"count": {"$sum": 1}, "bytes": {"$sum": "$fileSize"}},
-                hint=choose_index(query, ctx),
-            )
+    def stats(self, query: SearchQuery, ctx: AccessContext) -> dict[str, Any]:
+        """Count and bytes, by processing level and data type, over what ``ctx`` sees."""
+        return self.searches.stats(query, ctx)
 
     # --- update -------------------------------------------------------------------------
     def update(
@@ -292,22 +255,27 @@ class RecordRepository:
                 {"_id": record_id, "version": current.version},
                 {"$set": doc, "$inc": {"version": 1}},
                 return_document=ReturnDocument.AFTER,
-                hint=ID_INDEX,
+                hint=index_hint(self.collection, ID_INDEX),
             )
         if result is None:
             raise StaleVersionError(
                 f"record {record_id} was changed by someone else; reload and retry"
             )
+        self.counters.apply([(to_stored(current), result)])
         return JwstDataModel.from_document(result)
 
     def set_fields(self, record_id: ObjectId, fields: dict[str, Any]) -> None:
         """Internal bookkeeping writes (lineage links, status) that bump the version."""
+        update = {"$set": {**fields, "updatedAt": utcnow()}, "$inc": {"version": 1}}
         with translate_errors(self._uri):
-            self.collection.update_one(
-                {"_id": record_id},
-                {"$set": {**fields, "updatedAt": utcnow()}, "$inc": {"version": 1}},
-                hint=ID_INDEX,
+            if not touches_counters(fields):
+                self.collection.update_one({"_id": record_id}, update)
+                return
+            before = self.collection.find_one_and_update(
+                {"_id": record_id}, update, return_document=ReturnDocument.BEFORE
             )
+        if before is not None:
+            self.counters.apply([(before, apply_set(before, fields))])
 
     # --- delete -------------------------------------------------------------------------
     def delete(self, record_id: ObjectId, ctx: AccessContext) -> JwstDataModel:
@@ -316,9 +284,12 @@ class RecordRepository:
         if not ctx.can_write_owner(current.user_id):
             raise PermissionDeniedError(f"you may not delete record {record_id}")
         with translate_errors(self._uri):
-            doc = self.collection.find_one_and_delete({"_id": record_id}, hint=ID_INDEX)
+            doc = self.collection.find_one_and_delete(
+                {"_id": record_id}, hint=index_hint(self.collection, ID_INDEX)
+            )
         if doc is None:
             raise NotFoundError(f"record {record_id} not found")
+        self.counters.apply([(doc, None)])
         return JwstDataModel.from_document(doc)
 
 

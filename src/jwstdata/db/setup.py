@@ -15,7 +15,8 @@ from typing import Any
 from pymongo.errors import CollectionInvalid, OperationFailure
 
 from jwstdata.db.connection import DatabaseHandle, translate_errors
-from jwstdata.db.indexes import INDEXES, IndexSpec
+from jwstdata.db.counters import RecordCounters
+from jwstdata.db.indexes import INDEXES, RECORDS, IndexSpec
 from jwstdata.db.portable import create_index, purge_expired
 from jwstdata.db.validator import VALIDATORS
 
@@ -35,6 +36,7 @@ class InitReport:
     indexes_degraded: list[dict[str, Any]] = field(default_factory=list)
     expired_purged: dict[str, int] = field(default_factory=dict)  # index -> documents
     missing_features: list[str] = field(default_factory=list)
+    counters_rebuilt: dict[str, int] | None = None  # set when the counters were made anew
 
     def as_dict(self) -> dict[str, Any]:
         return self.__dict__.copy()
@@ -90,6 +92,9 @@ def init_database(handle: DatabaseHandle) -> InitReport:
                     else:
                         report.indexes_failed.append({"index": label, "error": str(exc)[:200]})
         report.expired_purged = purge_expired(db, INDEXES)
+        counters = RecordCounters(db, handle.redacted_uri)
+        if not counters.complete():
+            report.counters_rebuilt = counters.recount(db[RECORDS])
     return report
 
 

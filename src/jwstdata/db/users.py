@@ -17,6 +17,7 @@ from pymongo.collection import Collection
 
 from jwstdata.db.auth_indexes import USER_INDEXES, USERS
 from jwstdata.db.connection import DatabaseHandle, translate_errors
+from jwstdata.db.hints import index_hint
 from jwstdata.db.portable import create_index, find_one_and_update, name_duplicate
 from jwstdata.errors import DuplicateError, NotFoundError
 from jwstdata.models.base import utcnow
@@ -101,7 +102,9 @@ class UserRepository:
     # --- read ---------------------------------------------------------------------------
     def find(self, user_id: ObjectId) -> User | None:
         with translate_errors(self._uri):
-            doc = self.collection.find_one({"_id": user_id}, USER_PROJECTION, hint=ID_INDEX)
+            doc = self.collection.find_one(
+                {"_id": user_id}, USER_PROJECTION, hint=index_hint(self.collection, ID_INDEX)
+            )
         return User.from_document(doc) if doc else None
 
     def get(self, user_id: ObjectId) -> User:
@@ -113,7 +116,9 @@ class UserRepository:
     def find_by_username(self, username: str) -> User | None:
         with translate_errors(self._uri):
             doc = self.collection.find_one(
-                {"usernameKey": username_key(username)}, USER_PROJECTION, hint=BY_NAME
+                {"usernameKey": username_key(username)},
+                USER_PROJECTION,
+                hint=index_hint(self.collection, BY_NAME),
             )
         return User.from_document(doc) if doc else None
 
@@ -129,7 +134,7 @@ class UserRepository:
             doc = self.collection.find_one(
                 {"usernameKey": username_key(username)},
                 {**USER_PROJECTION, "passwordHash": 1},
-                hint=BY_NAME,
+                hint=index_hint(self.collection, BY_NAME),
             )
         if doc is None:
             return None
@@ -144,7 +149,7 @@ class UserRepository:
             cursor = (
                 self.collection.find(query, USER_PROJECTION)
                 .sort([("usernameKey", 1)])
-                .hint(BY_NAME)
+                .hint(index_hint(self.collection, BY_NAME))
                 .limit(limit)
             )
             return [User.from_document(doc) for doc in cursor]
@@ -170,7 +175,7 @@ class UserRepository:
                 {"_id": user_id},
                 {"$set": update},
                 projection=USER_PROJECTION,
-                hint=ID_INDEX,
+                hint=index_hint(self.collection, ID_INDEX),
                 return_document=ReturnDocument.AFTER,
             )
         if doc is None:

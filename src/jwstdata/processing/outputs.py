@@ -9,6 +9,7 @@ from typing import Any
 from bson import ObjectId
 
 from jwstdata.db.connection import translate_errors
+from jwstdata.db.hints import index_hint
 from jwstdata.db.records import ID_INDEX, RecordRepository, to_stored
 from jwstdata.errors import (
     DuplicateError,
@@ -141,8 +142,12 @@ def _upsert(repo: RecordRepository, record: JwstDataModel) -> ObjectId:
         doc["updatedAt"] = utcnow()
         with translate_errors():
             repo.collection.update_one(
-                {"_id": existing.object_id}, {"$set": doc, "$inc": {"version": 1}}, hint=ID_INDEX
+                {"_id": existing.object_id},
+                {"$set": doc, "$inc": {"version": 1}},
+                hint=index_hint(repo.collection, ID_INDEX),
             )
+        before = to_stored(existing)
+        repo.counters.apply([(before, {**before, **doc})])
         return existing.object_id
     raise DuplicateError(f"could not write the record of {record.file_path}")
 
@@ -152,12 +157,16 @@ def remove_outputs(
 ) -> None:
     """Delete the records (and files) of ``group`` whose key is not in ``keep``."""
     with translate_errors():
-        stale = list(repo.collection.find(group, {"filePath": 1}, hint="derived_from"))
+        stale = list(repo.collection.find(group, hint=index_hint(repo.collection, "derived_from")))
     for doc in stale:
         if doc.get("filePath") in keep:
             continue
         with translate_errors():
-            repo.collection.delete_one({"_id": doc["_id"]}, hint=ID_INDEX)
+            gone = repo.collection.delete_one(
+                {"_id": doc["_id"]}, hint=index_hint(repo.collection, ID_INDEX)
+            )
+        if gone.deleted_count:
+            repo.counters.apply([(doc, None)])
         writer.discard_file(doc.get("filePath"))
 
 

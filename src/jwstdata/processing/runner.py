@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from jwstdata.db.connection import translate_errors
+from jwstdata.db.hints import index_hint
 from jwstdata.db.records import ID_INDEX, RecordRepository
 from jwstdata.errors import (
     JwstDataError,
@@ -251,7 +252,7 @@ def _append_result(repo: RecordRepository, record: JwstDataModel, result: Proces
                 "$set": {"updatedAt": utcnow()},
                 "$inc": {"version": 1},
             },
-            hint=ID_INDEX,
+            hint=index_hint(repo.collection, ID_INDEX),
         )
     return outcome.matched_count == 1
 

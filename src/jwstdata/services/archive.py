@@ -45,7 +45,8 @@ from pymongo import ReturnDocument
 
 from jwstdata.config import ArchiveStorageClass, Settings
 from jwstdata.db.connection import translate_errors
-from jwstdata.db.records import ID_INDEX, RecordRepository
+from jwstdata.db.hints import index_hint
+from jwstdata.db.records import ID_INDEX, RecordRepository, to_stored
 from jwstdata.errors import (
     ConflictError,
     JwstDataError,
@@ -189,12 +190,13 @@ class ArchiveService:
                 {**expected, "isArchived": record.is_archived},
                 update,
                 return_document=ReturnDocument.AFTER,
-                hint=ID_INDEX,
+                hint=index_hint(self.repo.collection, ID_INDEX),
             )
         if doc is None:
             raise StaleVersionError(
                 f"record {record.id} changed while its file was being moved; run again"
             )
+        self.repo.counters.apply([(to_stored(record), doc)])
         return JwstDataModel.from_document(doc)
 
     def _used_by_others(self, key: str, record_id: ObjectId | None = None) -> bool:
@@ -202,7 +204,12 @@ class ArchiveService:
         if record_id is not None:
             flt["_id"] = {"$ne": record_id}
         with translate_errors():
-            return self.repo.collection.find_one(flt, {"_id": 1}, hint="file_path") is not None
+            return (
+                self.repo.collection.find_one(
+                    flt, {"_id": 1}, hint=index_hint(self.repo.collection, "file_path")
+                )
+                is not None
+            )
 
     def _release(self, key: str) -> None:
         """Delete a key nothing points to any more (queued for collection if storage is down)."""
@@ -235,15 +242,17 @@ class ArchiveService:
     def _note(self, record_id: ObjectId, op: str, source: str, target: str) -> None:
         note = {"op": op, "fromKey": source, "toKey": target, "startedAt": utcnow()}
         with translate_errors():
-            self.moves.replace_one({"_id": record_id}, note, upsert=True, hint=ID_INDEX)
+            self.moves.replace_one(
+                {"_id": record_id}, note, upsert=True, hint=index_hint(self.moves, ID_INDEX)
+            )
 
     def _unnote(self, record_id: ObjectId) -> None:
         with translate_errors():
-            self.moves.delete_one({"_id": record_id}, hint=ID_INDEX)
+            self.moves.delete_one({"_id": record_id}, hint=index_hint(self.moves, ID_INDEX))
 
     def _finish_committed(self, record_id: ObjectId) -> None:
         with translate_errors():
-            note = self.moves.find_one({"_id": record_id}, hint=ID_INDEX)
+            note = self.moves.find_one({"_id": record_id}, hint=index_hint(self.moves, ID_INDEX))
         if note is not None:
             self._resume_note(note, grace=NOTE_GRACE)
 
@@ -251,7 +260,9 @@ class ArchiveService:
         """Finish one interrupted move if it reached the record update; True when done."""
         with translate_errors():
             doc = self.repo.collection.find_one(
-                {"_id": note["_id"]}, {"filePath": 1}, hint=ID_INDEX
+                {"_id": note["_id"]},
+                {"filePath": 1},
+                hint=index_hint(self.repo.collection, ID_INDEX),
             )
         if doc is not None and doc.get("filePath") == note["toKey"]:
             self._release(note["fromKey"])  # the record moved: only the old key is left
@@ -265,7 +276,7 @@ class ArchiveService:
     def resume(self, grace: timedelta = NOTE_GRACE) -> int:
         """Finish the moves interrupted by a crash; returns how many notes were settled."""
         with translate_errors():
-            notes = list(self.moves.find({}, hint=ID_INDEX))
+            notes = list(self.moves.find({}, hint=index_hint(self.moves, ID_INDEX)))
         return sum(self._resume_note(note, grace) for note in notes)
 
     # --- a run over many records ------------------------------------------------------------
@@ -296,7 +307,9 @@ class ArchiveService:
         with translate_errors():
             rows = list(
                 self.repo.collection.find(
-                    criteria.query(utcnow()), projection, hint=criteria.hint()
+                    criteria.query(utcnow()),
+                    projection,
+                    hint=index_hint(self.repo.collection, criteria.hint()),
                 ).batch_size(1000)
             )
         report.matched = len(rows)

@@ -35,6 +35,7 @@ from bson.raw_bson import RawBSONDocument
 import jwstdata
 from jwstdata.config import Settings
 from jwstdata.db.connection import DatabaseHandle, translate_errors
+from jwstdata.db.hints import index_hint
 from jwstdata.db.indexes import INDEXES, RECORDS
 from jwstdata.errors import NotFoundError
 from jwstdata.models import utcnow
@@ -244,7 +245,12 @@ class FileCopier:
         """Read records again; copy the files of changed ones; return ids still stale."""
         collection = raw_collection(self.service.handle, RECORDS)
         with translate_errors(self.service.handle.redacted_uri):
-            current = {d["_id"]: d for d in collection.find({"_id": {"$in": ids}}, hint=ID_INDEX)}
+            current = {
+                d["_id"]: d
+                for d in collection.find(
+                    {"_id": {"$in": ids}}, hint=index_hint(collection, ID_INDEX)
+                )
+            }
         keys: set[str] = set()
         for record_id in ids:
             self.needed.remove(record_id)

@@ -39,6 +39,7 @@ from bson.json_util import RELAXED_JSON_OPTIONS
 from bson.raw_bson import RawBSONDocument
 
 from jwstdata.db.connection import DatabaseHandle
+from jwstdata.db.hints import index_hint
 from jwstdata.db.indexes import RECORDS
 from jwstdata.errors import NotFoundError, ValidationError
 from jwstdata.services.storage_walk import stream_sha256
@@ -204,7 +205,9 @@ def raw_collection(handle: DatabaseHandle, name: str) -> Any:
 
 def raw_batches(collection: Any) -> Iterator[bytes]:
     """The whole collection as raw BSON batches, in ``_id`` order (one cursor)."""
-    return collection.find_raw_batches({}, sort=[("_id", 1)], hint=ID_INDEX, batch_size=READ_BATCH)
+    return collection.find_raw_batches(
+        {}, sort=[("_id", 1)], hint=index_hint(collection, ID_INDEX), batch_size=READ_BATCH
+    )
 
 
 def data_collections(handle: DatabaseHandle) -> list[str]:

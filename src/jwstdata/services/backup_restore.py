@@ -40,6 +40,7 @@ from pymongo import IndexModel
 from pymongo.errors import BulkWriteError, OperationFailure
 
 from jwstdata.db.connection import DatabaseHandle, translate_errors
+from jwstdata.db.hints import index_hint
 from jwstdata.db.indexes import INDEXES
 from jwstdata.db.migrations import pending_migrations
 from jwstdata.db.portable import create_index
@@ -168,7 +169,9 @@ class RestoreService:
     def _empty_target(self, force: bool) -> None:
         db = self.handle.db
         names = [n for n in db.list_collection_names() if not n.startswith("system.")]
-        holding = [n for n in names if db[n].find_one({}, {"_id": 1}, hint=ID_INDEX)]
+        holding = [
+            n for n in names if db[n].find_one({}, {"_id": 1}, hint=index_hint(db[n], ID_INDEX))
+        ]
         if holding and not force:
             raise ConflictError(
                 f"database {db.name!r} is not empty ({len(holding)} collection(s) hold "

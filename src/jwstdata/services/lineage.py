@@ -30,6 +30,7 @@ from bson import ObjectId
 from pymongo import UpdateOne
 
 from jwstdata.db.connection import translate_errors
+from jwstdata.db.hints import index_hint
 from jwstdata.db.records import RecordRepository
 from jwstdata.models import JwstDataModel, ProcessingLevel, utcnow
 from jwstdata.naming import NameKind, ParsedName, parse_name
@@ -128,7 +129,11 @@ class LineageLinker:
         if not ids:
             return report
         with translate_errors():
-            docs = list(self.collection.find({"_id": {"$in": ids}}, _PROJECTION, hint="_id_"))
+            docs = list(
+                self.collection.find(
+                    {"_id": {"$in": ids}}, _PROJECTION, hint=index_hint(self.collection, "_id_")
+                )
+            )
         exposures: dict[Any, set[str]] = defaultdict(set)  # owner -> exposure ids
         runs: set[tuple[Any, str, str]] = set()  # (owner, program, acid or '*')
         for doc in docs:
@@ -160,7 +165,7 @@ class LineageLinker:
                 self.collection.find(
                     {"exposureId": {"$in": sorted(exposure_ids)}, "userId": owner},
                     _PROJECTION,
-                    hint="exposure",
+                    hint=index_hint(self.collection, "exposure"),
                 )
             )
 
@@ -194,7 +199,7 @@ class LineageLinker:
                 for d in self.collection.find(
                     {"observationBaseId": {"$regex": f"^{prefix}_"}, "userId": owner},
                     _PROJECTION,
-                    hint="observation",
+                    hint=index_hint(self.collection, "observation"),
                 )
             ]
             products = [p for p in products if p.name.kind is NameKind.source]
@@ -208,7 +213,7 @@ class LineageLinker:
                         "metadata.asn": {"$exists": True},
                     },
                     _PROJECTION,
-                    hint="observation",
+                    hint=index_hint(self.collection, "observation"),
                 )
             )
         members_by_product: dict[str, list[str]] = {}
@@ -259,7 +264,7 @@ class LineageLinker:
                         "userId": owner,
                     },
                     _PROJECTION,
-                    hint="exposure",
+                    hint=index_hint(self.collection, "exposure"),
                 )
         return out
 
@@ -276,7 +281,9 @@ class LineageLinker:
             with translate_errors():
                 return list(
                     self.collection.find(
-                        {"fileName": {"$in": members}, "userId": owner}, _PROJECTION, hint="by_name"
+                        {"fileName": {"$in": members}, "userId": owner},
+                        _PROJECTION,
+                        hint=index_hint(self.collection, "by_name"),
                     )
                 )
         elements = set((product.name.optical_elements or "").split("-")) - {""}
@@ -316,7 +323,7 @@ class LineageLinker:
             feeding = self.collection.find(
                 {"derivedFrom": {"$in": list(exposure_of)}, "userId": owner},
                 {"observationBaseId": 1, "derivedFrom": 1},
-                hint="derived_from",
+                hint=index_hint(self.collection, "derived_from"),
             )
             for product in feeding:
                 base = product.get("observationBaseId")
@@ -345,7 +352,6 @@ class LineageLinker:
                     UpdateOne(
                         {"_id": node.id},
                         {"$set": {**delta, "updatedAt": now}, "$inc": {"version": 1}},
-                        hint="_id_",
                     )
                 )
                 node.doc.update(delta)

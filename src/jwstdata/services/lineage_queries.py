@@ -13,6 +13,7 @@ from typing import Any
 from bson import ObjectId
 
 from jwstdata.db.connection import translate_errors
+from jwstdata.db.hints import index_hint
 from jwstdata.db.records import RecordRepository
 from jwstdata.models import AccessContext, JwstDataModel, ProcessingLevel
 from jwstdata.naming import parse_name
@@ -51,7 +52,11 @@ class LineageQueries:
         access = ctx.read_filter()
         query = {"$and": [flt, access]} if access else flt
         with translate_errors():
-            docs = self.collection.find(query, hint=hint).sort("_id", 1).limit(limit)
+            docs = (
+                self.collection.find(query, hint=index_hint(self.collection, hint))
+                .sort("_id", 1)
+                .limit(limit)
+            )
             return [JwstDataModel.from_document(d) for d in docs]
 
     def observation(self, base_id: str, ctx: AccessContext) -> dict[str, Any]:

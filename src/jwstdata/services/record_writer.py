@@ -15,6 +15,7 @@ from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError
 
 from jwstdata.db.connection import translate_errors, translate_write_error
+from jwstdata.db.hints import index_hint
 from jwstdata.db.records import RecordRepository, to_stored
 from jwstdata.errors import JwstDataError
 from jwstdata.models import JwstDataModel, utcnow
@@ -67,7 +68,7 @@ class RecordWriter:
                 doc["filePath"]: doc
                 for doc in self.repo.collection.find(
                     {"userId": owner, "filePath": {"$in": list(last_for_key)}},
-                    hint="owner_path_unique",
+                    hint=index_hint(self.repo.collection, "owner_path_unique"),
                 )
             }
         inserts = [i for i in chosen if records[i].file_path not in existing]
@@ -95,6 +96,7 @@ class RecordWriter:
         if not indexes:
             return
         operations = []
+        written: list[dict[str, Any]] = []  # the $set of each operation, for the counters
         for index in indexes:
             old = existing[records[index].file_path]
             doc = to_stored(records[index])
@@ -105,11 +107,11 @@ class RecordWriter:
             doc["updatedAt"] = utcnow()
             doc.pop("version", None)
             _id = doc.pop("_id")
+            written.append(doc)
             operations.append(
                 UpdateOne(
                     {"_id": _id, "version": old.get("version", 1)},
                     {"$set": doc, "$inc": {"version": 1}},
-                    hint="_id_",
                 )
             )
         failed: set[int] = set()
@@ -120,10 +122,14 @@ class RecordWriter:
             for error in exc.details.get("writeErrors", []):
                 failed.add(error["index"])
                 outcome.failed[indexes[error["index"]]] = translate_write_error(error).message
+        changes = []
         for local, index in enumerate(indexes):
             if local not in failed:
+                old = existing[records[index].file_path]
                 outcome.updated += 1
-                outcome.ids.append(existing[records[index].file_path]["_id"])
+                outcome.ids.append(old["_id"])
+                changes.append((old, {**old, **written[local]}))
+        self.repo.counters.apply(changes)
 
     # --- file clean-up ------------------------------------------------------------------
     def discard_file(self, key: str | None) -> bool:
@@ -139,7 +145,7 @@ class RecordWriter:
                     {"storage": self.storage.describe(), "key": key},
                     {"$setOnInsert": {"queuedAt": utcnow()}, "$inc": {"attempts": 1}},
                     upsert=True,
-                    hint="gc_key",
+                    hint=index_hint(self.gc, "gc_key"),
                 )
             return False
 
@@ -148,12 +154,16 @@ class RecordWriter:
         removed = kept = still_failing = 0
         with translate_errors():
             queued = list(
-                self.gc.find({"storage": self.storage.describe()}, hint="gc_key").limit(limit)
+                self.gc.find(
+                    {"storage": self.storage.describe()}, hint=index_hint(self.gc, "gc_key")
+                ).limit(limit)
             )
         for entry in queued:
             with translate_errors():
                 in_use = self.repo.collection.find_one(
-                    {"filePath": entry["key"]}, {"_id": 1}, hint="file_path"
+                    {"filePath": entry["key"]},
+                    {"_id": 1},
+                    hint=index_hint(self.repo.collection, "file_path"),
                 )
             if in_use:
                 kept += 1
@@ -165,7 +175,7 @@ class RecordWriter:
                     still_failing += 1
                     continue
             with translate_errors():
-                self.gc.delete_one({"_id": entry["_id"]}, hint="_id_")
+                self.gc.delete_one({"_id": entry["_id"]}, hint=index_hint(self.gc, "_id_"))
         return {"removed": removed, "kept": kept, "failing": still_failing}
 
 

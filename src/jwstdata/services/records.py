@@ -13,6 +13,7 @@ from bson import ObjectId
 from pydantic import ValidationError as PydanticValidationError
 
 from jwstdata.db.connection import translate_errors
+from jwstdata.db.hints import index_hint
 from jwstdata.db.records import RecordRepository, pydantic_to_validation_error
 from jwstdata.errors import JwstDataError, NotFoundError, PermissionDeniedError, ValidationError
 from jwstdata.models import AccessContext, JwstDataModel, ProcessingStatus
@@ -88,7 +89,9 @@ class RecordService:
         if record.file_path:
             with translate_errors():
                 shared = self.repo.collection.find_one(
-                    {"filePath": record.file_path}, {"_id": 1}, hint="file_path"
+                    {"filePath": record.file_path},
+                    {"_id": 1},
+                    hint=index_hint(self.repo.collection, "file_path"),
                 )
             if shared is None:
                 self.writer.discard_file(record.file_path)
@@ -168,15 +171,4 @@ class RecordService:
     # --- statistics ---------------------------------------------------------------------
     def stats(self, query: SearchQuery, ctx: AccessContext) -> dict[str, Any]:
         """Totals over what the caller can see: count, bytes, and per level and data type."""
-        rows = self.repo.totals(query, ctx)
-        by_level: dict[str, int] = {}
-        by_type: dict[str, int] = {}
-        for row in rows:
-            by_level[row["_id"]["level"]] = by_level.get(row["_id"]["level"], 0) + row["count"]
-            by_type[row["_id"]["type"]] = by_type.get(row["_id"]["type"], 0) + row["count"]
-        return {
-            "count": sum(r["count"] for r in rows),
-            "totalBytes": sum(r["bytes"] for r in rows),
-            "byLevel": by_level,
-            "byDataType": by_type,
-        }
+        return self.repo.stats(query, ctx)

@@ -52,6 +52,7 @@ from bson import ObjectId
 from pymongo import UpdateOne
 
 from jwstdata.db.connection import translate_errors
+from jwstdata.db.hints import index_hint
 from jwstdata.db.records import ID_INDEX, RecordRepository
 from jwstdata.errors import InvalidKeyError, NotFoundError
 from jwstdata.models import utcnow
@@ -300,7 +301,9 @@ class StorageVerifier:
             return {}
         with translate_errors():
             docs = self.repo.collection.find(
-                {"_id": {"$in": ids}}, {"filePath": 1, "version": 1}, hint=ID_INDEX
+                {"_id": {"$in": ids}},
+                {"filePath": 1, "version": 1},
+                hint=index_hint(self.repo.collection, ID_INDEX),
             )
             return {d["_id"]: (d.get("filePath"), int(d.get("version", 1))) for d in docs}
 
@@ -348,7 +351,9 @@ class StorageVerifier:
     def _used_keys(self, keys: list[str]) -> set[str]:
         with translate_errors():
             docs = self.repo.collection.find(
-                {"filePath": {"$in": keys}}, {"_id": 0, "filePath": 1}, hint="file_path"
+                {"filePath": {"$in": keys}},
+                {"_id": 0, "filePath": 1},
+                hint=index_hint(self.repo.collection, "file_path"),
             )
             return {d["filePath"] for d in docs}
 
@@ -357,7 +362,7 @@ class StorageVerifier:
             docs = self.gc.find(
                 {"storage": self.storage.describe(), "key": {"$in": keys}},
                 {"key": 1},
-                hint="gc_key",
+                hint=index_hint(self.gc, "gc_key"),
             )
             return {d["key"] for d in docs}
 
@@ -383,7 +388,6 @@ def _set_missing(record: RecordFile, missing: bool) -> UpdateOne:
     return UpdateOne(
         {"_id": record.id, "filePath": record.key, "version": record.version},
         {"$set": {"fileMissing": missing, "updatedAt": utcnow()}, "$inc": {"version": 1}},
-        hint=ID_INDEX,
     )
 
 

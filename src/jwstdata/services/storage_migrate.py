@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jwstdata.db.connection import translate_errors
+from jwstdata.db.hints import index_hint
 from jwstdata.db.records import ID_INDEX, RecordRepository
 from jwstdata.errors import ConfigurationError, NotFoundError, StorageError, ValidationError
 from jwstdata.models import utcnow
@@ -258,7 +259,7 @@ class StorageMigrator:
     def _states(self, keys: list[str]) -> dict[str, dict[str, Any]]:
         ids = [self._state_id(key) for key in dict.fromkeys(keys)]
         with translate_errors():
-            docs = self.state.find({"_id": {"$in": ids}}, hint=ID_INDEX)
+            docs = self.state.find({"_id": {"$in": ids}}, hint=index_hint(self.state, ID_INDEX))
             return {d["key"]: d for d in docs}
 
     def _save_state(self, key: str, written: WriteResult) -> dict[str, Any]:
@@ -270,7 +271,12 @@ class StorageMigrator:
             "verifiedAt": utcnow(),
         }
         with translate_errors():
-            self.state.replace_one({"_id": self._state_id(key)}, doc, upsert=True, hint=ID_INDEX)
+            self.state.replace_one(
+                {"_id": self._state_id(key)},
+                doc,
+                upsert=True,
+                hint=index_hint(self.state, ID_INDEX),
+            )
         return doc
 
     def _set_status(self, status: str, **fields: Any) -> None:
@@ -287,13 +293,15 @@ class StorageMigrator:
                     }
                 },
                 upsert=True,
-                hint=ID_INDEX,
+                hint=index_hint(self.state, ID_INDEX),
             )
 
     def status(self) -> str | None:
         """``copying``, ``verified`` or ``source deleted``; None before the first run."""
         with translate_errors():
-            doc = self.state.find_one({"_id": self.migration_id}, hint=ID_INDEX)
+            doc = self.state.find_one(
+                {"_id": self.migration_id}, hint=index_hint(self.state, ID_INDEX)
+            )
         return doc.get("status") if doc else None
 
     # --- after the switch ---------------------------------------------------------------
@@ -309,7 +317,9 @@ class StorageMigrator:
         while True:
             with translate_errors():
                 docs = list(
-                    self.state.find({"_id": {"$gt": last, "$lt": high}}, hint=ID_INDEX)
+                    self.state.find(
+                        {"_id": {"$gt": last, "$lt": high}}, hint=index_hint(self.state, ID_INDEX)
+                    )
                     .sort("_id", 1)
                     .limit(self.batch_size)
                 )

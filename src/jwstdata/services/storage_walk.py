@@ -10,6 +10,7 @@ from typing import Any
 from bson import ObjectId
 
 from jwstdata.db.connection import translate_errors
+from jwstdata.db.hints import index_hint
 from jwstdata.db.portable import group
 from jwstdata.db.records import ID_INDEX, RecordRepository
 from jwstdata.storage import StorageProvider
@@ -40,7 +41,7 @@ def file_totals(repo: RecordRepository) -> tuple[int, int]:
             HAS_FILE,
             None,
             {"files": {"$sum": 1}, "bytes": {"$sum": "$fileSize"}},
-            hint="file_path",
+            hint=index_hint(repo.collection, "file_path"),
         )
     return (int(rows[0]["files"]), int(rows[0]["bytes"])) if rows else (0, 0)
 
@@ -77,7 +78,7 @@ def record_batches(repo: RecordRepository, batch_size: int) -> Iterator[list[Rec
             docs = list(
                 repo.collection.find(query, RECORD_PROJECTION)
                 .sort("_id", 1)
-                .hint(ID_INDEX)
+                .hint(index_hint(repo.collection, ID_INDEX))
                 .limit(batch_size)
             )
         if not docs:

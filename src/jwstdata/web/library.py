@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from jwstdata.api.deps import ServicesDep
+from jwstdata.db.record_search import CountBranch
 from jwstdata.errors import JwstDataError
 from jwstdata.models import LEVEL_ORDER, DataType, ProcessingLevel, ProcessingStatus
 from jwstdata.models.search import FacetName, SortField, SortOrder
@@ -15,6 +16,7 @@ from jwstdata.web.pages import PageContextDep, PageRoute, SessionDep, render
 from jwstdata.web.record_page import viewer_kind
 from jwstdata.web.search_form import (
     FACET_PARAMS,
+    LIST_PARAMS,
     PAGE_SIZES,
     LibrarySearch,
     Scope,
@@ -23,6 +25,7 @@ from jwstdata.web.search_form import (
     without_facet,
 )
 
+FACET_ATTRIBUTES = [LIST_PARAMS[p] for p in FACET_PARAMS.values()]
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 FACET_LABELS = {
@@ -57,14 +60,31 @@ def home() -> RedirectResponse:
     return RedirectResponse("/library", status_code=307)
 
 
-def _facets(svc: Any, search: LibrarySearch, ctx: Any) -> list[dict[str, Any]]:
-    """Each facet counted over the search without that facet's own filter."""
-    query = search.scoped_query(ctx)
+def _counts(svc: Any, search: LibrarySearch, ctx: Any, snapshot: Any) -> dict[str, Any]:
+    """The page's total, each facet (without its own filter) and the scope counts, as one
+    combined count: from the counters when unfiltered, else one live aggregation."""
+    query = search.scoped_query(ctx).model_copy(update={"cursor": None})
     scoped_ctx = search.context_for(ctx)
+    base = search.query.model_copy(update={"cursor": None})
+    branches = {"total": CountBranch(query, scoped_ctx)}
+    for facet in FACET_LABELS:
+        branches[facet.value] = CountBranch(without_facet(query, facet), scoped_ctx, facet)
+    branches[Scope.all.value] = CountBranch(base, ctx)
+    branches[Scope.public.value] = CountBranch(base.model_copy(update={"is_public": True}), ctx)
+    if ctx.user_id is not None:
+        mine = base.model_copy(update={"user_id": ctx.user_id})
+        branches[Scope.mine.value] = CountBranch(mine, ctx)
+        shared = SharedWithMeContext(user_id=ctx.user_id)
+        branches[Scope.shared.value] = CountBranch(base, shared)
+    common = base.model_copy(update={attr: [] for attr in FACET_ATTRIBUTES})
+    return svc.records.searches.combined(common, ctx, branches, snapshot)
+
+
+def _facets(search: LibrarySearch, counted: dict[str, Any]) -> list[dict[str, Any]]:
     groups = []
     for facet, label in FACET_LABELS.items():
         param = FACET_PARAMS[facet]
-        rows = svc.records.facets(without_facet(query, facet), scoped_ctx, [facet])[facet.value]
+        rows = counted[facet.value]
         counts = {row["value"]: row["count"] for row in rows if row["value"] is not None}
         selected = search.selected(param)
         values = list(FACET_VALUES.get(facet, sorted(counts, key=lambda v: (-counts[v], v))))
@@ -83,18 +103,6 @@ def _facets(svc: Any, search: LibrarySearch, ctx: Any) -> list[dict[str, Any]]:
     return groups
 
 
-def _scope_counts(svc: Any, search: LibrarySearch, ctx: Any) -> dict[Scope, int]:
-    base = search.query.model_copy(update={"cursor": None})
-    counts = {Scope.all: svc.records.count(base, ctx)}
-    counts[Scope.public] = svc.records.count(base.model_copy(update={"is_public": True}), ctx)
-    if ctx.user_id is not None:
-        counts[Scope.mine] = svc.records.count(
-            base.model_copy(update={"user_id": ctx.user_id}), ctx
-        )
-        counts[Scope.shared] = svc.records.count(base, SharedWithMeContext(user_id=ctx.user_id))
-    return counts
-
-
 @router.get("/library")
 def library(
     request: Request, svc: ServicesDep, ctx: PageContextDep, session: SessionDep
@@ -105,12 +113,15 @@ def library(
     error = search.error
     if error is None:
         try:
+            snapshot = svc.records.searches.snapshot(ctx, search.scoped_query(ctx))
             page = svc.records.search(
-                search.scoped_query(ctx), search.context_for(ctx), with_total=True
+                search.scoped_query(ctx), search.context_for(ctx), snapshot=snapshot
             )
-            items, next_cursor, total = page.items, page.next_cursor, page.total or 0
-            facets = _facets(svc, search, ctx)
-            scopes = _scope_counts(svc, search, ctx)
+            items, next_cursor = page.items, page.next_cursor
+            counted = _counts(svc, search, ctx, snapshot)
+            total = counted["total"]
+            facets = _facets(search, counted)
+            scopes = {s: counted[s.value] for s in Scope if s.value in counted}
         except JwstDataError as exc:  # a stale cursor, a bad date range: say so, keep the form
             error = exc.message
     first = (search.page - 1) * search.query.limit + 1

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from jwstdata.api.deps import ContextDep, RecordIdDep, ServicesDep, require_user
 from jwstdata.db.connection import translate_errors
+from jwstdata.db.hints import index_hint
 from jwstdata.errors import NotFoundError, ValidationError
 from jwstdata.models import AccessContext, JwstDataModel
 from jwstdata.processing.registry import list_algorithms
@@ -71,7 +72,8 @@ def _derived(
     query = {"parentId": record.id, "metadata.algorithm": "preview", "metadata.role": role}
     with translate_errors():
         doc = svc.records.collection.find_one(
-            {"$and": [query, access]} if access else query, hint="parent"
+            {"$and": [query, access]} if access else query,
+            hint=index_hint(svc.records.collection, "parent"),
         )
     return JwstDataModel.from_document(doc) if doc else None
 

@@ -19,6 +19,7 @@ from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
 from jwstdata.db.connection import translate_errors
+from jwstdata.db.hints import index_hint
 from jwstdata.errors import AuthenticationError, NotFoundError, ValidationError
 from jwstdata.models.user import ApiKeyCreated, ApiKeyInfo
 from jwstdata.services.auth.refresh import token_hash
@@ -89,7 +90,7 @@ class ApiKeyStore:
             cursor = (
                 self.collection.find({"userId": user_id}, _INFO_FIELDS)
                 .sort([("createdAt", -1), ("_id", -1)])
-                .hint(BY_OWNER)
+                .hint(index_hint(self.collection, BY_OWNER))
             )
             return [_info(doc) for doc in cursor]
 
@@ -100,9 +101,13 @@ class ApiKeyStore:
             query["userId"] = owner
         with translate_errors():
             self.collection.update_one(
-                {**query, "revokedAt": None}, {"$set": {"revokedAt": self.clock()}}, hint=ID_INDEX
+                {**query, "revokedAt": None},
+                {"$set": {"revokedAt": self.clock()}},
+                hint=index_hint(self.collection, ID_INDEX),
             )
-            doc = self.collection.find_one(query, _INFO_FIELDS, hint=ID_INDEX)
+            doc = self.collection.find_one(
+                query, _INFO_FIELDS, hint=index_hint(self.collection, ID_INDEX)
+            )
         if doc is None:
             raise NotFoundError(f"API key {key_id} not found")
         return _info(doc)
@@ -116,7 +121,7 @@ class ApiKeyStore:
             doc = self.collection.find_one(
                 {"prefix": match["prefix"]},
                 {"userId": 1, "keyHash": 1, "revokedAt": 1},
-                hint=BY_PREFIX,
+                hint=index_hint(self.collection, BY_PREFIX),
             )
         if (
             doc is None
@@ -135,6 +140,6 @@ class ApiKeyStore:
                     ],
                 },
                 {"$set": {"lastUsedAt": now}},
-                hint=ID_INDEX,
+                hint=index_hint(self.collection, ID_INDEX),
             )
         return doc["userId"]

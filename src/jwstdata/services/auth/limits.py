@@ -25,6 +25,7 @@ from pymongo.errors import DuplicateKeyError
 
 from jwstdata.config import Settings
 from jwstdata.db.connection import translate_errors
+from jwstdata.db.hints import index_hint
 from jwstdata.errors import RateLimitedError
 
 BY_KEY = "attempt_key_unique"
@@ -65,7 +66,9 @@ class LoginLimiter:
         """RateLimitedError while the user name is locked out."""
         now = self.clock()
         with translate_errors():
-            doc = self.collection.find_one({"key": _user_key(name_key)}, hint=BY_KEY)
+            doc = self.collection.find_one(
+                {"key": _user_key(name_key)}, hint=index_hint(self.collection, BY_KEY)
+            )
         locked_until = (doc or {}).get("lockedUntil")
         if locked_until is not None and locked_until > now:
             raise RateLimitedError(
@@ -82,7 +85,7 @@ class LoginLimiter:
             self.collection.update_one(
                 {"key": key, "expiresAt": {"$lte": now}},
                 {"$set": {"failures": 0}, "$unset": {"lockedUntil": ""}},
-                hint=BY_KEY,
+                hint=index_hint(self.collection, BY_KEY),
             )
         doc = self._upsert(
             key, {"$inc": {"failures": 1}, "$set": {"expiresAt": now + FAILURE_MEMORY}}
@@ -101,7 +104,7 @@ class LoginLimiter:
                         "expiresAt": max(now + FAILURE_MEMORY, locked_until),
                     }
                 },
-                hint=BY_KEY,
+                hint=index_hint(self.collection, BY_KEY),
             )
 
     def record_success(self, name_key: str) -> None:
@@ -112,7 +115,7 @@ class LoginLimiter:
                     "key": _user_key(name_key),
                     "$or": [{"lockedUntil": {"$exists": False}}, {"lockedUntil": {"$lte": now}}],
                 },
-                hint=BY_KEY,
+                hint=index_hint(self.collection, BY_KEY),
             )
 
     def _upsert(self, key: str, update: dict[str, Any]) -> dict[str, Any]:
@@ -121,7 +124,7 @@ class LoginLimiter:
                 {"key": key},
                 update,
                 upsert=True,
-                hint=BY_KEY,
+                hint=index_hint(self.collection, BY_KEY),
                 return_document=ReturnDocument.AFTER,
             )
 

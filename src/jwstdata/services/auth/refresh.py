@@ -16,6 +16,7 @@ from bson import ObjectId
 from pymongo.collection import Collection
 
 from jwstdata.db.connection import translate_errors
+from jwstdata.db.hints import index_hint
 from jwstdata.errors import AuthenticationError
 
 BY_HASH = "token_hash_unique"
@@ -68,10 +69,12 @@ class RefreshTokenStore:
                     "expiresAt": {"$gt": now},
                 },
                 {"$set": {"usedAt": now}},
-                hint=BY_HASH,
+                hint=index_hint(self.collection, BY_HASH),
             )
             if doc is None:
-                previous = self.collection.find_one({"tokenHash": digest}, hint=BY_HASH)
+                previous = self.collection.find_one(
+                    {"tokenHash": digest}, hint=index_hint(self.collection, BY_HASH)
+                )
                 if previous is not None and previous.get("usedAt") is not None:
                     self.revoke_family(previous["familyId"])
                 raise AuthenticationError(INVALID_REFRESH)
@@ -81,7 +84,9 @@ class RefreshTokenStore:
         """Revoke the family ``token`` belongs to (logout); False when it is unknown."""
         with translate_errors():
             doc = self.collection.find_one(
-                {"tokenHash": token_hash(token)}, {"familyId": 1}, hint=BY_HASH
+                {"tokenHash": token_hash(token)},
+                {"familyId": 1},
+                hint=index_hint(self.collection, BY_HASH),
             )
         if doc is None:
             return False
@@ -93,7 +98,7 @@ class RefreshTokenStore:
             result = self.collection.update_many(
                 {"familyId": family_id, "revokedAt": None},
                 {"$set": {"revokedAt": self.clock()}},
-                hint=BY_FAMILY,
+                hint=index_hint(self.collection, BY_FAMILY),
             )
         return result.modified_count
 
@@ -103,6 +108,6 @@ class RefreshTokenStore:
             result = self.collection.update_many(
                 {"userId": user_id, "revokedAt": None},
                 {"$set": {"revokedAt": self.clock()}},
-                hint=BY_USER,
+                hint=index_hint(self.collection, BY_USER),
             )
         return result.modified_count

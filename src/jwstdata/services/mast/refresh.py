@@ -7,6 +7,8 @@ from typing import Any
 from pymongo import UpdateOne
 
 from jwstdata.db.connection import translate_errors
+from jwstdata.db.counters import apply_set
+from jwstdata.db.hints import index_hint
 from jwstdata.db.records import RecordRepository
 from jwstdata.errors import ValidationError
 from jwstdata.keys import safe_file_name
@@ -34,9 +36,9 @@ def refresh_metadata(mast: Mast, repo: RecordRepository, obs_ids: list[str]) -> 
         with translate_errors():
             docs = list(
                 repo.collection.find(
-                    {"filePath": {"$regex": "^" + prefix.replace(".", r"\.")}},
-                    {"_id": 1},
-                    hint="file_path",
+                    # A range, not a regex: an index serves it on every server.
+                    {"filePath": {"$gte": prefix, "$lt": prefix[:-1] + "0"}},
+                    hint=index_hint(repo.collection, "file_path"),
                 )
             )
             operations = [
@@ -51,11 +53,11 @@ def refresh_metadata(mast: Mast, repo: RecordRepository, obs_ids: list[str]) -> 
                         },
                         "$inc": {"version": 1},
                     },
-                    hint="_id_",
                 )
                 for d in docs
             ]
             if operations:
                 repo.collection.bulk_write(operations, ordered=False)
+        repo.counters.apply((d, apply_set(d, info)) for d in docs)
         updated += len(operations)
     return {"observations": len(rows), "recordsUpdated": updated}

@@ -1,0 +1,351 @@
+"""Facet and total counters, kept beside the records so counts never scan the collection.
+
+Every visible, unarchived record adds one to a counter per (cell, facet, value) and its
+``fileSize`` to that counter's bytes. Cells partition the records by who may see them,
+so the counts of any access scope are sums of disjoint cells:
+
+- ``public`` / ``private``: every public / private record (an admin reads both);
+- ``public-owner:O`` / ``private-owner:O``: those of owner ``O`` (``-`` for MAST imports);
+- ``public-shared:U`` / ``private-shared:U``: those shared with user ``U`` (not their owner).
+
+Anonymous callers read ``public``; a user reads ``public`` + ``private-owner:U`` +
+``private-shared:U``; "mine" is ``public-owner:U`` + ``private-owner:U``. The ``total``
+facet counts records; ``bounds`` holds the smallest and largest value of each sort key
+ever written (only ever widened), which sizes the search windows.
+
+The write paths (:class:`~jwstdata.db.records.RecordRepository`, re-ingest, processing
+outputs, archiving, MAST refresh) pass each change as a (before, after) pair of stored
+documents; only the difference is written, in one unordered bulk. The counters are plain
+documents (``$inc`` with upsert, ``$min``/``$max``), portable to every MongoDB-compatible
+server. They are not transactional with the record write: a process killed between the two
+leaves them off by that write until ``jwstdata db recount`` rebuilds them.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bson import ObjectId
+from pymongo import UpdateOne
+from pymongo.collection import Collection
+from pymongo.database import Database
+
+from jwstdata.db.connection import translate_errors
+from jwstdata.db.indexes import COUNTS
+from jwstdata.models.access import AccessContext
+from jwstdata.models.search import FACET_FIELDS, SearchQuery
+
+TOTAL = "total"
+TAGS = "tags"
+BOUNDS_CELL = "bounds"
+# Facet name -> document path: the search facets plus tags.
+COUNTED: dict[str, str] = {name.value: path for name, path in FACET_FIELDS.items()} | {TAGS: "tags"}
+SORT_KEYS: dict[str, str] = {
+    "uploadDate": "uploadDate",
+    "observationDate": "imageInfo.observationDate",
+    "fileName": "fileName",
+    "fileSize": "fileSize",
+}
+# Every stored field a counter depends on: writes touching none of them skip the counters.
+COUNTED_PATHS = frozenset(
+    {*COUNTED.values(), *SORT_KEYS.values(), "isPublic", "isArchived", "userId", "sharedWith"}
+)
+_NO_OWNER = "-"
+
+Key = tuple[str, str, Any]  # (cell, facet, value)
+
+
+def get_path(document: dict[str, Any] | None, path: str) -> Any:
+    value: Any = document
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def apply_set(document: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    """``document`` after ``{"$set": fields}`` (dotted paths included), without changing it."""
+    out = copy.deepcopy(document)
+    for path, value in fields.items():
+        target = out
+        *parents, last = path.split(".")
+        for part in parents:
+            child = target.get(part)
+            if not isinstance(child, dict):
+                child = target[part] = {}
+            target = child
+        target[last] = value
+    return out
+
+
+def _id(value: Any) -> str:
+    return str(value) if value is not None else _NO_OWNER
+
+
+def cells_of(document: dict[str, Any] | None) -> list[str]:
+    if document is None or document.get("isArchived"):
+        return []
+    owner = document.get("userId")
+    kind = "public" if document.get("isPublic") else "private"
+    sharees = dict.fromkeys(_id(u) for u in document.get("sharedWith") or [] if u != owner)
+    return [kind, f"{kind}-owner:{_id(owner)}", *(f"{kind}-shared:{u}" for u in sharees)]
+
+
+def contributions(document: dict[str, Any] | None) -> Counter[tuple[Key, str]]:
+    """What one stored record adds: ((cell, facet, value), "n"|"bytes") -> amount."""
+    out: Counter[tuple[Key, str]] = Counter()
+    cells = cells_of(document)
+    if not cells:
+        return out
+    size = get_path(document, "fileSize") or 0
+    values: list[tuple[str, Any]] = [(TOTAL, None)]
+    for facet, path in COUNTED.items():
+        value = get_path(document, path)
+        if facet == TAGS:
+            values += [(TAGS, tag) for tag in dict.fromkeys(value or [])]
+        else:
+            values.append((facet, value))
+    for cell in cells:
+        for facet, value in values:
+            out[((cell, facet, value), "n")] += 1
+            out[((cell, facet, value), "bytes")] += size
+    return out
+
+
+def touches_counters(fields: Iterable[str]) -> bool:
+    """Whether a ``$set`` of these (possibly dotted) paths can change any counter."""
+    return any(
+        path == counted or path.startswith(counted + ".") or counted.startswith(path + ".")
+        for path in fields
+        for counted in COUNTED_PATHS
+    )
+
+
+def _counter_id(key: Key) -> str:
+    cell, facet, value = key
+    return f"{cell}|{facet}|{json.dumps(value)}"
+
+
+@dataclass
+class Counts:
+    """Counter values summed over some cells: (facet, value) -> records, bytes."""
+
+    counts: dict[tuple[str, Any], int] = field(default_factory=dict)
+    bytes: dict[tuple[str, Any], int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return self.counts.get((TOTAL, None), 0)
+
+    @property
+    def total_bytes(self) -> int:
+        return self.bytes.get((TOTAL, None), 0)
+
+    def count_of(self, facet: str, value: Any) -> int:
+        return self.counts.get((facet, value), 0)
+
+    def facet(self, name: str, limit: int = 200) -> list[dict[str, Any]]:
+        """Values of one facet by count (largest first), as the live ``$group`` gives them."""
+        rows = [
+            {"value": value, "count": n}
+            for (facet, value), n in self.counts.items()
+            if facet == name and n > 0
+        ]
+        rows.sort(key=lambda r: (-r["count"], _sort_key(r["value"])))
+        return rows[:limit]
+
+    def add(self, other: Counts) -> None:
+        for key, n in other.counts.items():
+            self.counts[key] = self.counts.get(key, 0) + n
+        for key, b in other.bytes.items():
+            self.bytes[key] = self.bytes.get(key, 0) + b
+
+
+def _sort_key(value: Any) -> tuple[int, str]:
+    """MongoDB's order for the facet values we count: null first, then strings."""
+    return (0, "") if value is None else (1, str(value))
+
+
+@dataclass
+class Snapshot:
+    """The counters of some cells, read in one query, and the sort-key bounds."""
+
+    cells: dict[str, Counts] = field(default_factory=dict)
+    bounds: dict[str, Any] = field(default_factory=dict)  # "uploadDate_min" -> value
+    present: bool = False  # the counters are complete (made by ``recount``, then maintained)
+
+    def sum(self, cells: Sequence[str]) -> Counts:
+        out = Counts()
+        for cell in dict.fromkeys(cells):
+            if cell in self.cells:
+                out.add(self.cells[cell])
+        return out
+
+    def cell_total(self, cell: str) -> int:
+        return self.cells[cell].total if cell in self.cells else 0
+
+    @property
+    def everything(self) -> Counts:
+        """Every unarchived record, whoever owns it."""
+        return self.sum(["public", "private"])
+
+    def bound(self, sort_key: str, which: str) -> Any:
+        return self.bounds.get(f"{sort_key}_{which}")
+
+
+def cells_for(query: SearchQuery, ctx: AccessContext) -> list[str] | None:
+    """The cells whose sum is what ``ctx`` sees of ``query``'s scope; None if no sum is."""
+    if ctx.is_admin:
+        scope = ["public", "private"]
+    elif ctx.user_id is None:
+        scope = ["public"]
+    elif type(ctx) is not AccessContext:  # a narrowed view, e.g. "shared with me"
+        if ctx.read_filter() != {"sharedWith": ctx.user_id}:
+            return None
+        scope = [f"public-shared:{ctx.user_id}", f"private-shared:{ctx.user_id}"]
+    else:
+        scope = ["public", f"private-owner:{ctx.user_id}", f"private-shared:{ctx.user_id}"]
+    if query.user_id is not None:
+        owner = _id(query.user_id)
+        if not (ctx.is_admin or query.user_id == ctx.user_id) or len(scope) == 2:
+            return None  # another owner's records as a user, or shared-with-me of an owner
+        scope = [f"public-owner:{owner}", f"private-owner:{owner}"]
+    if query.is_public is not None:
+        scope = [c for c in scope if c.startswith("public" if query.is_public else "private")]
+    return scope
+
+
+class RecordCounters:
+    def __init__(self, database: Database, redacted_uri: str = "") -> None:
+        self.collection: Collection = database[COUNTS]
+        self._uri = redacted_uri
+
+    # --- writes -------------------------------------------------------------------------
+    def apply(self, changes: Iterable[tuple[dict[str, Any] | None, dict[str, Any] | None]]) -> None:
+        """Write the counter difference of (before, after) stored documents in one bulk."""
+        delta: Counter[tuple[Key, str]] = Counter()
+        lows: dict[str, Any] = {}
+        highs: dict[str, Any] = {}
+        for before, after in changes:
+            delta.update(contributions(after))
+            delta.subtract(contributions(before))
+            for name, path in SORT_KEYS.items():
+                value = get_path(after, path)
+                if value is None or (before is not None and get_path(before, path) == value):
+                    continue
+                if name not in lows or value < lows[name]:
+                    lows[name] = value
+                if name not in highs or value > highs[name]:
+                    highs[name] = value
+        by_key: dict[Key, dict[str, int]] = {}
+        for (key, kind), amount in delta.items():
+            if amount:
+                by_key.setdefault(key, {})[kind] = amount
+        operations: list[UpdateOne] = [
+            UpdateOne(
+                {"_id": _counter_id(key)},
+                {
+                    "$inc": {"n": amounts.get("n", 0), "bytes": amounts.get("bytes", 0)},
+                    "$setOnInsert": {"cell": key[0], "facet": key[1], "value": key[2]},
+                },
+                upsert=True,
+            )
+            for key, amounts in by_key.items()
+        ]
+        if lows:
+            operations.append(self._widen_bounds(lows, highs))
+        if operations:
+            with translate_errors(self._uri):
+                self.collection.bulk_write(operations, ordered=False)
+
+    @staticmethod
+    def _widen_bounds(lows: dict[str, Any], highs: dict[str, Any]) -> UpdateOne:
+        return UpdateOne(
+            {"_id": BOUNDS_CELL},
+            {
+                "$min": {f"{k}_min": v for k, v in lows.items()},
+                "$max": {f"{k}_max": v for k, v in highs.items()},
+            },
+        )  # no upsert: the bounds document is made by ``recount``, and marks the counters
+        # as complete (a database written before the counters existed has none)
+
+    # --- reads --------------------------------------------------------------------------
+    def read(self, cells: Sequence[str]) -> Snapshot:
+        """``cells`` (and the ``public``/``private`` totals) and the bounds: one query on the
+        ``cell`` index."""
+        snapshot = Snapshot()
+        wanted = list(dict.fromkeys(["public", "private", *cells, BOUNDS_CELL]))
+        with translate_errors(self._uri):
+            docs = list(self.collection.find({"cell": {"$in": wanted}}))
+        for doc in docs:
+            if doc["cell"] == BOUNDS_CELL:
+                snapshot.present = True
+                snapshot.bounds = {k: v for k, v in doc.items() if k not in ("_id", "cell")}
+                continue
+            counts = snapshot.cells.setdefault(doc["cell"], Counts())
+            key = (doc["facet"], doc.get("value"))
+            counts.counts[key] = counts.counts.get(key, 0) + int(doc.get("n", 0))
+            counts.bytes[key] = counts.bytes.get(key, 0) + int(doc.get("bytes", 0))
+        return snapshot
+
+    def complete(self) -> bool:
+        with translate_errors(self._uri):
+            return self.collection.find_one({"_id": BOUNDS_CELL}, {"_id": 1}) is not None
+
+    # --- rebuild ------------------------------------------------------------------------
+    def recount(self, records: Collection, batch_size: int = 2000) -> dict[str, int]:
+        """Rebuild every counter from the records (``jwstdata db recount``).
+
+        Reads the records once in ``_id`` order with only the counted fields, sums in
+        memory, then replaces the counters collection's content.
+        """
+        projection = {path: 1 for path in COUNTED_PATHS} | {"_id": 1}
+        totals: Counter[tuple[Key, str]] = Counter()
+        lows: dict[str, Any] = {}
+        highs: dict[str, Any] = {}
+        records_seen = 0
+        last: ObjectId | None = None
+        with translate_errors(self._uri):
+            while True:
+                flt = {} if last is None else {"_id": {"$gt": last}}
+                docs = list(records.find(flt, projection).sort("_id", 1).limit(batch_size))
+                if not docs:
+                    break
+                last = docs[-1]["_id"]
+                for doc in docs:
+                    records_seen += 1
+                    totals.update(contributions(doc))
+                    for name, path in SORT_KEYS.items():
+                        value = get_path(doc, path)
+                        if value is None or isinstance(value, dict):
+                            continue
+                        if name not in lows or value < lows[name]:
+                            lows[name] = value
+                        if name not in highs or value > highs[name]:
+                            highs[name] = value
+            by_key: dict[Key, dict[str, int]] = {}
+            for (key, kind), amount in totals.items():
+                by_key.setdefault(key, {})[kind] = amount
+            documents = [
+                {
+                    "_id": _counter_id(key),
+                    "cell": key[0],
+                    "facet": key[1],
+                    "value": key[2],
+                    "n": amounts.get("n", 0),
+                    "bytes": amounts.get("bytes", 0),
+                }
+                for key, amounts in by_key.items()
+            ]
+            self.collection.delete_many({})  # bounds last: until then, counts are live
+            for start in range(0, len(documents), 1000):
+                self.collection.insert_many(documents[start : start + 1000], ordered=False)
+            bounds = {"_id": BOUNDS_CELL, "cell": BOUNDS_CELL}
+            bounds |= {f"{k}_min": v for k, v in lows.items()}
+            bounds |= {f"{k}_max": v for k, v in highs.items()}
+            self.collection.insert_one(bounds)
+        return {"records": records_seen, "counters": len(documents)}

@@ -1,0 +1,22 @@
+"""Naming the index a query runs on, only on servers where that helps.
+
+On MongoDB a ``hint`` pins the plan the query was designed for. SecantusDB (the embedded
+default) walks the whole hinted index instead of seeking in it, so there the same hint
+costs a scan of the collection while its planner, left alone, seeks on an index whose
+prefix covers the query's equality fields. :func:`index_hint` returns the name where the
+server's ``hint_efficient`` feature holds and ``None`` (pymongo: no hint) elsewhere, so
+every call site states its intended index once and the probe decides.
+"""
+
+from __future__ import annotations
+
+from pymongo.collection import Collection
+
+from jwstdata.db.features import server_features
+
+ID_INDEX = "_id_"
+
+
+def index_hint(collection: Collection, name: str) -> str | None:
+    """``name`` if hints are efficient on ``collection``'s server, else ``None``."""
+    return name if server_features(collection.database).hint_efficient else None

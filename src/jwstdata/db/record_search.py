@@ -1,0 +1,265 @@
+"""Running searches, counts and facets on ``jwst_data`` (see :mod:`jwstdata.db.search_plan`).
+
+Counts and facets of an unfiltered view (a scope, nothing else) come from the counters
+(:mod:`jwstdata.db.counters`); filtered views are aggregated live over the filtered set,
+all of a page's counts in one ``$facet`` round trip where the server has ``$facet``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bson import ObjectId
+from pymongo.collection import Collection
+
+from jwstdata.db.connection import translate_errors
+from jwstdata.db.counters import RecordCounters, Snapshot, cells_for
+from jwstdata.db.features import server_features
+from jwstdata.db.hints import index_hint
+from jwstdata.db.query import after_clause, build_filter, decode_cursor, sort_spec
+from jwstdata.db.search_plan import Driver, choose_driver, sort_path, windows
+from jwstdata.models.access import AccessContext
+from jwstdata.models.search import FACET_FIELDS, FacetName, SearchQuery
+
+FACET_LIMIT = 200
+# SearchQuery fields that only page or scope a search: a query that sets nothing else is
+# answered by the counters.
+_NOT_FILTERS = {"is_public", "user_id", "sort", "order", "limit", "cursor", "is_archived"}
+_DEFAULTS = SearchQuery().model_dump(exclude=_NOT_FILTERS)
+
+
+def unfiltered(query: SearchQuery) -> bool:
+    return query.is_archived is False and query.model_dump(exclude=_NOT_FILTERS) == _DEFAULTS
+
+
+def user_cells(ctx: AccessContext) -> list[str]:
+    """Every cell any scope of ``ctx``'s library page may sum (read once per page)."""
+    if ctx.user_id is None:
+        return ["public", "private"]
+    uid = ctx.user_id
+    return [
+        f"{kind}-{what}:{uid}" for kind in ("public", "private") for what in ("owner", "shared")
+    ]
+
+
+@dataclass(frozen=True)
+class CountBranch:
+    """One count of a combined request: ``query`` as seen by ``ctx``; grouped by ``facet``
+    (rows of value and count) or, without one, a plain count."""
+
+    query: SearchQuery
+    ctx: AccessContext
+    facet: FacetName | None = None
+
+
+def _stage(driver: Driver, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    return {"$match": {**driver.clause, **(extra or {})}}
+
+
+class RecordSearch:
+    def __init__(self, collection: Collection, counters: RecordCounters, uri: str = "") -> None:
+        self.collection = collection
+        self.counters = counters
+        self._uri = uri
+
+    def snapshot(self, ctx: AccessContext, query: SearchQuery | None = None) -> Snapshot:
+        cells = cells_for(query or SearchQuery(), ctx) or []
+        return self.counters.read([*cells, *user_cells(ctx)])
+
+    def _aggregate(self, pipeline: list[dict[str, Any]], driver: Driver) -> list[dict[str, Any]]:
+        hint = index_hint(self.collection, driver.index)
+        with translate_errors(self._uri):
+            return list(self.collection.aggregate(pipeline, **({"hint": hint} if hint else {})))
+
+    # --- pages --------------------------------------------------------------------------
+    def page(
+        self, query: SearchQuery, ctx: AccessContext, snapshot: Snapshot | None = None
+    ) -> list[dict[str, Any]]:
+        """Up to ``limit + 1`` documents of the page, read window by window."""
+        base = build_filter(query, ctx)
+        position = decode_cursor(query, ctx)
+        exact = base
+        if position is not None:
+            after = after_clause(query, *position)
+            exact = {"$and": [base, after]} if base else after
+        snapshot = snapshot if snapshot is not None else self.snapshot(ctx, query)
+        driver = choose_driver(query, ctx, snapshot, for_page=True)
+        need = query.limit + 1
+        sort = {"$sort": dict(sort_spec(query))}
+        if not driver.windowed or not snapshot.present:
+            return self._aggregate(
+                [_stage(driver), {"$match": exact}, sort, {"$limit": need}], driver
+            )
+        path = sort_path(query)
+        docs: list[dict[str, Any]] = []
+        start = position[0] if position is not None else None
+        for window in windows(query, start, snapshot, self._expected(query, ctx, snapshot)):
+            clause = None if window == {"$eq": None} else window
+            pipeline = [
+                _stage(driver, {path: clause}),
+                {"$match": exact},
+                sort,
+                {"$limit": need - len(docs)},
+            ]
+            docs += self._aggregate(pipeline, driver)
+            if len(docs) >= need:
+                break
+        return docs
+
+    def page_plain(self, query: SearchQuery, ctx: AccessContext) -> list[dict[str, Any]]:
+        """The same page as one plain ``find`` (the reference the windows are tested against)."""
+        base = build_filter(query, ctx)
+        position = decode_cursor(query, ctx)
+        flt = base
+        if position is not None:
+            after = after_clause(query, *position)
+            flt = {"$and": [base, after]} if base else after
+        with translate_errors(self._uri):
+            return list(self.collection.find(flt).sort(sort_spec(query)).limit(query.limit + 1))
+
+    @staticmethod
+    def _expected(query: SearchQuery, ctx: AccessContext, snapshot: Snapshot) -> float:
+        """Visible matches the counters predict (an upper bound where they know the filter)."""
+        cells = cells_for(query.model_copy(update={"user_id": None, "is_public": None}), ctx)
+        scoped = snapshot.sum(cells) if cells is not None else snapshot.everything
+        expected = float(scoped.total if query.is_archived is False else snapshot.everything.total)
+        for facet, attribute in (
+            (FacetName.instrument, "instrument"),
+            (FacetName.filter, "filter"),
+            (FacetName.data_type, "data_type"),
+            (FacetName.processing_level, "processing_level"),
+            (FacetName.processing_status, "processing_status"),
+        ):
+            values = [getattr(v, "value", v) for v in getattr(query, attribute)]
+            if values:
+                expected = min(expected, sum(scoped.count_of(facet.value, v) for v in values))
+        if query.tags:
+            expected = min(expected, sum(scoped.count_of("tags", t) for t in query.tags))
+        return expected
+
+    # --- counts and facets --------------------------------------------------------------
+    def count(
+        self, query: SearchQuery, ctx: AccessContext, snapshot: Snapshot | None = None
+    ) -> int:
+        return self.combined(query, ctx, {"n": CountBranch(query, ctx)}, snapshot)["n"]
+
+    def facets(
+        self,
+        query: SearchQuery,
+        ctx: AccessContext,
+        names: Iterable[FacetName],
+        snapshot: Snapshot | None = None,
+    ) -> dict[str, list[dict[str, Any]]]:
+        branches = {name.value: CountBranch(query, ctx, name) for name in names}
+        return self.combined(query, ctx, branches, snapshot)
+
+    def combined(
+        self,
+        common: SearchQuery,
+        ctx: AccessContext,
+        branches: Mapping[str, CountBranch],
+        snapshot: Snapshot | None = None,
+    ) -> dict[str, Any]:
+        """Several counts at once. ``common`` as seen by ``ctx`` must include what every
+        branch matches (each branch adds conditions). Counters answer the branches they
+        can; the rest run as one live aggregation (``$facet``) over ``common``."""
+        out: dict[str, Any] = {}
+        live: dict[str, CountBranch] = {}
+        for name, branch in branches.items():
+            cells = cells_for(branch.query, branch.ctx) if unfiltered(branch.query) else None
+            if cells is not None and snapshot is None:
+                snapshot = self.snapshot(ctx, common)
+            if cells is not None and snapshot is not None and snapshot.present:
+                counts = snapshot.sum(cells)
+                out[name] = (
+                    counts.facet(branch.facet.value, FACET_LIMIT)
+                    if branch.facet
+                    else (counts.total)
+                )
+            else:
+                live[name] = branch
+        if live:
+            out.update(self._live(common, ctx, live, snapshot or Snapshot()))
+        return out
+
+    def _live(
+        self,
+        common: SearchQuery,
+        ctx: AccessContext,
+        branches: Mapping[str, CountBranch],
+        snapshot: Snapshot,
+    ) -> dict[str, Any]:
+        driver = choose_driver(common, ctx, snapshot, for_page=False)
+        stages = {name: _branch_stages(branch) for name, branch in branches.items()}
+        if server_features(self.collection.database).facet_stage:
+            rows = self._aggregate([_stage(driver), {"$facet": stages}], driver)
+            results = rows[0] if rows else {}
+        else:
+            results = {
+                name: self._aggregate([_stage(driver), *pipeline], driver)
+                for name, pipeline in stages.items()
+            }
+        out: dict[str, Any] = {}
+        for name, branch in branches.items():
+            got = results.get(name, [])
+            if branch.facet is None:
+                out[name] = int(got[0]["n"]) if got else 0
+            else:
+                out[name] = [{"value": r["_id"], "count": r["count"]} for r in got]
+        return out
+
+    # --- statistics ---------------------------------------------------------------------
+    def stats(self, query: SearchQuery, ctx: AccessContext) -> dict[str, Any]:
+        """Count and bytes over what ``ctx`` sees, by processing level and data type."""
+        cells = cells_for(query, ctx) if unfiltered(query) else None
+        snapshot = self.snapshot(ctx, query) if cells is not None else None
+        if cells is not None and snapshot is not None and snapshot.present:
+            counts = snapshot.sum(cells)
+            by = {
+                facet: {
+                    value: n
+                    for (name, value), n in counts.counts.items()
+                    if name == facet and n > 0
+                }
+                for facet in ("processingLevel", "dataType")
+            }
+            return _stats(counts.total, counts.total_bytes, by["processingLevel"], by["dataType"])
+        driver = choose_driver(query, ctx, snapshot or Snapshot(), for_page=False)
+        match = [_stage(driver), {"$match": build_filter(query, ctx)}]
+        by: dict[str, dict[Any, int]] = {}
+        total = total_bytes = 0
+        for facet in ("processingLevel", "dataType"):
+            # One accumulator per $group: portable to servers that compute only the first.
+            rows = self._aggregate(
+                [*match, {"$group": {"_id": f"${facet}", "n": {"$sum": 1}}}], driver
+            )
+            by[facet] = {r["_id"]: int(r["n"]) for r in rows}
+        total = sum(by["processingLevel"].values())
+        size_rows = self._aggregate(
+            [*match, {"$group": {"_id": None, "bytes": {"$sum": "$fileSize"}}}], driver
+        )
+        total_bytes = int(size_rows[0]["bytes"]) if size_rows else 0
+        return _stats(total, total_bytes, by["processingLevel"], by["dataType"])
+
+
+def _stats(
+    count: int, size: int, by_level: dict[Any, int], by_type: dict[Any, int]
+) -> dict[str, Any]:
+    return {"count": count, "totalBytes": size, "byLevel": by_level, "byDataType": by_type}
+
+
+def _branch_stages(branch: CountBranch) -> list[dict[str, Any]]:
+    match = {"$match": build_filter(branch.query, branch.ctx)}
+    if branch.facet is None:
+        return [match, {"$count": "n"}]
+    return [
+        match,
+        {"$group": {"_id": f"${FACET_FIELDS[branch.facet]}", "count": {"$sum": 1}}},
+        {"$sort": {"count": -1, "_id": 1}},
+        {"$limit": FACET_LIMIT},
+    ]
+
+
+__all__ = ["CountBranch", "ObjectId", "RecordSearch", "unfiltered", "user_cells"]

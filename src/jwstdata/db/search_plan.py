@@ -1,0 +1,310 @@
+"""How a search is shaped for the server's planner: a driver clause, then the exact filter.
+
+Every search runs as an aggregation of two ``$match`` stages. The first, the *driver*, is
+a flat clause that matches one declared index exactly (its leading equality fields and,
+for pages, a range on the sort key that follows them): the simplest planners (SecantusDB,
+the embedded default) seek on such an index and on nothing else, never on ``$or`` or
+``$and``. The second stage is the whole filter (:func:`~jwstdata.db.query.build_filter`:
+access, every search field, the cursor), so results are exactly those of the plain query;
+the driver is only ever a superset of them. MongoDB folds the two stages into one query
+and plans it itself (the driver's index is also named as ``hint`` where hints are cheap).
+
+Pages read the sort key in *windows* (:func:`windows`): ranges of the sort key, from the
+cursor (or the top) outwards, widened geometrically until the page is full, so the server
+sorts about one page of candidates instead of every match. The first window is sized from
+the counters (matches expected per unit of the sort key); the last is open-ended, and
+missing sort values get a window of their own, so the windows always cover every record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from jwstdata.db.counters import Snapshot
+from jwstdata.db.query import SORT_PATHS, normalise_target
+from jwstdata.models.access import AccessContext
+from jwstdata.models.base import _to_utc
+from jwstdata.models.search import SearchQuery, SortField, SortOrder, TagMode
+
+WIDEN = 4  # each window covers this many times the sort-key span of the one before
+MAX_SIZED_WINDOWS = 8  # then the rest of the range in one open-ended window
+UNKNOWN_SELECTIVITY = 0.1  # share of records assumed to match a filter the counters lack
+NULLABLE_SORTS = frozenset({SortField.observation_date, SortField.file_size})
+
+
+@dataclass(frozen=True)
+class Driver:
+    """A flat clause served by one declared index; ``windowed`` when a page may add a
+    range on the sort key (the index's next field)."""
+
+    index: str
+    clause: dict[str, Any] = field(default_factory=dict)
+    windowed: bool = False
+    estimate: float | None = None  # records (of any owner) expected to match the clause
+
+
+def _single(values: list[Any]) -> Any:
+    return values[0] if len(values) == 1 else None
+
+
+def _prefix_range(prefix: str) -> dict[str, str]:
+    """Strings starting with ``prefix`` as an index range (a regex is never seeked)."""
+    return {"$gte": prefix, "$lt": prefix[:-1] + chr(ord(prefix[-1]) + 1)}
+
+
+def _selective(query: SearchQuery) -> Driver | None:
+    """An equality on a field whose values hold few records: no window needed."""
+    for attribute, path, index in (
+        ("exposure_id", "exposureId", "exposure"),
+        ("observation_base_id", "observationBaseId", "observation"),
+        ("parent_id", "parentId", "parent"),
+    ):
+        value = getattr(query, attribute)
+        if value is not None:
+            return Driver(index, {path: value})
+    if query.target_name:
+        return Driver(
+            "target", {"_norm.targetName": _prefix_range(normalise_target(query.target_name))}
+        )
+    return None
+
+
+def _upload_date_drivers(
+    query: SearchQuery, ctx: AccessContext, snapshot: Snapshot, global_total: float
+) -> Iterator[Driver]:
+    """Indexes (equality fields..., uploadDate, ...) the query fixes every equality of."""
+
+    def share(facet: str, value: Any) -> float:
+        return snapshot.everything.count_of(facet, value) if snapshot.present else global_total
+
+    archived = query.is_archived
+    if archived is not None:
+        if ctx.is_anonymous or query.is_public is True:
+            yield Driver(
+                "public_recent",
+                {"isPublic": True, "isArchived": archived},
+                True,
+                snapshot.cell_total("public") if not archived else None,
+            )
+        if query.user_id is not None:
+            yield Driver("owner_recent", {"userId": query.user_id, "isArchived": archived}, True)
+    if not ctx.is_admin and ctx.read_filter() == {"sharedWith": ctx.user_id}:
+        yield Driver("shared_recent", {"sharedWith": ctx.user_id}, True)
+    instrument, optical = _single(query.instrument), _single(query.filter)
+    if instrument is not None and optical is not None:
+        yield Driver(
+            "instrument_filter",
+            {"imageInfo.instrument": instrument, "imageInfo.filter": optical},
+            True,
+            min(share("instrument", instrument), share("filter", optical)),
+        )
+    elif instrument is not None:
+        yield Driver(
+            "instrument_filter",
+            {"imageInfo.instrument": instrument},
+            False,
+            share("instrument", instrument),
+        )
+    for attribute, facet, path, index in (
+        ("filter", "filter", "imageInfo.filter", "filter"),
+        ("data_type", "dataType", "dataType", "data_type"),
+        ("processing_level", "processingLevel", "processingLevel", "level"),
+        ("processing_status", "processingStatus", "processingStatus", "status"),
+        ("file_format", None, "fileFormat", "file_format"),
+    ):
+        values = [getattr(v, "value", v) for v in getattr(query, attribute)]
+        if not values or (attribute == "filter" and instrument is not None):
+            continue
+        if facet:
+            estimate = float(sum(share(facet, v) for v in values))
+        else:
+            estimate = global_total * UNKNOWN_SELECTIVITY * len(values)
+        if len(values) == 1:
+            yield Driver(index, {path: values[0]}, True, estimate)
+        else:  # several values: an index seek per value, but no window on the sort key
+            yield Driver(index, {path: {"$in": values}}, False, estimate)
+    if query.proposal_id is not None:
+        yield Driver(
+            "proposal",
+            {"imageInfo.proposalId": query.proposal_id},
+            True,
+            global_total * UNKNOWN_SELECTIVITY,
+        )
+    if query.tags and (query.tag_mode is TagMode.all or len(query.tags) == 1):
+        yield Driver("tags", {"tags": query.tags[0]}, True, share("tags", query.tags[0]))
+    elif query.tags:
+        estimate = float(sum(share("tags", t) for t in query.tags))
+        yield Driver("tags", {"tags": {"$in": query.tags}}, False, estimate)
+    if query.is_archived is True:
+        yield Driver("archived", {"isArchived": True}, False, global_total * UNKNOWN_SELECTIVITY)
+    for path, start, end, index in (
+        (
+            "imageInfo.observationDate",
+            query.observation_date_from,
+            query.observation_date_to,
+            "observed",
+        ),
+        ("uploadDate", query.upload_date_from, query.upload_date_to, "recent"),
+    ):
+        bounds = {k: v for k, v in (("$gte", start), ("$lte", end)) if v is not None}
+        if bounds:
+            yield Driver(index, {path: bounds}, False, global_total * UNKNOWN_SELECTIVITY)
+
+
+SORT_INDEX = {
+    SortField.upload_date: "recent",
+    SortField.observation_date: "observed",
+    SortField.file_name: "by_name",
+    SortField.file_size: "by_size",
+}
+
+
+def choose_driver(
+    query: SearchQuery, ctx: AccessContext, snapshot: Snapshot, *, for_page: bool
+) -> Driver:
+    """The index-fitting clause with the fewest expected candidates."""
+    selective = _selective(query)
+    if selective is not None:
+        return selective
+    global_total = float(snapshot.cell_total("public") + snapshot.cell_total("private"))
+    plain = Driver(SORT_INDEX[query.sort], {}, True, global_total)
+    options = [plain]
+    if query.sort is SortField.upload_date or not for_page:
+        options += list(_upload_date_drivers(query, ctx, snapshot, global_total))
+    if for_page:
+        windowed = [d for d in options if d.windowed]
+        unwindowed = [d for d in options if not d.windowed]
+        # An unwindowed driver must beat a window by far: it makes the server sort all
+        # of its candidates.
+        best = min(windowed, key=lambda d: d.estimate if d.estimate is not None else global_total)
+        for d in unwindowed:
+            if d.estimate is not None and d.estimate * 20 < (best.estimate or global_total):
+                best = d
+        return best if query.sort is SortField.upload_date or best is plain else plain
+    known = [d for d in options if d.clause]
+    if not known:
+        return Driver("recent", {}, False, global_total)
+    return min(known, key=lambda d: d.estimate if d.estimate is not None else global_total)
+
+
+# --- windows -------------------------------------------------------------------------------
+def _as_number(value: Any) -> float:
+    return _to_utc(value).timestamp() if isinstance(value, datetime) else float(value)
+
+
+def _from_number(like: Any, number: float) -> Any:
+    if isinstance(like, datetime):
+        return datetime.fromtimestamp(number, tz=_to_utc(like).tzinfo)
+    return int(number) if isinstance(like, int) else number
+
+
+def _string_ladder(edge: str) -> list[str]:
+    """Shorter and shorter prefixes of ``edge``: each covers more names than the last."""
+    lengths = sorted(
+        {max(len(edge) - 4, 0), max(len(edge) - 10, 0), len(edge) // 2, len(edge) // 4, 2},
+        reverse=True,
+    )
+    return [edge[:n] for n in lengths if 0 < n < len(edge)]
+
+
+def _successor(prefix: str) -> str:
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def windows(
+    query: SearchQuery, start: Any, snapshot: Snapshot, expected: float
+) -> Iterator[dict[str, Any]]:
+    """Range clauses on the sort key, in sort order, together covering every value.
+
+    ``start`` is the cursor's sort value (inclusive: ties are resolved by the cursor
+    clause of the exact filter) or ``None`` for the first page. ``expected`` is the number
+    of visible matches the counters predict over the whole range. Bounds that are stale
+    (only ever widened) cost windows, never results: the last window is open-ended.
+    """
+    sort = SortField(query.sort)
+    descending = query.order is SortOrder.desc
+    nullable = sort in NULLABLE_SORTS
+    low, high = snapshot.bound(sort.value, "min"), snapshot.bound(sort.value, "max")
+    if start is None and query.cursor is not None:
+        # The cursor stands among the missing values: descending, they come last (only
+        # they remain); ascending, they come first (the rest of them, then every value).
+        yield {"$eq": None}
+        if descending:
+            return
+    elif start is None and nullable and not descending:
+        yield {"$eq": None}
+    if low is None or high is None:
+        yield _rest(descending, start, SortField(query.sort))
+    elif isinstance(low, str):
+        yield from _string_windows(descending, start, low, high)
+    else:
+        yield from _numeric_windows(query, descending, start, low, high, expected)
+    if descending and nullable:
+        yield {"$eq": None}
+
+
+_LOWEST: dict[SortField, Any] = {
+    SortField.upload_date: datetime(1, 1, 1, tzinfo=UTC),
+    SortField.observation_date: datetime(1, 1, 1, tzinfo=UTC),
+    SortField.file_name: "",
+    SortField.file_size: float("-inf"),
+}
+
+
+def _rest(descending: bool, start: Any, sort: SortField) -> dict[str, Any]:
+    """Every (non-missing) value from ``start`` on, as an index range."""
+    if start is None:
+        return {"$gte": _LOWEST[sort]}
+    return {"$lte": start} if descending else {"$gte": start}
+
+
+def _numeric_windows(
+    query: SearchQuery, descending: bool, start: Any, low: Any, high: Any, expected: float
+) -> Iterator[dict[str, Any]]:
+    lo, hi = _as_number(low), _as_number(high)
+    width = max(hi - lo, 1e-3) * min(1.0, 2.0 * (query.limit + 1) / max(expected, 1.0))
+    like = start if start is not None else low
+    edge = _as_number(start) if start is not None else (hi if descending else lo)
+    near: dict[str, Any] = {}
+    if start is not None:
+        near = {"$lte": start} if descending else {"$gte": start}
+    for _ in range(MAX_SIZED_WINDOWS):
+        far = edge - width if descending else edge + width
+        if (descending and far <= lo) or (not descending and far >= hi):
+            break
+        bound = _from_number(like, far)
+        if descending:
+            yield {"$gte": bound, **near}
+            near = {"$lt": bound}
+        else:
+            yield {**near, "$lt": bound}
+            near = {"$gte": bound}
+        edge, width = _as_number(bound), width * WIDEN
+    yield near or _rest(descending, None, SortField(query.sort))
+
+
+def _string_windows(descending: bool, start: Any, low: str, high: str) -> Iterator[dict[str, Any]]:
+    edge = start if start is not None else (high if descending else low)
+    near: dict[str, Any] = {}
+    if start is not None:
+        near = {"$lte": start} if descending else {"$gte": start}
+    for prefix in _string_ladder(edge):
+        if descending:
+            if "$lt" in near and prefix >= near["$lt"]:
+                continue
+            yield {"$gte": prefix, **near}
+            near = {"$lt": prefix}
+        else:
+            stop = _successor(prefix)
+            if "$gte" in near and stop <= near["$gte"]:
+                continue
+            yield {**near, "$lt": stop}
+            near = {"$gte": stop}
+    yield near or _rest(descending, None, SortField.file_name)
+
+
+def sort_path(query: SearchQuery) -> str:
+    return SORT_PATHS[query.sort]
