@@ -7,7 +7,9 @@ from rich.table import Table
 
 from jwstdata.cli.common import JSON_OPTION, console, database, print_json, settings
 from jwstdata.db import init_database, list_indexes, open_database
+from jwstdata.db.counters import RecordCounters
 from jwstdata.db.embedded import EmbeddedServer
+from jwstdata.db.indexes import RECORDS
 from jwstdata.db.migrations import pending_migrations
 from jwstdata.errors import DatabaseUnavailableError
 from jwstdata.redact import redact_uri
@@ -108,6 +110,22 @@ def init(as_json: bool = JSON_OPTION) -> None:
         console.print(f"validator on {name}: {outcome}")
     for failure in report.indexes_failed:
         console.print(f"[yellow]index {failure['index']} not created:[/yellow] {failure['error']}")
+
+
+@app.command()
+def recount(as_json: bool = JSON_OPTION) -> None:
+    """Rebuild the facet and total counters from the records.
+
+    Writes keep the counters current; run this after changing records outside jwstdata,
+    or after a crash between a record write and its counter update. Counts read while it
+    runs are aggregated live.
+    """
+    with database() as handle, console.status("counting records..."):
+        report = RecordCounters(handle.db).recount(handle.db[RECORDS])
+    if as_json:
+        print_json(report)
+        return
+    console.print(f"{report['records']} records counted into {report['counters']} counters")
 
 
 @app.command()

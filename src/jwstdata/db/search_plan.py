@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from jwstdata.db.counters import Snapshot
@@ -258,7 +258,30 @@ def _rest(descending: bool, start: Any, sort: SortField) -> dict[str, Any]:
     """Every (non-missing) value from ``start`` on, as an index range."""
     if start is None:
         return {"$gte": _LOWEST[sort]}
-    return {"$lte": start} if descending else {"$gte": start}
+    return _from_cursor(start, descending)
+
+
+def _from_cursor(start: Any, descending: bool) -> dict[str, Any]:
+    """The near side of the first window after a cursor, one step past the cursor value.
+
+    The exact filter drops what lies before the cursor, so a looser bound changes no
+    result; it keeps the cursor's own value away from the bound, where SecantusDB's
+    compound-index range scan loses entries: an inclusive bound on an index field that
+    other fields follow misses the documents holding exactly the bound value.
+    """
+    if isinstance(start, str):
+        return (
+            {"$lt": _successor(start)}
+            if descending and start
+            else ({"$gte": start[:-1]} if start else {"$gte": ""})
+        )
+    if isinstance(start, datetime):
+        step: Any = timedelta(milliseconds=1)
+    elif isinstance(start, int):
+        step = 1
+    else:
+        step = max(abs(start) * 1e-12, 1e-12)
+    return {"$lte": start + step} if descending else {"$gte": start - step}
 
 
 def _numeric_windows(
@@ -268,9 +291,7 @@ def _numeric_windows(
     width = max(hi - lo, 1e-3) * min(1.0, 2.0 * (query.limit + 1) / max(expected, 1.0))
     like = start if start is not None else low
     edge = _as_number(start) if start is not None else (hi if descending else lo)
-    near: dict[str, Any] = {}
-    if start is not None:
-        near = {"$lte": start} if descending else {"$gte": start}
+    near = _from_cursor(start, descending) if start is not None else {}
     for _ in range(MAX_SIZED_WINDOWS):
         far = edge - width if descending else edge + width
         if (descending and far <= lo) or (not descending and far >= hi):
@@ -288,9 +309,7 @@ def _numeric_windows(
 
 def _string_windows(descending: bool, start: Any, low: str, high: str) -> Iterator[dict[str, Any]]:
     edge = start if start is not None else (high if descending else low)
-    near: dict[str, Any] = {}
-    if start is not None:
-        near = {"$lte": start} if descending else {"$gte": start}
+    near = _from_cursor(start, descending) if start is not None else {}
     for prefix in _string_ladder(edge):
         if descending:
             if "$lt" in near and prefix >= near["$lt"]:
