@@ -87,8 +87,8 @@ def _id(value: Any) -> str:
 
 
 def cells_of(document: dict[str, Any] | None) -> list[str]:
-    if document is None or document.get("isArchived"):
-        return []
+    if document is None or document.get("isArchived") is not False:
+        return []  # archived, or written before the flag existed: default searches skip it
     owner = document.get("userId")
     kind = "public" if document.get("isPublic") else "private"
     sharees = dict.fromkeys(_id(u) for u in document.get("sharedWith") or [] if u != owner)

@@ -41,7 +41,7 @@ from pymongo.errors import BulkWriteError, OperationFailure
 
 from jwstdata.db.connection import DatabaseHandle, translate_errors
 from jwstdata.db.hints import index_hint
-from jwstdata.db.indexes import INDEXES
+from jwstdata.db.indexes import COUNTS, INDEXES
 from jwstdata.db.migrations import pending_migrations
 from jwstdata.db.portable import create_index
 from jwstdata.db.setup import init_database
@@ -169,8 +169,12 @@ class RestoreService:
     def _empty_target(self, force: bool) -> None:
         db = self.handle.db
         names = [n for n in db.list_collection_names() if not n.startswith("system.")]
+        # The counters are derived from the records (``db init`` makes them for an empty
+        # database): they alone do not make a database hold data.
         holding = [
-            n for n in names if db[n].find_one({}, {"_id": 1}, hint=index_hint(db[n], ID_INDEX))
+            n
+            for n in names
+            if n != COUNTS and db[n].find_one({}, {"_id": 1}, hint=index_hint(db[n], ID_INDEX))
         ]
         if holding and not force:
             raise ConflictError(
