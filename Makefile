@@ -39,7 +39,7 @@ test: setup browser
 # data-layer, ingest, lineage and API tests against it (SQLite backend, started and stopped
 # by the test session on 127.0.0.1). See README "Compatibility: FerretDB".
 FERRETDB_TESTS := tests/test_db_features.py tests/test_repository.py tests/test_access_control.py \
-	tests/test_pagination.py tests/test_indexes.py tests/test_cli_records.py tests/test_ingest.py tests/test_lineage.py \
+	tests/test_pagination.py tests/test_indexes.py tests/test_counters.py tests/test_cli_records.py tests/test_ingest.py tests/test_lineage.py \
 	$(filter-out tests/test_api_fuzz.py,$(wildcard tests/test_api_*.py)) tests/test_client.py
 .PHONY: test-ferretdb
 test-ferretdb: setup

@@ -20,6 +20,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 from bson import ObjectId
@@ -28,6 +29,7 @@ from _common import database_uri, emit, percentiles
 from db_bench import realistic_records
 from jwstdata.config import Settings
 from jwstdata.db import RecordRepository, init_database, open_database
+from jwstdata.db.counters import RecordCounters
 from jwstdata.db.records import to_stored
 from jwstdata.models import AccessContext
 from jwstdata.models.search import SearchQuery
@@ -88,6 +90,21 @@ def _direct(fn, count: int, clients: int) -> tuple[list[float], float]:
     return latencies, time.perf_counter() - start
 
 
+def _library_pages(url: str, count: int) -> dict[str, Any]:
+    """The dashboard's library page end to end, one request at a time (anonymous)."""
+    out: dict[str, Any] = {}
+    with httpx.Client(base_url=url, timeout=120) as client:
+        for label, params in (("default", {}), ("instrument NIRCAM", {"instrument": "NIRCAM"})):
+            client.get("/library", params=params).raise_for_status()  # warm
+            latencies = []
+            for _ in range(count):
+                start = time.perf_counter()
+                client.get("/library", params=params).raise_for_status()
+                latencies.append(time.perf_counter() - start)
+            out[label] = percentiles(latencies)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--records", type=int, default=100_000)
@@ -99,6 +116,7 @@ def main() -> None:
         help="searches (bounded: each costs seconds on the embedded server)",
     )
     parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--library-requests", type=int, default=40)
     parser.add_argument("--uri")
     args = parser.parse_args()
     records = realistic_records(args.records)
@@ -111,6 +129,7 @@ def main() -> None:
         init_database(handle)
         for i in range(0, len(docs), 2000):
             handle.db["jwst_data"].insert_many(docs[i : i + 2000], ordered=False)
+        RecordCounters(handle.db).recount(handle.db["jwst_data"])  # raw inserts skip them
         env = {k: v for k, v in os.environ.items() if not k.startswith("JWSTDATA_")}
         env.update(
             JWSTDATA_MONGODB_URI=uri,
@@ -152,6 +171,7 @@ def main() -> None:
                     },
                     "p50_ratio_api_to_data_layer": round(api["p50_ms"] / layer["p50_ms"], 3),
                 }
+            results["GET /library (one client)"] = _library_pages(url, args.library_requests)
         finally:
             stop_server(process)
             handle.client.drop_database(name)

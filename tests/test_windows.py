@@ -94,7 +94,7 @@ QUERIES: dict[str, dict[str, Any]] = {
 }
 
 
-MAX_PAGES = 25  # both walks stop there: small pages test the cursors, large ones the end
+MAX_PAGES = 40  # both walks stop there
 
 
 def _walk(repo: RecordRepository, query: SearchQuery, ctx: AccessContext, plain: bool) -> list:
@@ -126,7 +126,7 @@ def test_windowed_pages_equal_plain_queries(
     rng = random.Random(f"{search}/{ctx_name}")
     for sort in SortField:
         for order in SortOrder:
-            limit = rng.choice([1, 6, 40])
+            limit = rng.choice([1, 3, 6])  # a few pages each: most take the windowed path
             query = SearchQuery(**QUERIES[search], sort=sort, order=order, limit=limit)
             windowed = _walk(seeded, query, ctx, plain=False)
             assert windowed == _walk(seeded, query, ctx, plain=True), (sort, order, limit)

@@ -85,7 +85,7 @@ class RecordSearch:
             after = after_clause(query, *position)
             exact = {"$and": [base, after]} if base else after
         snapshot = snapshot if snapshot is not None else self.snapshot(ctx, query)
-        driver = choose_driver(query, ctx, snapshot, for_page=True)
+        driver = choose_driver(query, ctx, snapshot, for_page=True, measure=self._measure)
         need = query.limit + 1
         sort = {"$sort": dict(sort_spec(query))}
         if not driver.windowed or not snapshot.present:
@@ -107,6 +107,11 @@ class RecordSearch:
             if len(docs) >= need:
                 break
         return docs
+
+    def _measure(self, driver: Driver, cap: int) -> int:
+        """How many records ``driver`` holds, counting no further than ``cap``."""
+        rows = self._aggregate([_stage(driver), {"$limit": cap}, {"$count": "n"}], driver)
+        return int(rows[0]["n"]) if rows else 0
 
     def page_plain(self, query: SearchQuery, ctx: AccessContext) -> list[dict[str, Any]]:
         """The same page as one plain ``find`` (the reference the windows are tested against)."""

@@ -18,7 +18,8 @@ missing sort values get a window of their own, so the windows always cover every
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import dataclasses
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -65,10 +66,6 @@ def _selective(query: SearchQuery) -> Driver | None:
         value = getattr(query, attribute)
         if value is not None:
             return Driver(index, {path: value})
-    if query.target_name:
-        return Driver(
-            "target", {"_norm.targetName": _prefix_range(normalise_target(query.target_name))}
-        )
     return None
 
 
@@ -162,32 +159,50 @@ SORT_INDEX = {
 }
 
 
+SMALL_SET_PAGES = 8  # an unwindowed driver is chosen when it holds at most this many pages
+
+
 def choose_driver(
-    query: SearchQuery, ctx: AccessContext, snapshot: Snapshot, *, for_page: bool
+    query: SearchQuery,
+    ctx: AccessContext,
+    snapshot: Snapshot,
+    *,
+    for_page: bool,
+    measure: Callable[[Driver, int], int] | None = None,
 ) -> Driver:
-    """The index-fitting clause with the fewest expected candidates."""
+    """The index-fitting clause that makes the server read the fewest documents.
+
+    Pages prefer a window on the sort key unless a clause holds only a few pages of
+    records (then the server sorts those); counts take the most selective clause.
+    ``measure(driver, cap)`` counts a driver's records up to ``cap`` where the counters
+    cannot tell (a target-name prefix).
+    """
     selective = _selective(query)
     if selective is not None:
         return selective
     global_total = float(snapshot.cell_total("public") + snapshot.cell_total("private"))
+
+    def estimate(driver: Driver) -> float:
+        return driver.estimate if driver.estimate is not None else global_total
+
     plain = Driver(SORT_INDEX[query.sort], {}, True, global_total)
-    options = [plain]
-    if query.sort is SortField.upload_date or not for_page:
-        options += list(_upload_date_drivers(query, ctx, snapshot, global_total))
-    if for_page:
-        windowed = [d for d in options if d.windowed]
-        unwindowed = [d for d in options if not d.windowed]
-        # An unwindowed driver must beat a window by far: it makes the server sort all
-        # of its candidates.
-        best = min(windowed, key=lambda d: d.estimate if d.estimate is not None else global_total)
-        for d in unwindowed:
-            if d.estimate is not None and d.estimate * 20 < (best.estimate or global_total):
-                best = d
-        return best if query.sort is SortField.upload_date or best is plain else plain
-    known = [d for d in options if d.clause]
-    if not known:
-        return Driver("recent", {}, False, global_total)
-    return min(known, key=lambda d: d.estimate if d.estimate is not None else global_total)
+    options = list(_upload_date_drivers(query, ctx, snapshot, global_total))
+    if query.target_name:
+        prefix = _prefix_range(normalise_target(query.target_name))
+        options.append(Driver("target", {"_norm.targetName": prefix}, False, None))
+    if not for_page:
+        return min(options, key=estimate) if options else Driver("recent", {}, False)
+    small = (query.limit + 1) * SMALL_SET_PAGES
+    known = [d for d in options if d.estimate is not None and d.estimate <= small]
+    if known:  # the server sorts all of them: no window
+        return dataclasses.replace(min(known, key=estimate), windowed=False)
+    for driver in options:
+        if driver.estimate is None and measure is not None:
+            held = measure(driver, small + 1)
+            if held <= small:
+                return Driver(driver.index, driver.clause, False, held)
+    windowed = [d for d in options if d.windowed and query.sort is SortField.upload_date]
+    return min([plain, *windowed], key=estimate)
 
 
 # --- windows -------------------------------------------------------------------------------
