@@ -24,6 +24,7 @@ leaves them off by that write until ``jwstdata db recount`` rebuilds them.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -188,7 +189,7 @@ class Snapshot:
     def cell_total(self, cell: str) -> int:
         return self.cells[cell].total if cell in self.cells else 0
 
-    @property
+    @functools.cached_property
     def everything(self) -> Counts:
         """Every unarchived record, whoever owns it."""
         return self.sum(["public", "private"])

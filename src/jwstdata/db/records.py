@@ -167,6 +167,31 @@ class RecordRepository:
             docs = self.collection.aggregate(by_id_pipeline(ids, ctx))
             return [JwstDataModel.from_document(d) for d in docs]
 
+    def find_scoped(
+        self,
+        flt: dict[str, Any],
+        ctx: AccessContext,
+        *,
+        index: str,
+        limit: int,
+        sort: list[tuple[str, int]] | None = None,
+    ) -> list[JwstDataModel]:
+        """Records matching one flat, indexed clause that ``ctx`` may see.
+
+        The clause runs first on its own (``index`` serves it; named where hints are
+        cheap), then the access clause, so servers that never plan an ``$or`` still seek.
+        """
+        access = ctx.read_filter()
+        pipeline: list[dict[str, Any]] = [
+            {"$match": flt},
+            *([{"$match": access}] if access else []),
+        ]
+        pipeline += [{"$sort": dict(sort or [("_id", 1)])}, {"$limit": limit}]
+        hint = index_hint(self.collection, index)
+        with translate_errors(self._uri):
+            docs = self.collection.aggregate(pipeline, **({"hint": hint} if hint else {}))
+            return [JwstDataModel.from_document(d) for d in docs]
+
     def find_by_path(self, user_id: ObjectId | None, file_path: str) -> JwstDataModel | None:
         """The record stored under (owner, key), if any (unscoped: for ingest/import)."""
         with translate_errors(self._uri):

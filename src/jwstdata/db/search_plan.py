@@ -69,10 +69,11 @@ def _selective(query: SearchQuery) -> Driver | None:
     return None
 
 
-def _upload_date_drivers(
+def _index_drivers(
     query: SearchQuery, ctx: AccessContext, snapshot: Snapshot, global_total: float
 ) -> Iterator[Driver]:
-    """Indexes (equality fields..., uploadDate, ...) the query fixes every equality of."""
+    """Declared indexes whose leading fields the query fixes; ``windowed`` where the next
+    field is ``uploadDate`` (the default sort)."""
 
     def share(facet: str, value: Any) -> float:
         return snapshot.everything.count_of(facet, value) if snapshot.present else global_total
@@ -186,7 +187,7 @@ def choose_driver(
         return driver.estimate if driver.estimate is not None else global_total
 
     plain = Driver(SORT_INDEX[query.sort], {}, True, global_total)
-    options = list(_upload_date_drivers(query, ctx, snapshot, global_total))
+    options = list(_index_drivers(query, ctx, snapshot, global_total))
     if query.target_name:
         prefix = _prefix_range(normalise_target(query.target_name))
         options.append(Driver("target", {"_norm.targetName": prefix}, False, None))

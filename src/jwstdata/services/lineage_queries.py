@@ -12,8 +12,6 @@ from typing import Any
 
 from bson import ObjectId
 
-from jwstdata.db.connection import translate_errors
-from jwstdata.db.hints import index_hint
 from jwstdata.db.records import RecordRepository
 from jwstdata.models import AccessContext, JwstDataModel, ProcessingLevel
 from jwstdata.naming import parse_name
@@ -49,15 +47,7 @@ class LineageQueries:
     def _find(
         self, flt: dict[str, Any], ctx: AccessContext, hint: str, limit: int
     ) -> list[JwstDataModel]:
-        access = ctx.read_filter()
-        query = {"$and": [flt, access]} if access else flt
-        with translate_errors():
-            docs = (
-                self.collection.find(query, hint=index_hint(self.collection, hint))
-                .sort("_id", 1)
-                .limit(limit)
-            )
-            return [JwstDataModel.from_document(d) for d in docs]
+        return self.repo.find_scoped(flt, ctx, index=hint, limit=limit)
 
     def observation(self, base_id: str, ctx: AccessContext) -> dict[str, Any]:
         """The records of one ``observationBaseId`` by level, plus the run's association files."""

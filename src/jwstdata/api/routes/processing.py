@@ -14,8 +14,6 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from jwstdata.api.deps import ContextDep, RecordIdDep, ServicesDep, require_user
-from jwstdata.db.connection import translate_errors
-from jwstdata.db.hints import index_hint
 from jwstdata.errors import NotFoundError, ValidationError
 from jwstdata.models import AccessContext, JwstDataModel
 from jwstdata.processing.registry import list_algorithms
@@ -68,14 +66,9 @@ def results(svc: ServicesDep, ctx: ContextDep, record_id: RecordIdDep) -> list[d
 def _derived(
     svc: Any, record: JwstDataModel, role: str, ctx: AccessContext
 ) -> JwstDataModel | None:
-    access = ctx.read_filter()
     query = {"parentId": record.id, "metadata.algorithm": "preview", "metadata.role": role}
-    with translate_errors():
-        doc = svc.records.collection.find_one(
-            {"$and": [query, access]} if access else query,
-            hint=index_hint(svc.records.collection, "parent"),
-        )
-    return JwstDataModel.from_document(doc) if doc else None
+    found = svc.records.find_scoped(query, ctx, index="parent", limit=1)
+    return found[0] if found else None
 
 
 def _image(svc: Any, ctx: AccessContext, record_id: Any, role: str) -> StreamingResponse:
