@@ -15,6 +15,7 @@ from bson import ObjectId
 from jwstdata.config import Settings
 from jwstdata.db import RecordRepository
 from jwstdata.db.counters import COUNTED, TAGS, TOTAL, cells_for
+from jwstdata.db.search_plan import choose_driver
 from jwstdata.models import AccessContext, JwstDataModel
 from jwstdata.models.search import FacetName, SearchQuery
 from jwstdata.services.archive import ArchiveService
@@ -188,9 +189,8 @@ def test_facets_and_stats_from_counters_equal_the_live_aggregation(repo: RecordR
     repo.bulk_insert([_random_record(rng) for _ in range(60)])
     for query, ctx in _scopes():
         counted = repo.facets(query, ctx)
-        live = repo.searches._live(
-            query, ctx, {f.value: _branch(query, ctx, f) for f in FacetName}, repo.counters.read([])
-        )
+        driver = choose_driver(query, ctx, repo.counters.read([]), for_page=False)
+        live = repo.searches._live(driver, {f.value: _branch(query, ctx, f) for f in FacetName})
         assert counted == live
         stats = repo.stats(query, ctx)
         live_stats = repo.stats(query.model_copy(update={"text": "fits"}), ctx)  # forces live

@@ -45,7 +45,11 @@ TOTAL = "total"
 TAGS = "tags"
 BOUNDS_CELL = "bounds"
 # Facet name -> document path: the search facets plus tags.
-COUNTED: dict[str, str] = {name.value: path for name, path in FACET_FIELDS.items()} | {TAGS: "tags"}
+TARGET = "target"  # normalised target names (the search key), for estimates and facets
+COUNTED: dict[str, str] = {name.value: path for name, path in FACET_FIELDS.items()} | {
+    TAGS: "tags",
+    TARGET: "_norm.targetName",
+}
 SORT_KEYS: dict[str, str] = {
     "uploadDate": "uploadDate",
     "observationDate": "imageInfo.observationDate",
@@ -159,6 +163,14 @@ class Counts:
         rows.sort(key=lambda r: (-r["count"], _sort_key(r["value"])))
         return rows[:limit]
 
+    def prefix_count(self, facet: str, prefix: str) -> int:
+        """Records whose ``facet`` value starts with ``prefix``."""
+        return sum(
+            n
+            for (name, value), n in self.counts.items()
+            if name == facet and isinstance(value, str) and value.startswith(prefix)
+        )
+
     def add(self, other: Counts) -> None:
         for key, n in other.counts.items():
             self.counts[key] = self.counts.get(key, 0) + n
@@ -178,6 +190,7 @@ class Snapshot:
     cells: dict[str, Counts] = field(default_factory=dict)
     bounds: dict[str, Any] = field(default_factory=dict)  # "uploadDate_min" -> value
     present: bool = False  # the counters are complete (made by ``recount``, then maintained)
+    loaded: frozenset[str] = frozenset()  # the cells read (others are unknown, not zero)
 
     def sum(self, cells: Sequence[str]) -> Counts:
         out = Counts()
@@ -278,10 +291,11 @@ class RecordCounters:
     def read(self, cells: Sequence[str]) -> Snapshot:
         """``cells`` (and the ``public``/``private`` totals) and the bounds: one query on the
         ``cell`` index."""
-        snapshot = Snapshot()
         wanted = list(dict.fromkeys(["public", "private", *cells, BOUNDS_CELL]))
+        snapshot = Snapshot(loaded=frozenset(wanted))
         with translate_errors(self._uri):
-            docs = list(self.collection.find({"cell": {"$in": wanted}}))
+            # One batch: the default first batch (101 documents) would cost a getMore.
+            docs = list(self.collection.find({"cell": {"$in": wanted}}, batch_size=100_000))
         for doc in docs:
             if doc["cell"] == BOUNDS_CELL:
                 snapshot.present = True

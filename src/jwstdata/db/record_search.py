@@ -15,10 +15,16 @@ from bson import ObjectId
 from pymongo.collection import Collection
 
 from jwstdata.db.connection import translate_errors
-from jwstdata.db.counters import RecordCounters, Snapshot, cells_for
+from jwstdata.db.counters import TARGET, RecordCounters, Snapshot, cells_for
 from jwstdata.db.features import server_features
 from jwstdata.db.hints import index_hint
-from jwstdata.db.query import after_clause, build_filter, decode_cursor, sort_spec
+from jwstdata.db.query import (
+    after_clause,
+    build_filter,
+    decode_cursor,
+    normalise_target,
+    sort_spec,
+)
 from jwstdata.db.search_plan import Driver, choose_driver, sort_path, windows
 from jwstdata.models.access import AccessContext
 from jwstdata.models.search import FACET_FIELDS, FacetName, SearchQuery
@@ -85,7 +91,7 @@ class RecordSearch:
             after = after_clause(query, *position)
             exact = {"$and": [base, after]} if base else after
         snapshot = snapshot if snapshot is not None else self.snapshot(ctx, query)
-        driver = choose_driver(query, ctx, snapshot, for_page=True, measure=self._measure)
+        driver = choose_driver(query, ctx, snapshot, for_page=True)
         need = query.limit + 1
         sort = {"$sort": dict(sort_spec(query))}
         if not driver.windowed or not snapshot.present:
@@ -107,11 +113,6 @@ class RecordSearch:
             if len(docs) >= need:
                 break
         return docs
-
-    def _measure(self, driver: Driver, cap: int) -> int:
-        """How many records ``driver`` holds, counting no further than ``cap``."""
-        rows = self._aggregate([_stage(driver), {"$limit": cap}, {"$count": "n"}], driver)
-        return int(rows[0]["n"]) if rows else 0
 
     def page_plain(self, query: SearchQuery, ctx: AccessContext) -> list[dict[str, Any]]:
         """The same page as one plain ``find`` (the reference the windows are tested against)."""
@@ -142,13 +143,16 @@ class RecordSearch:
                 expected = min(expected, sum(scoped.count_of(facet.value, v) for v in values))
         if query.tags:
             expected = min(expected, sum(scoped.count_of("tags", t) for t in query.tags))
+        if query.target_name:
+            prefix = normalise_target(query.target_name)
+            expected = min(expected, scoped.prefix_count(TARGET, prefix))
         return expected
 
     # --- counts and facets --------------------------------------------------------------
     def count(
         self, query: SearchQuery, ctx: AccessContext, snapshot: Snapshot | None = None
     ) -> int:
-        return self.combined(query, ctx, {"n": CountBranch(query, ctx)}, snapshot)["n"]
+        return self.combined(ctx, {"n": CountBranch(query, ctx)}, snapshot)["n"]
 
     def facets(
         self,
@@ -158,47 +162,48 @@ class RecordSearch:
         snapshot: Snapshot | None = None,
     ) -> dict[str, list[dict[str, Any]]]:
         branches = {name.value: CountBranch(query, ctx, name) for name in names}
-        return self.combined(query, ctx, branches, snapshot)
+        return self.combined(ctx, branches, snapshot)
 
     def combined(
         self,
-        common: SearchQuery,
         ctx: AccessContext,
         branches: Mapping[str, CountBranch],
         snapshot: Snapshot | None = None,
     ) -> dict[str, Any]:
-        """Several counts at once. ``common`` as seen by ``ctx`` must include what every
-        branch matches (each branch adds conditions). Counters answer the branches they
-        can; the rest run as one live aggregation (``$facet``) over ``common``."""
+        """Several counts at once (a library page's total, facets and scope counts).
+
+        The counters answer the unfiltered branches. The others are grouped by the
+        index-fitting clause each would start from, and each group runs as one live
+        aggregation (``$facet``): one round trip when the branches share their driver,
+        as they do when one facet is selected.
+        """
+        counted = {
+            name: cells_for(branch.query, branch.ctx) if unfiltered(branch.query) else None
+            for name, branch in branches.items()
+        }
+        needed = {cell for cells in counted.values() for cell in cells or ()}
+        if snapshot is None or not needed <= snapshot.loaded:
+            snapshot = self.counters.read([*needed, *user_cells(ctx)])
         out: dict[str, Any] = {}
-        live: dict[str, CountBranch] = {}
+        groups: dict[str, tuple[Driver, dict[str, CountBranch]]] = {}
         for name, branch in branches.items():
-            cells = cells_for(branch.query, branch.ctx) if unfiltered(branch.query) else None
-            if cells is not None and snapshot is None:
-                snapshot = self.snapshot(ctx, common)
-            if cells is not None and snapshot is not None and snapshot.present:
+            cells = counted[name]
+            if cells is not None and snapshot.present:
                 counts = snapshot.sum(cells)
                 out[name] = (
-                    counts.facet(branch.facet.value, FACET_LIMIT)
-                    if branch.facet
-                    else (counts.total)
+                    counts.facet(branch.facet.value, FACET_LIMIT) if branch.facet else counts.total
                 )
-            else:
-                live[name] = branch
-        if live:
-            out.update(self._live(common, ctx, live, snapshot or Snapshot()))
+                continue
+            driver = choose_driver(branch.query, branch.ctx, snapshot, for_page=False)
+            key = repr(sorted(driver.clause.items()))
+            groups.setdefault(key, (driver, {}))[1][name] = branch
+        for driver, members in groups.values():
+            out.update(self._live(driver, members))
         return out
 
-    def _live(
-        self,
-        common: SearchQuery,
-        ctx: AccessContext,
-        branches: Mapping[str, CountBranch],
-        snapshot: Snapshot,
-    ) -> dict[str, Any]:
-        driver = choose_driver(common, ctx, snapshot, for_page=False)
+    def _live(self, driver: Driver, branches: Mapping[str, CountBranch]) -> dict[str, Any]:
         stages = {name: _branch_stages(branch) for name, branch in branches.items()}
-        if server_features(self.collection.database).facet_stage:
+        if len(stages) > 1 and server_features(self.collection.database).facet_stage:
             rows = self._aggregate([_stage(driver), {"$facet": stages}], driver)
             results = rows[0] if rows else {}
         else:

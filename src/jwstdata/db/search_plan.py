@@ -19,12 +19,12 @@ missing sort values get a window of their own, so the windows always cover every
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from jwstdata.db.counters import Snapshot
+from jwstdata.db.counters import TARGET, Snapshot
 from jwstdata.db.query import SORT_PATHS, normalise_target
 from jwstdata.models.access import AccessContext
 from jwstdata.models.base import _to_utc
@@ -160,6 +160,14 @@ SORT_INDEX = {
 }
 
 
+def _target_driver(name: str, snapshot: Snapshot, global_total: float) -> Driver:
+    """Target names starting with ``name`` (any case): counted per normalised name."""
+    prefix = normalise_target(name)
+    held = snapshot.everything.prefix_count(TARGET, prefix)
+    estimate = float(held) if snapshot.present else global_total
+    return Driver("target", {"_norm.targetName": _prefix_range(prefix)}, False, estimate)
+
+
 SMALL_SET_PAGES = 8  # an unwindowed driver is chosen when it holds at most this many pages
 
 
@@ -169,14 +177,11 @@ def choose_driver(
     snapshot: Snapshot,
     *,
     for_page: bool,
-    measure: Callable[[Driver, int], int] | None = None,
 ) -> Driver:
     """The index-fitting clause that makes the server read the fewest documents.
 
     Pages prefer a window on the sort key unless a clause holds only a few pages of
     records (then the server sorts those); counts take the most selective clause.
-    ``measure(driver, cap)`` counts a driver's records up to ``cap`` where the counters
-    cannot tell (a target-name prefix).
     """
     selective = _selective(query)
     if selective is not None:
@@ -189,19 +194,13 @@ def choose_driver(
     plain = Driver(SORT_INDEX[query.sort], {}, True, global_total)
     options = list(_index_drivers(query, ctx, snapshot, global_total))
     if query.target_name:
-        prefix = _prefix_range(normalise_target(query.target_name))
-        options.append(Driver("target", {"_norm.targetName": prefix}, False, None))
+        options.append(_target_driver(query.target_name, snapshot, global_total))
     if not for_page:
         return min(options, key=estimate) if options else Driver("recent", {}, False)
     small = (query.limit + 1) * SMALL_SET_PAGES
     known = [d for d in options if d.estimate is not None and d.estimate <= small]
     if known:  # the server sorts all of them: no window
         return dataclasses.replace(min(known, key=estimate), windowed=False)
-    for driver in options:
-        if driver.estimate is None and measure is not None:
-            held = measure(driver, small + 1)
-            if held <= small:
-                return Driver(driver.index, driver.clause, False, held)
     windowed = [d for d in options if d.windowed and query.sort is SortField.upload_date]
     return min([plain, *windowed], key=estimate)
 

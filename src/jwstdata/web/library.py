@@ -16,7 +16,6 @@ from jwstdata.web.pages import PageContextDep, PageRoute, SessionDep, render
 from jwstdata.web.record_page import viewer_kind
 from jwstdata.web.search_form import (
     FACET_PARAMS,
-    LIST_PARAMS,
     PAGE_SIZES,
     LibrarySearch,
     Scope,
@@ -25,7 +24,6 @@ from jwstdata.web.search_form import (
     without_facet,
 )
 
-FACET_ATTRIBUTES = [LIST_PARAMS[p] for p in FACET_PARAMS.values()]
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 FACET_LABELS = {
@@ -76,8 +74,7 @@ def _counts(svc: Any, search: LibrarySearch, ctx: Any, snapshot: Any) -> dict[st
         branches[Scope.mine.value] = CountBranch(mine, ctx)
         shared = SharedWithMeContext(user_id=ctx.user_id)
         branches[Scope.shared.value] = CountBranch(base, shared)
-    common = base.model_copy(update={attr: [] for attr in FACET_ATTRIBUTES})
-    return svc.records.searches.combined(common, ctx, branches, snapshot)
+    return svc.records.searches.combined(ctx, branches, snapshot)
 
 
 def _facets(search: LibrarySearch, counted: dict[str, Any]) -> list[dict[str, Any]]:
