@@ -1,8 +1,9 @@
 """Running searches, counts and facets on ``jwst_data`` (see :mod:`jwstdata.db.search_plan`).
 
-Counts and facets of an unfiltered view (a scope, nothing else) come from the counters
-(:mod:`jwstdata.db.counters`); filtered views are aggregated live over the filtered set,
-all of a page's counts in one ``$facet`` round trip where the server has ``$facet``.
+Counts and facets of an unfiltered view (a scope, nothing else), and totals filtered on
+one facet, come from the counters (:mod:`jwstdata.db.counters`); the rest is aggregated
+live over the filtered set, a page's counts in one ``$facet`` round trip per driver where
+the server has ``$facet``.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from jwstdata.db.query import (
 )
 from jwstdata.db.search_plan import Driver, choose_driver, sort_path, windows
 from jwstdata.models.access import AccessContext
-from jwstdata.models.search import FACET_FIELDS, FacetName, SearchQuery
+from jwstdata.models.search import FACET_ATTRIBUTES, FACET_FIELDS, FacetName, SearchQuery
 
 FACET_LIMIT = 200
 # SearchQuery fields that only page or scope a search: a query that sets nothing else is
@@ -38,6 +39,22 @@ _DEFAULTS = SearchQuery().model_dump(exclude=_NOT_FILTERS)
 
 def unfiltered(query: SearchQuery) -> bool:
     return query.is_archived is False and query.model_dump(exclude=_NOT_FILTERS) == _DEFAULTS
+
+
+def counted_terms(query: SearchQuery) -> list[tuple[str, Any]] | None:
+    """How the counters count ``query``'s records: ``[]`` when it only scopes (the cells'
+    total), the (facet, value) counters to add when it filters on one facet only (its
+    values are disjoint), ``None`` when the counters cannot tell."""
+    if unfiltered(query):
+        return []
+    chosen = [(f, a) for f, a in FACET_ATTRIBUTES.items() if getattr(query, a)]
+    if len(chosen) == 1:
+        facet, attribute = chosen[0]
+        if unfiltered(query.model_copy(update={attribute: []})):
+            return [(facet.value, getattr(v, "value", v)) for v in getattr(query, attribute)]
+    if len(query.tags) == 1 and unfiltered(query.model_copy(update={"tags": []})):
+        return [("tags", query.tags[0])]
+    return None
 
 
 def user_cells(ctx: AccessContext) -> list[str]:
@@ -58,6 +75,16 @@ class CountBranch:
     query: SearchQuery
     ctx: AccessContext
     facet: FacetName | None = None
+
+
+def _exact_filter(query: SearchQuery, ctx: AccessContext) -> tuple[dict[str, Any], Any]:
+    """The whole filter of a page (the cursor clause included) and the cursor position."""
+    base = build_filter(query, ctx)
+    position = decode_cursor(query, ctx)
+    if position is None:
+        return base, None
+    after = after_clause(query, *position)
+    return ({"$and": [base, after]} if base else after), position
 
 
 def _stage(driver: Driver, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -84,12 +111,7 @@ class RecordSearch:
         self, query: SearchQuery, ctx: AccessContext, snapshot: Snapshot | None = None
     ) -> list[dict[str, Any]]:
         """Up to ``limit + 1`` documents of the page, read window by window."""
-        base = build_filter(query, ctx)
-        position = decode_cursor(query, ctx)
-        exact = base
-        if position is not None:
-            after = after_clause(query, *position)
-            exact = {"$and": [base, after]} if base else after
+        exact, position = _exact_filter(query, ctx)
         snapshot = snapshot if snapshot is not None else self.snapshot(ctx, query)
         driver = choose_driver(query, ctx, snapshot, for_page=True)
         need = query.limit + 1
@@ -116,12 +138,7 @@ class RecordSearch:
 
     def page_plain(self, query: SearchQuery, ctx: AccessContext) -> list[dict[str, Any]]:
         """The same page as one plain ``find`` (the reference the windows are tested against)."""
-        base = build_filter(query, ctx)
-        position = decode_cursor(query, ctx)
-        flt = base
-        if position is not None:
-            after = after_clause(query, *position)
-            flt = {"$and": [base, after]} if base else after
+        flt, _ = _exact_filter(query, ctx)
         with translate_errors(self._uri):
             return list(self.collection.find(flt).sort(sort_spec(query)).limit(query.limit + 1))
 
@@ -131,13 +148,7 @@ class RecordSearch:
         cells = cells_for(query.model_copy(update={"user_id": None, "is_public": None}), ctx)
         scoped = snapshot.sum(cells) if cells is not None else snapshot.everything
         expected = float(scoped.total if query.is_archived is False else snapshot.everything.total)
-        for facet, attribute in (
-            (FacetName.instrument, "instrument"),
-            (FacetName.filter, "filter"),
-            (FacetName.data_type, "data_type"),
-            (FacetName.processing_level, "processing_level"),
-            (FacetName.processing_status, "processing_status"),
-        ):
+        for facet, attribute in FACET_ATTRIBUTES.items():
             values = [getattr(v, "value", v) for v in getattr(query, attribute)]
             if values:
                 expected = min(expected, sum(scoped.count_of(facet.value, v) for v in values))
@@ -172,13 +183,17 @@ class RecordSearch:
     ) -> dict[str, Any]:
         """Several counts at once (a library page's total, facets and scope counts).
 
-        The counters answer the unfiltered branches. The others are grouped by the
-        index-fitting clause each would start from, and each group runs as one live
-        aggregation (``$facet``): one round trip when the branches share their driver,
-        as they do when one facet is selected.
+        The counters answer the branches they count (see :func:`counted_terms`). The
+        others are grouped by the index-fitting clause each would start from, and each
+        group runs as one live aggregation (``$facet``): one round trip when the branches
+        share their driver, as they do when one facet is selected.
         """
+        terms = {name: counted_terms(branch.query) for name, branch in branches.items()}
         counted = {
-            name: cells_for(branch.query, branch.ctx) if unfiltered(branch.query) else None
+            name: cells_for(branch.query, branch.ctx)
+            # A facet's own counts need an unfiltered query; a total, one facet at most.
+            if terms[name] == [] or (terms[name] and branch.facet is None)
+            else None
             for name, branch in branches.items()
         }
         needed = {cell for cells in counted.values() for cell in cells or ()}
@@ -190,9 +205,12 @@ class RecordSearch:
             cells = counted[name]
             if cells is not None and snapshot.present:
                 counts = snapshot.sum(cells)
-                out[name] = (
-                    counts.facet(branch.facet.value, FACET_LIMIT) if branch.facet else counts.total
-                )
+                if branch.facet is not None:
+                    out[name] = counts.facet(branch.facet.value, FACET_LIMIT)
+                elif terms[name]:
+                    out[name] = sum(counts.count_of(f, v) for f, v in terms[name] or ())
+                else:
+                    out[name] = counts.total
                 continue
             driver = choose_driver(branch.query, branch.ctx, snapshot, for_page=False)
             key = repr(sorted(driver.clause.items()))

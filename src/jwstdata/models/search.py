@@ -105,6 +105,15 @@ class FacetName(StrEnum):
     processing_status = "processingStatus"
 
 
+# The SearchQuery attribute that filters on each facet.
+FACET_ATTRIBUTES: dict[FacetName, str] = {
+    FacetName.data_type: "data_type",
+    FacetName.instrument: "instrument",
+    FacetName.filter: "filter",
+    FacetName.processing_level: "processing_level",
+    FacetName.processing_status: "processing_status",
+}
+
 FACET_FIELDS: dict[FacetName, str] = {
     FacetName.data_type: "dataType",
     FacetName.instrument: "imageInfo.instrument",
