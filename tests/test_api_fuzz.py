@@ -29,8 +29,11 @@ def test_schemathesis_finds_no_server_error(api_server: ApiServer, tmp_path: Pat
             "1",
             "--phases",
             "examples,coverage,fuzzing",
+            # One worker: with two, schemathesis's own case generation sometimes fails
+            # in CPython 3.11's ast.parse from two threads ("AST constructor recursion
+            # depth mismatch"), a runtime error of the tool, not of the API.
             "--workers",
-            "2",
+            "1",
             "--max-time",
             "100",
             "--request-timeout",
