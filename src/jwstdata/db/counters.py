@@ -31,7 +31,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bson import ObjectId
 from pymongo import UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
@@ -233,6 +232,35 @@ def cells_for(query: SearchQuery, ctx: AccessContext) -> list[str] | None:
     return scope
 
 
+class _Bounds:
+    """The smallest and largest value of each sort key among documents seen."""
+
+    def __init__(self) -> None:
+        self.lows: dict[str, Any] = {}
+        self.highs: dict[str, Any] = {}
+
+    def see(self, document: dict[str, Any] | None, before: dict[str, Any] | None = None) -> None:
+        for name, path in SORT_KEYS.items():
+            value = get_path(document, path)
+            if value is None or isinstance(value, dict):
+                continue
+            if before is not None and get_path(before, path) == value:
+                continue  # unchanged by this write
+            if name not in self.lows or value < self.lows[name]:
+                self.lows[name] = value
+            if name not in self.highs or value > self.highs[name]:
+                self.highs[name] = value
+
+
+def _by_key(amounts: Counter[tuple[Key, str]]) -> dict[Key, dict[str, int]]:
+    """{(cell, facet, value): {"n": .., "bytes": ..}} without the zero amounts."""
+    out: dict[Key, dict[str, int]] = {}
+    for (key, kind), amount in amounts.items():
+        if amount:
+            out.setdefault(key, {})[kind] = amount
+    return out
+
+
 class RecordCounters:
     def __init__(self, database: Database, redacted_uri: str = "") -> None:
         self.collection: Collection = database[COUNTS]
@@ -242,23 +270,12 @@ class RecordCounters:
     def apply(self, changes: Iterable[tuple[dict[str, Any] | None, dict[str, Any] | None]]) -> None:
         """Write the counter difference of (before, after) stored documents in one bulk."""
         delta: Counter[tuple[Key, str]] = Counter()
-        lows: dict[str, Any] = {}
-        highs: dict[str, Any] = {}
+        bounds = _Bounds()
         for before, after in changes:
             delta.update(contributions(after))
             delta.subtract(contributions(before))
-            for name, path in SORT_KEYS.items():
-                value = get_path(after, path)
-                if value is None or (before is not None and get_path(before, path) == value):
-                    continue
-                if name not in lows or value < lows[name]:
-                    lows[name] = value
-                if name not in highs or value > highs[name]:
-                    highs[name] = value
-        by_key: dict[Key, dict[str, int]] = {}
-        for (key, kind), amount in delta.items():
-            if amount:
-                by_key.setdefault(key, {})[kind] = amount
+            bounds.see(after, before)
+        by_key = _by_key(delta)
         operations: list[UpdateOne] = [
             UpdateOne(
                 {"_id": _counter_id(key)},
@@ -270,8 +287,8 @@ class RecordCounters:
             )
             for key, amounts in by_key.items()
         ]
-        if lows:
-            operations.append(self._widen_bounds(lows, highs))
+        if bounds.lows:
+            operations.append(self._widen_bounds(bounds.lows, bounds.highs))
         if operations:
             with translate_errors(self._uri):
                 self.collection.bulk_write(operations, ordered=False)
@@ -315,36 +332,21 @@ class RecordCounters:
     def recount(self, records: Collection, batch_size: int = 2000) -> dict[str, int]:
         """Rebuild every counter from the records (``jwstdata db recount``).
 
-        Reads the records once in ``_id`` order with only the counted fields, sums in
-        memory, then replaces the counters collection's content.
+        Reads the records once with only the counted fields, sums in memory, then
+        replaces the counters collection's content.
         """
         projection = {path: 1 for path in COUNTED_PATHS} | {"_id": 1}
         totals: Counter[tuple[Key, str]] = Counter()
-        lows: dict[str, Any] = {}
-        highs: dict[str, Any] = {}
+        bounds = _Bounds()
         records_seen = 0
-        last: ObjectId | None = None
         with translate_errors(self._uri):
-            while True:
-                flt = {} if last is None else {"_id": {"$gt": last}}
-                docs = list(records.find(flt, projection).sort("_id", 1).limit(batch_size))
-                if not docs:
-                    break
-                last = docs[-1]["_id"]
-                for doc in docs:
-                    records_seen += 1
-                    totals.update(contributions(doc))
-                    for name, path in SORT_KEYS.items():
-                        value = get_path(doc, path)
-                        if value is None or isinstance(value, dict):
-                            continue
-                        if name not in lows or value < lows[name]:
-                            lows[name] = value
-                        if name not in highs or value > highs[name]:
-                            highs[name] = value
-            by_key: dict[Key, dict[str, int]] = {}
-            for (key, kind), amount in totals.items():
-                by_key.setdefault(key, {})[kind] = amount
+            # One cursor read in batches: a range query per batch would make the embedded
+            # server scan the collection once per batch.
+            for doc in records.find({}, projection).batch_size(batch_size):
+                records_seen += 1
+                totals.update(contributions(doc))
+                bounds.see(doc)
+            by_key = _by_key(totals)
             documents = [
                 {
                     "_id": _counter_id(key),
@@ -359,8 +361,8 @@ class RecordCounters:
             self.collection.delete_many({})  # bounds last: until then, counts are live
             for start in range(0, len(documents), 1000):
                 self.collection.insert_many(documents[start : start + 1000], ordered=False)
-            bounds = {"_id": BOUNDS_CELL, "cell": BOUNDS_CELL}
-            bounds |= {f"{k}_min": v for k, v in lows.items()}
-            bounds |= {f"{k}_max": v for k, v in highs.items()}
-            self.collection.insert_one(bounds)
+            marker = {"_id": BOUNDS_CELL, "cell": BOUNDS_CELL}
+            marker |= {f"{k}_min": v for k, v in bounds.lows.items()}
+            marker |= {f"{k}_max": v for k, v in bounds.highs.items()}
+            self.collection.insert_one(marker)
         return {"records": records_seen, "counters": len(documents)}
