@@ -230,3 +230,37 @@ def test_writes_that_touch_counted_fields_are_detected(fields: list[str]) -> Non
     assert touches_counters(fields)
     assert touches_counters(["imageInfo"])
     assert not touches_counters(["parentId", "observationBaseId", "processingResults"])
+
+
+def test_large_filtered_facet_views_are_estimated_and_say_so(
+    repo: RecordRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past LIVE_EXACT_LIMIT records, facet counts come from the most recent records,
+    scaled, and every row says ``approximate``; totals stay exact."""
+    from jwstdata.db import record_search
+
+    rng = random.Random(12)
+    repo.bulk_insert(
+        [
+            _random_record(rng, uploadDate=make_record().upload_date.replace(year=2023, month=m))
+            for m in range(1, 13)
+            for _ in range(10)
+        ]
+    )
+    admin = AccessContext.admin()
+    query = SearchQuery(instrument=["NIRCAM"])
+    exact = repo.facets(query, admin)
+    assert all("approximate" not in row for rows in exact.values() for row in rows)
+    monkeypatch.setattr(record_search, "LIVE_EXACT_LIMIT", 30)
+    estimated = repo.facets(query, admin)
+    rows = [row for facet in estimated.values() for row in facet]
+    assert rows and all(row["approximate"] for row in rows)
+    exact_level = {r["value"]: r["count"] for r in exact["processingLevel"]}
+    estimated_level = {r["value"]: r["count"] for r in estimated["processingLevel"]}
+    assert set(estimated_level) <= set(exact_level)
+    assert abs(sum(estimated_level.values()) - sum(exact_level.values())) <= 0.6 * sum(
+        exact_level.values()
+    )
+    assert repo.count(query, admin) == repo.collection.count_documents(
+        {"imageInfo.instrument": "NIRCAM", "isArchived": False}
+    )

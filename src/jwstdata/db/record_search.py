@@ -31,6 +31,10 @@ from jwstdata.models.access import AccessContext
 from jwstdata.models.search import FACET_ATTRIBUTES, FACET_FIELDS, FacetName, SearchQuery
 
 FACET_LIMIT = 200
+# A live facet aggregation reads every record its driver yields. Past this many, facet
+# counts are estimated from the most recent records instead (see ``_sample_driver``)
+# and marked ``approximate``; totals are always exact.
+LIVE_EXACT_LIMIT = 2500
 # SearchQuery fields that only page or scope a search: a query that sets nothing else is
 # answered by the counters.
 _NOT_FILTERS = {"is_public", "user_id", "sort", "order", "limit", "cursor", "is_archived"}
@@ -216,8 +220,54 @@ class RecordSearch:
             key = repr(sorted(driver.clause.items()))
             groups.setdefault(key, (driver, {}))[1][name] = branch
         for driver, members in groups.values():
-            out.update(self._live(driver, members))
+            sample = self._sample_driver(driver, members, snapshot)
+            if sample is None:
+                out.update(self._live(driver, members))
+            else:
+                out.update(self._sampled(sample, members, ctx, snapshot))
         return out
+
+    @staticmethod
+    def _sample_driver(
+        driver: Driver, members: Mapping[str, CountBranch], snapshot: Snapshot
+    ) -> Driver | None:
+        """For facet-only groups whose driver yields too many records: the most recent
+        ``LIVE_EXACT_LIMIT`` or so records of the collection, as an upload-date window."""
+        everything = snapshot.everything.total
+        expected = driver.estimate if driver.estimate is not None else everything
+        low, high = snapshot.bound("uploadDate", "min"), snapshot.bound("uploadDate", "max")
+        if (
+            expected <= LIVE_EXACT_LIMIT
+            or everything <= LIVE_EXACT_LIMIT
+            or any(branch.facet is None for branch in members.values())
+            or low is None
+            or high is None
+        ):
+            return None
+        since = high - (high - low) * (LIVE_EXACT_LIMIT / everything)
+        return Driver("recent", {"uploadDate": {"$gte": since}}, False, LIVE_EXACT_LIMIT)
+
+    def _sampled(
+        self,
+        sample: Driver,
+        members: Mapping[str, CountBranch],
+        ctx: AccessContext,
+        snapshot: Snapshot,
+    ) -> dict[str, Any]:
+        """Facet counts over the sample, scaled by how many of the caller's records it
+        holds out of all of them (exact, from the counters)."""
+        visible = CountBranch(SearchQuery(), ctx)
+        counted = self._live(sample, {**members, "_visible": visible})
+        cells = cells_for(SearchQuery(), ctx)
+        total = snapshot.sum(cells).total if cells is not None else snapshot.everything.total
+        scale = total / max(counted.pop("_visible"), 1)
+        return {
+            name: [
+                {"value": r["value"], "count": round(r["count"] * scale), "approximate": True}
+                for r in rows
+            ]
+            for name, rows in counted.items()
+        }
 
     def _live(self, driver: Driver, branches: Mapping[str, CountBranch]) -> dict[str, Any]:
         stages = {name: _branch_stages(branch) for name, branch in branches.items()}

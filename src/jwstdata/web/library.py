@@ -90,6 +90,7 @@ def _facets(search: LibrarySearch, counted: dict[str, Any]) -> list[dict[str, An
             {
                 "param": param,
                 "label": label,
+                "approximate": any(row.get("approximate") for row in rows),
                 "options": [
                     {"value": v, "count": counts.get(v, 0), "checked": v in selected}
                     for v in values
