@@ -114,7 +114,9 @@ class RecordService:
 
     def share(self, record_id: ObjectId, usernames: list[str], ctx: AccessContext) -> JwstDataModel:
         record = self.repo.get(record_id, ctx)
-        users = self._user_ids(usernames)
+        # The owner already reads the record: sharing with them changes nothing (and the
+        # counters count a record's sharees apart from its owner).
+        users = [u for u in self._user_ids(usernames) if u != record.user_id]
         merged = list(dict.fromkeys([*record.shared_with, *users]))
         return self.repo.update(record_id, {"sharedWith": merged}, ctx)
 
