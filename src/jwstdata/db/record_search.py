@@ -12,7 +12,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bson import ObjectId
 from pymongo.collection import Collection
 
 from jwstdata.db.connection import translate_errors
@@ -340,4 +339,4 @@ def _branch_stages(branch: CountBranch) -> list[dict[str, Any]]:
     ]
 
 
-__all__ = ["CountBranch", "ObjectId", "RecordSearch", "unfiltered", "user_cells"]
+__all__ = ["CountBranch", "RecordSearch", "counted_terms", "unfiltered", "user_cells"]
