@@ -26,9 +26,10 @@ JSON, catalog ECSV, pool CSV and preview files; listings report each file's real
 Faults (``server.faults``, reset per test): ``executing_polls`` EXECUTING answers before each
 query completes; ``fail_statuses`` (one injected status per request, e.g. ``[500, 503]``);
 ``retry_after``; ``slow_seconds``/``slow_times`` (delay before answering); ``drop_after_bytes``/
-``drop_times`` (close the connection mid-body); ``truncate_at`` (never send bytes past this file
-offset, while ``Content-Length`` announces the full body); ``ignore_range``; ``bandwidth``
-(bytes/s per connection); ``page_size_cap``; ``redirect_downloads_to`` (an origin to redirect
+``drop_times`` (close the connection mid-body; a body no longer than the cut uses no drop);
+``truncate_at`` (never send bytes past this file offset, while ``Content-Length`` announces the
+full body); ``ignore_range``; ``bandwidth`` (bytes/s per connection); ``page_size_cap``;
+``redirect_downloads_to`` (an origin to redirect
 downloads to, e.g. ``server.alt_url``: the same server under ``localhost``). Every request is
 logged in ``server.requests`` with its headers.
 """
@@ -454,10 +455,11 @@ class MastTestServer:
                 f.slow_times -= 1
             return f.slow_seconds
 
-    def take_drop(self) -> int | None:
+    def take_drop(self, length: int) -> int | None:
+        """Where to cut a body of ``length`` bytes; a body too short to cut uses no drop."""
         with self._lock:
             f = self.faults
-            if f.drop_after_bytes is None or f.drop_times <= 0:
+            if f.drop_after_bytes is None or f.drop_times <= 0 or length <= f.drop_after_bytes:
                 return None
             f.drop_times -= 1
             return f.drop_after_bytes
@@ -625,7 +627,7 @@ class _Handler(BaseHTTPRequestHandler):
         truncate_at = self.mast.faults.truncate_at
         if truncate_at is not None:
             limit = min(limit, max(truncate_at - start, 0))
-        drop = self.mast.take_drop()
+        drop = self.mast.take_drop(limit)
         if drop is not None:
             limit = min(limit, drop)
         try:
