@@ -38,6 +38,7 @@ from jwstdata.keys import validate_key
 from jwstdata.redact import redact_uri
 from jwstdata.storage import base
 from jwstdata.storage.base import ObjectInfo, SupportsRead, WriteResult
+from jwstdata.storage.s3_errors import BOTO_ERRORS, error_code, s3_error
 
 log = logging.getLogger(__name__)
 
@@ -45,19 +46,6 @@ MIN_PART_SIZE = 5 * 1024 * 1024
 MAX_PARTS = 10_000
 MAX_COPY_SIZE = 5 * 1024**3
 _SHA256_META = "sha256"
-_BOTO_ERRORS = (boto_errors.ClientError, boto_errors.BotoCoreError)
-_NOT_FOUND_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
-_DENIED_CODES = frozenset(
-    {"403", "AccessDenied", "Forbidden", "InvalidAccessKeyId", "SignatureDoesNotMatch",
-     "ExpiredToken", "InvalidToken"}
-)  # fmt: skip
-_NO_CREDENTIALS = (boto_errors.NoCredentialsError, boto_errors.PartialCredentialsError)
-_UNREACHABLE = (
-    boto_errors.EndpointConnectionError,
-    boto_errors.ConnectTimeoutError,
-    boto_errors.ReadTimeoutError,
-    boto_errors.ConnectionClosedError,
-)
 
 
 class S3Storage(base.StatShortcuts):
@@ -152,8 +140,10 @@ class S3Storage(base.StatShortcuts):
             params["Range"] = f"bytes={first}-{'' if last is None else last}"
         try:
             response = self._client.get_object(Bucket=self._bucket, **params)
-        except _BOTO_ERRORS as exc:
-            if _code(exc) == "InvalidRange":  # the object exists; the range starts past its end
+        except BOTO_ERRORS as exc:
+            if (
+                error_code(exc) == "InvalidRange"
+            ):  # the object exists; the range starts past its end
                 return base.buffered(base.RangeReader(io.BytesIO(), 0))
             raise self._error(exc, "read", key) from exc
         reader = base.RangeReader(
@@ -182,7 +172,7 @@ class S3Storage(base.StatShortcuts):
         params = {"Bucket": self._bucket, "Key": self._full(key)}
         try:
             url: str = self._client.generate_presigned_url("get_object", params, expires)
-        except _BOTO_ERRORS as exc:
+        except BOTO_ERRORS as exc:
             raise self._error(exc, "presign", key) from exc
         return url
 
@@ -255,7 +245,7 @@ class S3Storage(base.StatShortcuts):
                             modified=item["LastModified"].astimezone(UTC),
                             etag=_etag(item.get("ETag")),
                         )
-        except _BOTO_ERRORS as exc:
+        except BOTO_ERRORS as exc:
             raise self._error(exc, "list", None, where=prefix) from exc
 
     def _delete_batch(self, keys: list[str]) -> int:
@@ -361,54 +351,20 @@ class S3Storage(base.StatShortcuts):
     def _call(self, action: str, key: str | None, method: Any, **params: Any) -> Any:
         try:
             return method(Bucket=self._bucket, **params)
-        except _BOTO_ERRORS as exc:
+        except BOTO_ERRORS as exc:
             raise self._error(exc, action, key) from exc
 
     def _error(
         self, exc: Exception, action: str, key: str | None, *, where: str | None = None
     ) -> errors.JwstDataError:
-        """One clear error for a boto3/botocore failure; never includes credentials."""
-        target = f"s3://{self._bucket}/{self._prefix}{key if key is not None else where or ''}"
-        details = {"bucket": self._bucket, "key": key}
-        code = _code(exc)
-        if code == "NoSuchBucket" or (key is None and code in _NOT_FOUND_CODES):
-            return errors.StorageError(
-                f"S3 bucket {self._bucket!r} does not exist", details=details
-            )
-        if key is not None and code in _NOT_FOUND_CODES:
-            return errors.NotFoundError(f"storage object {key!r} not found", details={"key": key})
-        if code in _DENIED_CODES:
-            return errors.StorageError(
-                f"S3 denied {action} on {target} ({code}): check the credentials and the "
-                "bucket policy",
-                details=details,
-            )
-        if isinstance(exc, _NO_CREDENTIALS):
-            return errors.StorageError(
-                "no usable AWS credentials found (environment, shared config files or an "
-                "instance/container role)",
-                details=details,
-            )
-        if isinstance(exc, boto_errors.ClientError):
-            reason = f"{code} {exc.response.get('Error', {}).get('Message') or ''}".rstrip()
-        else:
-            reason = redact_uri(str(exc))
-        if isinstance(exc, _UNREACHABLE):
-            endpoint = redact_uri(self._endpoint_url) if self._endpoint_url else "AWS S3"
-            message = f"cannot reach {endpoint} to {action} {target}: {reason}"
-        else:
-            message = f"S3 {action} failed on {target}: {reason}"
-        return errors.StorageError(message, details=details)
+        return s3_error(
+            exc, action, key, bucket=self._bucket, prefix=self._prefix,
+            endpoint_url=self._endpoint_url, where=where,
+        )  # fmt: skip
 
 
 def _content_type(value: str | None) -> dict[str, str]:
     return {"ContentType": value} if value else {}
-
-
-def _code(exc: Exception) -> str:
-    if isinstance(exc, boto_errors.ClientError):
-        return str(exc.response.get("Error", {}).get("Code", ""))
-    return ""
 
 
 def _etag(value: str | None) -> str | None:
