@@ -19,7 +19,6 @@ from typing import Any
 from bson import ObjectId
 from pydantic import ValidationError as PydanticValidationError
 from pymongo import ReturnDocument
-from pymongo.collection import Collection
 
 from jwstdata.db.connection import DatabaseHandle, translate_errors
 from jwstdata.db.hints import index_hint
@@ -35,6 +34,7 @@ from jwstdata.db.job_queries import (
     progress_field,
     visible,
 )
+from jwstdata.db.job_store import ID_INDEX, JobStore
 from jwstdata.db.portable import find_one_and_update, trim_array
 from jwstdata.db.records import pydantic_to_validation_error
 from jwstdata.errors import ConflictError, NotFoundError
@@ -49,7 +49,6 @@ from jwstdata.models.job import (
     stamp_line,
 )
 
-ID_INDEX = "_id_"
 MAX_RETRY_DELAY = 600.0
 _RELEASE_LEASE = {"leaseOwner": None, "leaseExpiresAt": None}
 
@@ -60,14 +59,7 @@ class JobPage:
     next_cursor: str | None
 
 
-class JobRepository:
-    def __init__(
-        self, collection: Collection, redacted_uri: str = "", *, retry_delay: float = 5.0
-    ) -> None:
-        self.collection = collection
-        self.retry_delay = retry_delay  # first back-off after a failed attempt; doubles
-        self._uri = redacted_uri
-
+class JobRepository(JobStore):
     @classmethod
     def for_database(cls, handle: DatabaseHandle, *, retry_delay: float = 5.0) -> JobRepository:
         return cls(handle.db[JOBS], handle.redacted_uri, retry_delay=retry_delay)
@@ -387,52 +379,3 @@ class JobRepository:
         if resumed is None:
             raise ConflictError(f"job {job_id} changed meanwhile; try again")
         return resumed
-
-    # --- helpers ------------------------------------------------------------------------
-    def _find_owned(self, job_id: ObjectId, worker_id: str) -> Job | None:
-        with translate_errors(self._uri):
-            doc = self.collection.find_one(
-                owned(job_id, worker_id), hint=index_hint(self.collection, ID_INDEX)
-            )
-        return Job.from_document(doc) if doc else None
-
-    def _owned_update(
-        self,
-        job_id: ObjectId,
-        worker_id: str,
-        update: dict[str, Any],
-        *,
-        log: Sequence[str] = (),
-        extra: dict[str, Any] | None = None,
-    ) -> Job | None:
-        return self._apply({**owned(job_id, worker_id), **(extra or {})}, update, log)
-
-    def _transition(
-        self,
-        job_id: ObjectId,
-        state: JobState,
-        update: dict[str, Any],
-        *,
-        log: Sequence[str],
-        extra: dict[str, Any] | None = None,
-    ) -> Job | None:
-        flt = {"_id": job_id, "state": state.value, **(extra or {})}
-        return self._apply(flt, update, log)
-
-    def _apply(self, flt: dict[str, Any], update: dict[str, Any], log: Sequence[str]) -> Job | None:
-        """One conditional update; the job after it, or None when the filter matched nothing."""
-        if log:
-            now = utcnow()
-            lines = [stamp_line(now, line) for line in log]
-            update = {**update, "$push": {"logTail": {"$each": lines, "$slice": -LOG_TAIL_LINES}}}
-        with translate_errors(self._uri):
-            doc = self.collection.find_one_and_update(
-                flt,
-                update,
-                hint=index_hint(self.collection, ID_INDEX),
-                return_document=ReturnDocument.AFTER,
-            )
-            if doc and log:
-                trim_array(self.collection, {"_id": doc["_id"]}, "logTail", LOG_TAIL_LINES)
-                doc["logTail"] = doc.get("logTail", [])[-LOG_TAIL_LINES:]
-        return Job.from_document(doc) if doc else None
