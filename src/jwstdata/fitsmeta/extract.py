@@ -46,6 +46,8 @@ from pydantic import ValidationError as PydanticValidationError
 from jwstdata.fitsmeta import keywords as kw
 from jwstdata.fitsmeta.cards import HeaderCards
 from jwstdata.fitsmeta.hdus import FitsReadError, RawHdu, Scan, scan
+from jwstdata.fitsmeta.table import column_index, float_column
+from jwstdata.fitsmeta.table import header_value as _value
 from jwstdata.models import (
     DataType,
     ImageMetadata,
@@ -325,7 +327,7 @@ class _Extraction:
         units = kw.text(_value(self.sci, "BUNIT")) if self.sci is not None else None
         if self.table is not None:
             points = int(_value(self.table, "NAXIS2", 0))
-            column = self._table_column("WAVELENGTH")
+            column = float_column(self.table, self.table_data, "WAVELENGTH")
             if column is not None:
                 wave, unit, repeat = column
                 points *= repeat
@@ -333,7 +335,7 @@ class _Extraction:
                 if good.size:
                     start = kw.to_micron(float(good.min()), unit or "um")
                     end = kw.to_micron(float(good.max()), unit or "um")
-            flux = self._column_index("FLUX")
+            flux = column_index(self.table, "FLUX")
             units = kw.text(_value(self.table, f"TUNIT{flux}")) if flux else None
         elif self.sci is not None:
             axes = self.sci_axes()
@@ -374,70 +376,6 @@ class _Extraction:
         first = crval + (1 - crpix) * cdelt  # type: ignore[operator]
         last = first + (length - 1) * cdelt  # type: ignore[operator]
         return kw.to_micron(min(first, last), unit), kw.to_micron(max(first, last), unit)
-
-    def _column_index(self, name: str) -> int | None:
-        assert self.table is not None
-        for i in range(1, int(_value(self.table, "TFIELDS", 0)) + 1):
-            if str(_value(self.table, f"TTYPE{i}", "")).strip().upper() == name:
-                return i
-        return None
-
-    def _table_column(self, name: str) -> tuple[np.ndarray, str | None, int] | None:
-        """One floating-point column of the EXTRACT1D table, read from its raw rows."""
-        assert self.table is not None
-        index = self._column_index(name)
-        if index is None or self.table_data is None:
-            return None
-        row = int(_value(self.table, "NAXIS1", 0))
-        rows = int(_value(self.table, "NAXIS2", 0))
-        offset = 0
-        for i in range(1, index):
-            size = _tform_bytes(str(_value(self.table, f"TFORM{i}", "")))
-            if size is None:
-                return None
-            offset += size
-        match = _TFORM.match(str(_value(self.table, f"TFORM{index}", "")).strip())
-        if not match or match.group(2) not in "ED":
-            return None
-        repeat = int(match.group(1) or 1)
-        dtype = np.dtype(">f8" if match.group(2) == "D" else ">f4")
-        if rows == 0 or repeat == 0 or offset + repeat * dtype.itemsize > row:
-            return None
-        if len(self.table_data) < row * rows:
-            return None
-        values = np.ndarray(
-            (rows, repeat), dtype=dtype, buffer=self.table_data, offset=offset,
-            strides=(row, dtype.itemsize),
-        )  # fmt: skip
-        unit = kw.text(_value(self.table, f"TUNIT{index}"))
-        return values.astype(np.float64).ravel(), unit, repeat
-
-
-_TFORM = re.compile(r"^(\d*)([LXBIJKAEDCMPQ])")
-_TFORM_BYTES = {"L": 1, "B": 1, "I": 2, "J": 4, "K": 8, "A": 1, "E": 4, "D": 8, "C": 8}
-_TFORM_BYTES |= {"M": 16, "P": 8, "Q": 16}
-
-
-def _value(header: HeaderCards | None, key: str, default: Any = None) -> Any:
-    """A cleaned keyword value; ``default`` when absent or without a value."""
-    if header is None:
-        return default
-    value = kw.clean(header.get(key))
-    return default if value is None else value
-
-
-def _tform_bytes(tform: str) -> int | None:
-    """Bytes per row of a binary-table column (FITS standard, table 18)."""
-    match = _TFORM.match(tform.strip())
-    if not match:
-        return None
-    repeat = int(match.group(1)) if match.group(1) else 1
-    code = match.group(2)
-    if code == "X":
-        return -(-repeat // 8)
-    if code in "PQ":
-        return _TFORM_BYTES[code]
-    return repeat * _TFORM_BYTES[code]
 
 
 def _model(cls: type[_M], values: dict[str, Any]) -> _M | None:
