@@ -113,7 +113,9 @@ def test_import_needs_sign_in_runs_on_the_worker_and_jobs_are_private(
 
 
 def test_cancel_and_resume(api: ApiServer, users: dict[str, str], mast: MastTestServer) -> None:
-    mast.faults.slow_seconds = 1.0
+    # Each download answers after longer than the worker's heartbeat (2 s), so the cancel is
+    # seen while files are still in flight whatever the server's speed.
+    mast.faults.slow_seconds = 5.0
     mast.faults.slow_on = "download"
     try:
         with api.client(users["uma"]) as uma:
