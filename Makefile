@@ -2,29 +2,48 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
-export JWSTDATA_HOME ?= $(CURDIR)/var
+# Two installs: running needs the package and the embedded server; tests, lint and
+# benchmarks add the dev extras on top.
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# JWSTDATA_HOME is not set here: `make run` and a `jwstdata` command typed in any other
+# directory then share the per-user data directory. Pass JWSTDATA_HOME=... to override.
 
-.PHONY: setup browser run test lint format bench clean db-stop
+.PHONY: setup setup-run browser run test lint format bench clean db-stop
 
-$(STAMP): pyproject.toml
+$(RUN_STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[embedded]'
+	@touch $@
+
+$(DEV_STAMP): $(RUN_STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[embedded,dev]'
-	@touch $(STAMP)
+	@touch $@
 
-setup: $(STAMP)
+## make setup: everything, for development (tests, lint, benchmarks).
+setup: $(DEV_STAMP)
 
-## make run: start the embedded database and serve the API on http://127.0.0.1:8000.
+## make setup-run: only what `make run` needs.
+setup-run: $(RUN_STAMP)
+
+## make run [PORT=8000] [HOST=127.0.0.1]: start the embedded database and serve the API, the
+# dashboard and one job worker. Ctrl-C or SIGTERM stops the server and the worker; the
+# embedded database keeps running for the CLI until `make db-stop`.
 # Development mode: a signing secret is generated under $JWSTDATA_HOME (never in production).
-run: setup
-	$(BIN)/jwstdata db start
-	$(BIN)/jwstdata db init
+run: $(RUN_STAMP)
+	@$(BIN)/jwstdata db start
+	@$(BIN)/jwstdata db init
 	@echo
-	@echo "jwstdata: API and docs at http://127.0.0.1:8000/docs"
+	@echo "jwstdata: dashboard at http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/docs)"
 	@echo "  create a user:  $(BIN)/jwstdata users create admin --admin"
 	@echo "  search:         $(BIN)/jwstdata search --table"
-	JWSTDATA_DEV_MODE=1 $(BIN)/jwstdata serve --host 127.0.0.1 --port 8000 --with-worker
+	@echo "  the embedded database keeps running after Ctrl-C: stop it with"
+	@echo "  make db-stop  (or $(BIN)/jwstdata db stop)"
+	@echo
+	@JWSTDATA_DEV_MODE=1 exec $(BIN)/jwstdata serve --host $(HOST) --port $(PORT) --with-worker
 
 ## make browser: Debian's chromium for the dashboard's end-to-end tests (Playwright drives it;
 # Playwright never downloads a browser of its own).
@@ -32,7 +51,7 @@ browser:
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
 ## make test: set up and run the whole test suite against real servers.
-test: setup browser
+test: $(DEV_STAMP) browser
 	$(BIN)/python -m pytest
 
 ## make test-ferretdb: build FerretDB v1.24.2 into .tools/ (once; needs `go`) and run the
@@ -44,24 +63,24 @@ FERRETDB_TESTS := tests/test_db_features.py tests/test_repository.py tests/test_
 	tests/test_pagination.py tests/test_indexes.py tests/test_cli_records.py tests/test_ingest.py tests/test_lineage.py \
 	$(filter-out tests/test_api_fuzz.py,$(wildcard tests/test_api_*.py)) tests/test_client.py
 .PHONY: test-ferretdb
-test-ferretdb: setup
+test-ferretdb: $(DEV_STAMP)
 	scripts/ferretdb.sh
 	JWSTDATA_TEST_SERVER=ferretdb JWSTDATA_FERRETDB_BIN=$(CURDIR)/.tools/bin/ferretdb \
 		$(BIN)/python -m pytest $(FERRETDB_TESTS)
 
-lint: setup
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 
-format: setup
+format: $(DEV_STAMP)
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
 ## make bench: run every benchmark; JSON results land in bench/results/.
-bench: setup
+bench: $(DEV_STAMP)
 	$(BIN)/python bench/run_all.py
 
-db-stop: setup
+db-stop: $(RUN_STAMP)
 	$(BIN)/jwstdata db stop
 
 clean:

@@ -60,3 +60,15 @@ def test_bad_setting_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("JWSTDATA_DATABASE", "bad name!")
     with pytest.raises(ConfigurationError, match="JWSTDATA_DATABASE"):
         load_settings()
+
+
+def test_home_defaults_to_the_per_user_data_dir(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("JWSTDATA_HOME", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    first = load_settings().home_dir
+    monkeypatch.chdir(tmp_path)
+    assert load_settings().home_dir == first == (tmp_path / "xdg" / "jwstdata").resolve()
+    monkeypatch.setenv("JWSTDATA_HOME", str(tmp_path / "elsewhere"))
+    assert load_settings().home_dir == (tmp_path / "elsewhere").resolve()

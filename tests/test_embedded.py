@@ -140,3 +140,50 @@ def test_cli_unreachable_server_prints_one_redacted_line(tmp_path: Path) -> None
     assert result.returncode == 1
     assert "database unavailable" in result.stderr and "s3cr3t-pw" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_one_database_whatever_the_current_directory(tmp_path: Path) -> None:
+    """No JWSTDATA_HOME: every directory finds the same per-user database, initialised."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JWSTDATA_")}
+    env["XDG_DATA_HOME"] = str(tmp_path / "xdg")
+    first_dir, second_dir = tmp_path / "a", tmp_path / "b"
+    first_dir.mkdir()
+    second_dir.mkdir()
+
+    def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "jwstdata", *args],
+            env=env,
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=90,
+        )
+
+    try:
+        # The first command of a fresh install creates the server and initialises it.
+        searched = run(["search", "--json"], first_dir)
+        assert searched.returncode == 0, searched.stderr
+        assert json.loads(searched.stdout)["items"] == []
+        indexes = json.loads(run(["db", "indexes", "--json"], first_dir).stdout)
+        assert all(row["present"] for row in indexes)
+        status = json.loads(run(["db", "status", "--json"], first_dir).stdout)
+        elsewhere = json.loads(run(["db", "status", "--json"], second_dir).stdout)
+        assert elsewhere["running"] and elsewhere["pid"] == status["pid"]
+        assert run(["search", "--table"], second_dir).returncode == 0
+        assert (tmp_path / "xdg" / "jwstdata" / "db" / "server.json").is_file()
+        assert not (first_dir / "var").exists() and not (second_dir / "var").exists()
+    finally:
+        run(["db", "stop"], first_dir)
+
+
+def test_server_errors_are_one_line_without_the_error_document(db_handle) -> None:
+    from jwstdata.db import translate_errors
+    from jwstdata.errors import DatabaseError
+
+    if not db_handle.features.hint_enforced:
+        pytest.skip("this server accepts and ignores unknown hints (hint_enforced)")
+    with pytest.raises(DatabaseError) as info, translate_errors(db_handle.redacted_uri):
+        list(db_handle.db["jwst_data"].find({}).hint("no_such_index"))
+    assert "jwstdata db init" in info.value.message
+    assert "full error" not in info.value.message and "{" not in info.value.message

@@ -10,6 +10,7 @@ from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 
+import platformdirs
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -31,6 +32,15 @@ class ArchiveStorageClass(StrEnum):
     glacier_ir = "GLACIER_IR"
 
 
+def default_home() -> Path:
+    """The per-user data directory (``~/.local/share/jwstdata`` on Linux, XDG-aware).
+
+    One directory whatever the current directory is: a command run from elsewhere must find
+    the same embedded database and files, not start an empty second one.
+    """
+    return platformdirs.user_data_path("jwstdata", appauthor=False)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="JWSTDATA_", extra="ignore")
 
@@ -42,7 +52,10 @@ class Settings(BaseSettings):
         default=None, description="File holding the connection string (for secrets)."
     )
     database: str = Field(default="jwst_data_analysis", pattern=r"^[A-Za-z0-9_-]{1,63}$")
-    home: Path = Field(default=Path("./var"), description="Data directory.")
+    home: Path = Field(
+        default_factory=lambda: default_home(),
+        description="Data directory (default: the per-user data directory).",
+    )
     embedded_port: int | None = Field(
         default=None, ge=1, le=65535, description="Fixed port for the embedded server."
     )

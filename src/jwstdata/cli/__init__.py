@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 
 import typer
+from pymongo.errors import PyMongoError
+from rich.markup import escape
 
 from jwstdata.cli import (
     archive,
@@ -19,12 +21,13 @@ from jwstdata.cli import (
     storage,
     users,
 )
-from jwstdata.cli.common import err_console
+from jwstdata.cli.common import err_console, one_line
 from jwstdata.cli.ingest import ingest
 from jwstdata.cli.lineage import lineage
 from jwstdata.cli.process import algorithms, process
 from jwstdata.cli.search import search
 from jwstdata.cli.serve import serve
+from jwstdata.cli.usage import ClickException, is_help_request, server_message, usage_line
 from jwstdata.cli.worker import worker
 from jwstdata.errors import JwstDataError
 
@@ -58,11 +61,11 @@ def main() -> None:
     """Entry point: one clear line and a non-zero exit for every expected error."""
     try:
         # Outside standalone mode click returns an Exit's code instead of raising it.
-        result = app(standalone_mode=False)
+        result = app(standalone_mode=False, prog_name="jwstdata")
         if isinstance(result, int) and result:
             sys.exit(result)
     except JwstDataError as exc:
-        err_console.print(f"[red]error:[/red] {exc.message}", highlight=False)
+        err_console.print(f"[red]error:[/red] {escape(one_line(exc.message))}", highlight=False)
         sys.exit(1)
     except typer.Abort:
         err_console.print("aborted")
@@ -72,10 +75,12 @@ def main() -> None:
     except KeyboardInterrupt:
         err_console.print("interrupted")
         sys.exit(130)
-    except Exception as exc:  # click usage errors carry their own exit code
-        from click.exceptions import ClickException
-
-        if isinstance(exc, ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+    except PyMongoError as exc:  # a path that missed the data layer's translation
+        err_console.print(f"[red]error:[/red] {escape(one_line(server_message(exc)))}")
+        sys.exit(1)
+    except ClickException as exc:
+        if is_help_request(exc):
+            exc.show()  # the command's help, as asked for by giving no arguments
+        else:
+            err_console.print(f"[red]error:[/red] {escape(usage_line(exc))}", highlight=False)
+        sys.exit(exc.exit_code)

@@ -59,6 +59,11 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
 
 
+def one_line(text: str) -> str:
+    """Whitespace runs (newlines included) as single spaces: an error stays on one line."""
+    return " ".join(text.split())
+
+
 def fail(message: str, code: int = 1) -> None:
     err_console.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
     raise typer.Exit(code)

@@ -25,7 +25,11 @@ def start(as_json: bool = JSON_OPTION) -> None:
         message = "a MongoDB URI is configured; there is no embedded server to start"
         print_json({"embedded": False, "message": message}) if as_json else console.print(message)
         return
-    state = EmbeddedServer(cfg).start()
+    with open_database(cfg):  # a server launched here is initialised before it is used
+        pass
+    state = EmbeddedServer(cfg).running()
+    if state is None:
+        raise DatabaseUnavailableError("the embedded database stopped right after it started")
     if as_json:
         print_json({"running": True, "embedded": True, "uri": state.uri, "pid": state.pid})
     else:

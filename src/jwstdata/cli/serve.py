@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import signal
 import subprocess
 import sys
 
@@ -13,8 +14,8 @@ from jwstdata.cli.common import console, settings
 
 def serve(
     host: str = typer.Option("127.0.0.1", "--host"),
-    port: int = typer.Option(8000, "--port"),
-    workers: int = typer.Option(1, "--workers", help="Server processes."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535),
+    workers: int = typer.Option(1, "--workers", min=1, help="Server processes."),
     with_worker: bool = typer.Option(
         False, "--with-worker", help="Also run one job worker (imports, processing) beside the API."
     ),
@@ -26,11 +27,15 @@ def serve(
 
     cfg = settings()
     create_app(cfg)  # fail fast, with one clear line, on bad configuration
+    # uvicorn re-raises the SIGTERM it caught once it has shut down; with the default handler
+    # that kills this process before `finally` runs and the worker would be left behind.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     worker = None
-    if with_worker:
-        worker = subprocess.Popen([sys.executable, "-m", "jwstdata", "worker"])
-    console.print(f"jwstdata on http://{host}:{port} (API docs: http://{host}:{port}/docs)")
     try:
+        if with_worker:
+            worker = subprocess.Popen([sys.executable, "-m", "jwstdata", "worker"])
+        base = f"http://{host}:{port}"
+        console.print(f"jwstdata dashboard on {base}/ (API docs: {base}/docs)", highlight=False)
         uvicorn.run(
             "jwstdata.api.app:create_app",
             factory=True,
@@ -42,6 +47,20 @@ def serve(
         )
     finally:
         if worker is not None:
-            worker.terminate()
-            with contextlib.suppress(subprocess.TimeoutExpired):
+            worker.terminate()  # the worker hands its running jobs back to the queue
+            try:
                 worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    worker.wait(timeout=5)
+        if cfg.embedded:
+            console.print(
+                "the embedded database is still running (the CLI uses it): "
+                "stop it with `jwstdata db stop`",
+                highlight=False,
+            )
+
+
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)

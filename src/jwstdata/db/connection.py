@@ -48,6 +48,7 @@ CODEC_OPTIONS: CodecOptions = CodecOptions(tz_aware=True, tzinfo=UTC)
 _HINT = "check that the server is running and JWSTDATA_MONGODB_URI is right"
 _DUP_KEY = re.compile(r"dup key: \{ ?(?P<fields>[^}]*)\}")
 _INDEX_NAME = re.compile(r"index: (?P<name>\S+)")
+_MISSING_INDEX = "does not correspond to an existing index"  # a hint naming no index
 
 
 @dataclass
@@ -77,23 +78,29 @@ class DatabaseHandle:
 
 def resolve_uri(settings: Settings, *, start_embedded: bool = True) -> tuple[str, bool]:
     """The URI to use and whether it is the embedded server (started when asked)."""
+    uri, embedded, _launched = _resolve(settings, start_embedded=start_embedded)
+    return uri, embedded
+
+
+def _resolve(settings: Settings, *, start_embedded: bool) -> tuple[str, bool, bool]:
+    """(URI, embedded?, launched by this call?)"""
     uri = settings.resolved_uri
     if uri is not None:
-        return uri, False
+        return uri, False, False
     server = EmbeddedServer(settings)
     state = server.start() if start_embedded else server.running()
     if state is None:
         raise DatabaseUnavailableError(
             "the embedded database is not running; start it with `jwstdata db start`"
         )
-    return state.uri, True
+    return state.uri, True, state.launched
 
 
 def open_database(
     settings: Settings, *, start_embedded: bool = True, database: str | None = None
 ) -> DatabaseHandle:
     """Connect and verify with ``ping``, retrying a bounded number of times."""
-    uri, embedded = resolve_uri(settings, start_embedded=start_embedded)
+    uri, embedded, launched = _resolve(settings, start_embedded=start_embedded)
     redacted = redact_uri(uri)
     try:
         client: MongoClient = MongoClient(
@@ -125,12 +132,23 @@ def open_database(
             details={"uri": redacted},
         )
     name = database or settings.database
-    return DatabaseHandle(
+    handle = DatabaseHandle(
         client=client,
         db=client.get_database(name, codec_options=CODEC_OPTIONS),
         redacted_uri=redacted,
         embedded=embedded,
     )
+    if launched:
+        # A server this call created may hold a brand-new database: without its indexes the
+        # first search would fail on a hint, so initialise it before anyone queries it.
+        from jwstdata.db.setup import init_database  # setup imports this module
+
+        try:
+            init_database(handle)
+        except BaseException:
+            handle.close()
+            raise
+    return handle
 
 
 def _short_reason(exc: Exception | None, uri: str) -> str:
@@ -208,4 +226,15 @@ def translate_errors(redacted_uri: str = "") -> Iterator[None]:
             f"{_short_reason(exc, '')} ({_HINT})"
         ) from None
     except OperationFailure as exc:
-        raise DatabaseError(f"database operation failed: {str(exc)[:200]}") from None
+        raise operation_error(exc) from None
+
+
+def operation_error(exc: OperationFailure) -> DatabaseError:
+    """The server's own message, one line: never its whole error document."""
+    message = str((exc.details or {}).get("errmsg") or exc).split(", full error:")[0]
+    if _MISSING_INDEX in message:
+        return DatabaseError(
+            f"the database is missing an index ({message[:160]}): run `jwstdata db init`",
+            details={"code": exc.code},
+        )
+    return DatabaseError(f"database operation failed: {message[:200]}", details={"code": exc.code})

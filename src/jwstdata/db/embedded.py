@@ -21,7 +21,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pymongo import MongoClient
@@ -38,6 +38,8 @@ _PING_TIMEOUT_MS = 1000
 class EmbeddedState:
     pid: int
     port: int
+    # True only for the call that launched the process: its caller initialises the database.
+    launched: bool = field(default=False, compare=False)
 
     @property
     def uri(self) -> str:
@@ -188,7 +190,7 @@ class EmbeddedServer:
             raise EmbeddedServerError(
                 f"cannot start the embedded database in {self.dir}: {exc.strerror or exc}"
             ) from None
-        state = EmbeddedState(pid=process.pid, port=port)
+        state = EmbeddedState(pid=process.pid, port=port, launched=True)
         if not self._wait_until_up(state, process, self.settings.embedded_start_timeout):
             with contextlib.suppress(ProcessLookupError):
                 process.kill()
