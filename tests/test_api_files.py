@@ -189,3 +189,27 @@ def test_content_disposition_is_safe_for_odd_names(api_server: ApiServer, alice:
     with api_server.client(alice["token"]) as client:
         disposition = client.get(f"/api/data/{record['id']}/file").headers["content-disposition"]
     assert disposition.count('"') == 2 and "\n" not in disposition
+
+
+def test_same_content_again_by_the_same_user_is_the_existing_record(
+    api_server: ApiServer, storage: LocalStorage, tmp_path: Path
+) -> None:
+    erin = api_server.create_user("erin")
+    token = api_server.token("erin")
+    path = ff.write_product(tmp_path, "i2d", shape=(32, 32))
+    content = path.read_bytes()
+    first = _upload(api_server, token, path.name, content, tags="first")
+    assert first.status_code == 201, first.text
+    assert "x-duplicate-of" not in first.headers
+    created = _leftovers(api_server, storage, erin.id)
+    assert created[0] == 1 and len(created[1]) == 1 and created[2] == []
+    for name in (path.name, "renamed_copy.fits"):
+        again = _upload(api_server, token, name, content, tags="second")
+        assert again.status_code == 200, again.text
+        assert again.headers["x-duplicate-of"] == first.json()["id"]
+        assert again.json() == first.json()  # unchanged: the second upload's tags not applied
+        assert _leftovers(api_server, storage, erin.id) == created  # no second file or record
+    # Another user's copy of the same content is that user's own record.
+    api_server.create_user("frank")
+    theirs = _upload(api_server, api_server.token("frank"), path.name, content)
+    assert theirs.status_code == 201 and theirs.json()["id"] != first.json()["id"]

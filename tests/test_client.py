@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from astropy.table import Table
 
-from jwstdata.client import Client
-from jwstdata.errors import AuthenticationError, NotFoundError
+from jwstdata.client import Client, DuplicateUploadWarning
+from jwstdata.errors import AuthenticationError, NotFoundError, ValidationError
 from tests import fitsfactory as ff
 from tests.factories import make_record
 from tests.plugins.api_server import ApiServer
@@ -64,3 +64,41 @@ def test_errors_are_typed(api_server: ApiServer, client: Client) -> None:
         client.get("0123456789abcdef01234567")
     with pytest.raises(AuthenticationError):
         Client.login(api_server.url, "dana", "wrong password!!")
+
+
+def test_unknown_search_filter_names_the_valid_ones(client: Client) -> None:
+    with pytest.raises(ValidationError) as info:
+        client.search(target="ngc")
+    message = info.value.message
+    assert "'target'" in message and "did you mean 'targetName'?" in message
+    assert "instrument" in message and "processingLevel" in message
+    with pytest.raises(ValidationError, match="max_records"):
+        list(client.iter_records(limit=5))
+    assert len(client.search(targetName="no such target")) == 0
+
+
+def test_download_into_a_directory_keeps_the_file_name(client: Client, tmp_path: Path) -> None:
+    path = ff.write_product(tmp_path, "rate", shape=(16, 16))
+    record = client.upload(path)
+    content = path.read_bytes()
+    work = tmp_path / "work"
+    work.mkdir()
+    # A path ending in "/" is a directory, created when missing (the README's example).
+    named = client.download(record["id"], f"{work}/downloads/")
+    assert named == work / "downloads" / record["fileName"] and named.read_bytes() == content
+    existing = work / "existing"
+    existing.mkdir()
+    assert client.download(record["id"], existing) == existing / record["fileName"]
+    # Any other path is the file to write.
+    chosen = client.download(record["id"], work / "chosen.fits")
+    assert chosen == work / "chosen.fits" and chosen.read_bytes() == content
+
+
+def test_uploading_the_same_file_again_returns_the_first_record(
+    client: Client, tmp_path: Path
+) -> None:
+    path = ff.write_product(tmp_path, "cal", shape=(24, 24))
+    first = client.upload(path)
+    with pytest.warns(DuplicateUploadWarning, match=first["id"]):
+        again = client.upload(path)
+    assert again["id"] == first["id"]

@@ -12,8 +12,13 @@ are verified against the record's sha256; uploads stream from disk with a progre
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+import os
+import typing
+import warnings
 from collections.abc import Callable, Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -68,6 +73,60 @@ def _raise_for(response: httpx.Response) -> None:
     if response.status_code == 429:
         raise RateLimitedError(message, retry_after=int(response.headers.get("retry-after", "60")))
     raise _ERRORS.get(response.status_code, JwstDataError)(message, details=details)
+
+
+# Paging is the client's job (``page_size``, ``max_records``), not a filter.
+_PAGING_PARAMETERS = frozenset({"limit", "cursor"})
+
+
+@cache
+def search_filters() -> frozenset[str]:
+    """The filter names ``GET /api/data`` accepts, read from the route's own declaration."""
+    from jwstdata.api.params import search_query
+
+    hints = typing.get_type_hints(search_query, include_extras=True)
+    names = set()
+    for name in hints.keys() - {"return"}:
+        metadata = getattr(hints[name], "__metadata__", ())
+        alias = next((m.alias for m in metadata if getattr(m, "alias", None)), None)
+        names.add(alias or name)
+    return frozenset(names - _PAGING_PARAMETERS)
+
+
+def check_filters(filters: dict[str, Any]) -> None:
+    """Unknown filter names are a mistake, not "no filter": say which names exist."""
+    valid = search_filters()
+    unknown = sorted(set(filters) - valid)
+    if not unknown:
+        return
+    problems = []
+    for name in unknown:
+        if name in _PAGING_PARAMETERS:
+            hint = "paging is done by the client: use max_records or page_size"
+        else:
+            close = difflib.get_close_matches(name, sorted(valid), n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}?" if close else "not a search filter"
+        problems.append({"field": name, "message": hint})
+    raise ValidationError(
+        f"unknown search filter {', '.join(map(repr, unknown))} "
+        f"({'; '.join(p['message'] for p in problems)}); valid filters: {', '.join(sorted(valid))}",
+        details=problems,
+    )
+
+
+def _download_target(dest: str | Path, file_name: str) -> Path:
+    """``dest`` itself, or ``dest/file_name`` when ``dest`` is a directory (an existing one,
+    or a path written with a trailing separator, created here)."""
+    text = os.fspath(dest)
+    path = Path(text)
+    if text.endswith(("/", os.sep)) or path.is_dir():
+        path.mkdir(parents=True, exist_ok=True)
+        return path / file_name
+    return path
+
+
+class DuplicateUploadWarning(UserWarning):
+    """The same content was already uploaded by this user: the existing record is returned."""
 
 
 def _path(record: dict[str, Any], dotted: str) -> Any:
@@ -133,7 +192,12 @@ class Client:
 
     # --- reading ------------------------------------------------------------------------
     def iter_records(self, *, page_size: int = 200, **filters: Any) -> Iterator[dict[str, Any]]:
-        """Every matching record, page by page (filters as in ``GET /api/data``)."""
+        """Every matching record, page by page (filters as in ``GET /api/data``).
+
+        An unknown filter name raises :class:`~jwstdata.errors.ValidationError` listing the
+        valid ones (it would otherwise be ignored and match everything).
+        """
+        check_filters(filters)
         params = {k: v for k, v in filters.items() if v is not None}
         params["limit"] = page_size
         while True:
@@ -179,6 +243,11 @@ class Client:
         public: bool = False,
         progress: Progress | None = None,
     ) -> dict[str, Any]:
+        """Upload one file; its new record (as JSON).
+
+        The same content uploaded before by the same user is not stored again: the existing
+        record is returned and a :class:`DuplicateUploadWarning` says so.
+        """
         path = Path(path)
         total = path.stat().st_size
         form = {"tags": ",".join(tags or []), "isPublic": str(public).lower()}
@@ -190,7 +259,15 @@ class Client:
                 "/api/data/upload", files={"file": (path.name, reader)}, data=form, timeout=None
             )
         _raise_for(response)
-        return response.json()
+        record = response.json()
+        if response.status_code == 200:  # not 201: this user already had this content
+            warnings.warn(
+                f"{path.name} has the same content as record {record['id']} "
+                f"({record['fileName']}), uploaded before: returning that record",
+                DuplicateUploadWarning,
+                stacklevel=2,
+            )
+        return record
 
     def download(
         self,
@@ -200,10 +277,13 @@ class Client:
         resume: bool = True,
         progress: Progress | None = None,
     ) -> Path:
-        """Save the record's file; a partial file from an earlier attempt is resumed."""
+        """Save the record's file; a partial file from an earlier attempt is resumed.
+
+        ``dest`` is the file to write, or a directory (an existing one, or any path ending
+        in ``/``) to write the record's file name into.
+        """
         record = self.get(record_id)
-        dest = Path(dest)
-        target = dest / record["fileName"] if dest.is_dir() else dest
+        target = _download_target(dest, record["fileName"])
         partial = target.with_name(target.name + ".part")
         offset = partial.stat().st_size if resume and partial.exists() else 0
         headers = {"Range": f"bytes={offset}-"} if offset else {}

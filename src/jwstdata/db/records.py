@@ -201,6 +201,22 @@ class RecordRepository:
             )
         return JwstDataModel.from_document(doc) if doc else None
 
+    def find_own_by_checksum(self, user_id: ObjectId, checksum: str) -> JwstDataModel | None:
+        """The oldest record of ``user_id`` with this content (sha256), if any.
+
+        The checksum alone drives the query (its own index, few matches), the owner after.
+        """
+        pipeline: list[dict[str, Any]] = [
+            {"$match": {"checksum": checksum}},
+            {"$match": {"userId": user_id}},
+            {"$sort": {"_id": 1}},
+            {"$limit": 1},
+        ]
+        hint = index_hint(self.collection, "checksum")
+        with translate_errors(self._uri):
+            docs = list(self.collection.aggregate(pipeline, **({"hint": hint} if hint else {})))
+        return JwstDataModel.from_document(docs[0]) if docs else None
+
     def search(
         self,
         query: SearchQuery,

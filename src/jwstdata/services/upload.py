@@ -4,12 +4,18 @@ The request body is never held whole in memory: it is copied in chunks to a stag
 under ``$JWSTDATA_HOME/staging`` while its size is counted against the limit. Only a file
 whose content matches its claimed format is stored; if the record then cannot be written
 the stored file is removed. On every failure the staging file is deleted: nothing remains.
+
+The same content uploaded again by the same owner (same sha256) is not stored a second
+time: the upload answers with the existing record, as ingesting a file again updates its
+record instead of adding one.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -28,6 +34,12 @@ from jwstdata.services.record_writer import RecordWriter
 from jwstdata.storage import StorageProvider
 
 CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    record: JwstDataModel
+    created: bool  # False: the owner already had this content; ``record`` is that record
 
 
 class UploadService:
@@ -50,7 +62,7 @@ class UploadService:
         tags: list[str] | None = None,
         description: str | None = None,
         is_public: bool = False,
-    ) -> JwstDataModel:
+    ) -> UploadResult:
         if ctx.user_id is None:
             raise PermissionDeniedError("sign in to upload")
         name = safe_file_name(filename or "upload")
@@ -60,8 +72,11 @@ class UploadService:
         temp = Path(temp_name)
         try:
             with os.fdopen(handle, "wb") as out:
-                self._copy_bounded(source, out)
+                sha256 = self._copy_bounded(source, out)
             check_content(temp, file_format)
+            existing = self.repo.find_own_by_checksum(ctx.user_id, sha256)
+            if existing is not None:
+                return UploadResult(self.repo.get(existing.object_id, ctx), created=False)
             fields = describe_file(temp, name=name).fields
             key = upload_key(str(ctx.user_id), name)
             stored = self.storage.write_path(key, temp)
@@ -76,17 +91,20 @@ class UploadService:
         finally:
             temp.unlink(missing_ok=True)
         self.linker.link([record.object_id])
-        return self.repo.get(record.object_id, ctx)
+        return UploadResult(self.repo.get(record.object_id, ctx), created=True)
 
-    def _copy_bounded(self, source: BinaryIO, out: BinaryIO) -> int:
+    def _copy_bounded(self, source: BinaryIO, out: BinaryIO) -> str:
+        """Copy within the size limit; the content's sha256 (hex)."""
         limit = self.settings.max_upload_bytes
         total = 0
+        digest = hashlib.sha256()
         while chunk := source.read(CHUNK):
             total += len(chunk)
             if total > limit:
                 raise PayloadTooLargeError(f"upload larger than the limit of {limit} bytes")
             out.write(chunk)
-        return total
+            digest.update(chunk)
+        return digest.hexdigest()
 
     @staticmethod
     def _record(

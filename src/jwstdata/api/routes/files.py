@@ -18,6 +18,7 @@ from jwstdata.services.processing_jobs import queue_auto_previews
 router = APIRouter(prefix="/api/data", tags=["files"])
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _CHUNK = 1024 * 1024
+DUPLICATE_HEADER = "X-Duplicate-Of"
 _MEDIA_TYPES = {
     "fits": "application/fits",
     "fits.gz": "application/gzip",
@@ -35,11 +36,18 @@ _MEDIA_TYPES = {
     "/upload",
     status_code=status.HTTP_201_CREATED,
     summary="Upload a file (multipart)",
+    description=(
+        "201 with the new record. The same content (sha256) uploaded again by the same user "
+        f"is not stored twice: 200 with the existing record and the `{DUPLICATE_HEADER}` "
+        "header holding its id."
+    ),
+    responses={200: {"description": "Already uploaded by this user: the existing record"}},
     dependencies=[Depends(require_user)],
 )
 def upload(
     svc: ServicesDep,
     ctx: ContextDep,
+    response: Response,
     file: Annotated[
         UploadFile, File(description="FITS, FITS.gz, JPG, PNG, TIFF, CSV, ECSV, JSON, ASDF")
     ],
@@ -47,7 +55,7 @@ def upload(
     description: Annotated[str | None, Form(max_length=4096)] = None,
     is_public: Annotated[bool, Form(alias="isPublic")] = False,
 ) -> dict[str, Any]:
-    record = svc.uploads.upload(
+    result = svc.uploads.upload(
         file.file,
         file.filename or "upload",
         ctx,
@@ -55,7 +63,11 @@ def upload(
         description=description,
         is_public=is_public,
     )
-    if svc.settings.auto_preview:
+    record = result.record
+    if not result.created:
+        response.status_code = status.HTTP_200_OK
+        response.headers[DUPLICATE_HEADER] = str(record.id)
+    elif svc.settings.auto_preview:
         queue_auto_previews(svc.jobs, svc.records, [record.object_id])
     return record.to_json()
 

@@ -48,11 +48,11 @@ function fail(entry, message) {
   updateSummary(`${entry.file.name} failed: ${message}`);
 }
 
-function succeed(entry, record) {
+function succeed(entry, record, existing) {
   entry.ui.item.classList.add("done");
   entry.ui.item.dataset.state = "done";
   entry.ui.progress.value = 100;
-  entry.ui.state.textContent = "Uploaded. ";
+  entry.ui.state.textContent = existing ? "Already uploaded (same content). " : "Uploaded. ";
   const link = document.createElement("a");
   link.href = `/records/${record.id}`;
   link.textContent = `Open ${record.fileName}`;
@@ -82,8 +82,10 @@ function send(entry) {
     });
     request.addEventListener("load", () => {
       const body = request.response;
-      if (request.status === 201 && body) succeed(entry, body);
-      else {
+      // 200: this user already has the same content; the answer is that record.
+      if ((request.status === 201 || request.status === 200) && body) {
+        succeed(entry, body, request.status === 200);
+      } else {
         const message = body && body.error ? body.error.message : `${request.status} ${request.statusText}`;
         fail(entry, message);
       }
