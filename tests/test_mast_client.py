@@ -7,6 +7,7 @@ import io
 import logging
 import random
 import socket
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -121,14 +122,56 @@ def test_retries_are_bounded_with_a_clear_error(
     assert len(invokes(mast_server, "Mast.Caom.Filtered")) == 3
 
 
-def test_refused_connection_is_unavailable_after_retries() -> None:
+def _counting_client(url: str) -> tuple[MastClient, list[float]]:
+    """A client whose back-off sleeps are recorded: each one is a retry."""
+    slept: list[float] = []
+    client = MastClient(url, retry=TEST_RETRY, connect_timeout=1.0, sleep=slept.append)
+    return client, slept
+
+
+def test_refused_connection_is_reported_at_once_naming_the_host() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    client = MastClient(f"http://127.0.0.1:{port}", retry=TEST_RETRY, connect_timeout=1.0)
-    with client, pytest.raises(MastUnavailableError, match="after 3 attempts") as e:
+        port = sock.getsockname()[1]  # closed again: nothing listens there
+    client, slept = _counting_client(f"http://127.0.0.1:{port}")
+    with client, pytest.raises(MastUnavailableError) as e:
         client.invoke("Mast.Caom.Filtered", PROGRAM_2733)
-    assert e.value.code == "mast_unavailable"
+    assert e.value.code == "mast_unavailable" and slept == []
+    assert f"127.0.0.1:{port} is unreachable: it refused the connection" in e.value.message
+    assert e.value.details == {"host": f"127.0.0.1:{port}", "attempts": 1}
+
+
+def test_unknown_host_is_not_retried() -> None:
+    """``.invalid`` never resolves (RFC 2606): offline and a misspelt host look alike."""
+    client, slept = _counting_client("https://mast.invalid")
+    with client, pytest.raises(MastUnavailableError) as e:
+        client.invoke("Mast.Caom.Filtered", PROGRAM_2733)
+    assert slept == [] and "ConnectError" not in e.value.message
+    assert e.value.message.startswith("MAST ") and "mast.invalid is unreachable" in e.value.message
+    assert "does not resolve" in e.value.message and "JWSTDATA_MAST_URL" in e.value.message
+
+
+def test_connection_dropped_before_answering_is_retried() -> None:
+    """A server that accepts and closes at once: transient, retried to the limit."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        listener.settimeout(5)
+        port = listener.getsockname()[1]
+        client, slept = _counting_client(f"http://127.0.0.1:{port}")
+
+        def hang_up() -> None:
+            for _ in range(TEST_RETRY.attempts):
+                connection, _address = listener.accept()
+                connection.close()
+
+        closer = threading.Thread(target=hang_up, daemon=True)
+        closer.start()
+        with client, pytest.raises(MastUnavailableError, match="after 3 attempts") as e:
+            client.invoke("Mast.Caom.Filtered", PROGRAM_2733)
+        closer.join(timeout=5)
+    assert len(slept) == TEST_RETRY.attempts - 1
+    assert f"127.0.0.1:{port}" in e.value.message
 
 
 def test_slow_server_times_out(mast_server: MastTestServer) -> None:
@@ -139,7 +182,7 @@ def test_slow_server_times_out(mast_server: MastTestServer) -> None:
     with client, pytest.raises(MastTimeoutError, match="no answer in time") as e:
         client.invoke("Mast.Caom.Filtered", PROGRAM_2733)
     assert time.monotonic() - started < 2.0
-    assert e.value.details == {"attempts": 2}
+    assert e.value.details == {"host": mast_server.url.split("//")[1], "attempts": 2}
 
 
 def test_one_slow_answer_is_retried(mast_server: MastTestServer) -> None:

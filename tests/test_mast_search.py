@@ -338,3 +338,22 @@ def test_cli_search_table_and_errors(
     code, out, err = run_main(mast_server, monkeypatch, capsys, "mast", "search", "--program", "1")
     assert code == 1
     assert err.strip() == ("error: MAST query Mast.Caom.Filtered page 1: HTTP 503 after 2 attempts")
+
+
+def test_cli_offline_is_one_line_naming_the_host(tmp_path: Path) -> None:
+    """A host that does not resolve (as when offline): said at once, not retried 5 times."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JWSTDATA_")}
+    env.update(JWSTDATA_HOME=str(tmp_path), JWSTDATA_MAST_URL="https://mast.invalid")
+    result = subprocess.run(
+        [sys.executable, "-m", "jwstdata", "mast", "search", "--program", "2733"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "error: MAST query Mast.Caom.Filtered page 1: mast.invalid is unreachable: its name "
+        "does not resolve (offline, or a DNS failure); check the network connection and "
+        "JWSTDATA_MAST_URL"
+    ]

@@ -1,7 +1,9 @@
 """HTTP to MAST: one httpx connection pool, bounded retries, and a token that stays home.
 
-- :class:`RetryPolicy`: connection errors, timeouts, 429 and 5xx are retried a bounded number
-  of times with exponential back-off and jitter; ``Retry-After`` is honoured (up to a cap).
+- :class:`RetryPolicy`: timeouts, dropped connections, 429 and 5xx are retried a bounded
+  number of times with exponential back-off and jitter; ``Retry-After`` is honoured (up to a
+  cap). A connection that fails for a reason a few seconds will not change (see
+  :func:`lasting_failure`) is reported at once, naming the host.
 - :class:`HttpTransport` follows redirects itself so that ``Authorization: token <t>`` is
   decided hop by hop: it goes only to the configured MAST origin (scheme, host and port), never
   to a host a redirect points at (a cloud bucket, a mirror).
@@ -11,8 +13,11 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import random
+import socket
+import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -103,6 +108,45 @@ def parse_retry_after(value: str | None) -> float | None:
 
 
 RETRYABLE_TRANSPORT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+_NO_ROUTE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN}
+
+
+def lasting_failure(exc: Exception) -> str | None:
+    """Why a connection failed, when retrying within seconds cannot help; else None.
+
+    - A name that does not resolve: the system resolver has already retried its servers
+      (resolv.conf ``attempts``), and an offline machine or a misspelt host stays so.
+    - Connection refused: the host answered that nothing listens on that port (a wrong URL
+      or port, a firewall reject). MAST sits behind load balancers that say 502/503 while a
+      service restarts, and those statuses are still retried.
+    - No route to the network or host: the machine is offline.
+    - A TLS certificate that does not verify.
+
+    Timeouts, resets and connections dropped mid-answer stay transient, as do TLS handshakes
+    cut short. A failed import job is retried later by the worker as a whole.
+    """
+    if not isinstance(exc, httpx.ConnectError):
+        return None
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, socket.gaierror):
+            return "its name does not resolve (offline, or a DNS failure)"
+        if isinstance(cause, ConnectionRefusedError):
+            return "it refused the connection (nothing listens on that port)"
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return f"its TLS certificate does not verify ({cause.verify_message})"
+        if isinstance(cause, OSError) and cause.errno in _NO_ROUTE:
+            return "there is no network route to it (offline?)"
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
+def _host_of(exc: httpx.HTTPError, fallback: str) -> str:
+    try:
+        url = exc.request.url
+    except RuntimeError:  # raised outside a request
+        return fallback
+    return f"{url.host}:{url.port}" if url.port else url.host
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
@@ -209,6 +253,13 @@ class HttpTransport:
                     finally:
                         response.close()
             except RETRYABLE_TRANSPORT as exc:
+                if (reason := lasting_failure(exc)) is not None:
+                    host = _host_of(exc, self._origin[1])
+                    raise MastUnavailableError(
+                        f"MAST {what}: {host} is unreachable: {reason}; "
+                        "check the network connection and JWSTDATA_MAST_URL",
+                        details={"host": host, "attempts": attempt},
+                    ) from None
                 if attempt >= attempts:
                     raise self._transport_error(exc, what, attempt) from None
                 delay = self.retry.delay(attempt)
@@ -237,15 +288,17 @@ class HttpTransport:
             self.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _transport_error(self, exc: Exception, what: str, attempts: int) -> MastError:
+    def _transport_error(self, exc: httpx.HTTPError, what: str, attempts: int) -> MastError:
+        host = _host_of(exc, self._origin[1])
         if isinstance(exc, httpx.TimeoutException):
             return MastTimeoutError(
-                f"MAST {what}: no answer in time ({describe(exc)}) after {attempts} attempts",
-                details={"attempts": attempts},
+                f"MAST {what}: no answer in time from {host} ({describe(exc)}) "
+                f"after {attempts} attempts",
+                details={"host": host, "attempts": attempts},
             )
         return MastUnavailableError(
-            f"MAST {what}: {describe(exc)} after {attempts} attempts",
-            details={"attempts": attempts},
+            f"MAST {what}: {host}: {describe(exc)} after {attempts} attempts",
+            details={"host": host, "attempts": attempts},
         )
 
 
