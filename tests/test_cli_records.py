@@ -83,3 +83,14 @@ def test_search_rejects_bad_values_with_one_line(repo: RecordRepository, cli_env
     assert "Traceback" not in result.stderr
     table = _cli(["search", "--table"], cli_env)
     assert table.returncode == 0
+
+
+def test_table_ids_are_whole_in_a_narrow_terminal(repo: RecordRepository, cli_env: dict) -> None:
+    long_name = "jw02733-o001_t001_nircam_clear-f090w-sub640a210r_" + "x" * 40 + "_i2d.fits"
+    ids = [str(repo.create(make_record(fileName=long_name)).id) for _ in range(3)]
+    result = _cli(["search", "--table"], {**cli_env, "COLUMNS": "60"})
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 60  # the table fits: other columns give way
+    for record_id in ids:
+        assert any(record_id in line for line in lines), result.stdout

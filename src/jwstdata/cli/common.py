@@ -11,6 +11,7 @@ from typing import Any
 import typer
 from bson import ObjectId
 from rich.console import Console
+from rich.table import Column
 
 from jwstdata.config import Settings, load_settings
 from jwstdata.db import DatabaseHandle, open_database
@@ -57,6 +58,12 @@ def resolve_owner(handle: DatabaseHandle, owner: str | None) -> ObjectId | None:
 
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
+
+
+def id_column(header: str = "id") -> Column:
+    """A table column for identifiers: never cut short or wrapped, so it can be copied whole
+    into the next command, however narrow the terminal (the other columns give way)."""
+    return Column(header, no_wrap=True, overflow="ignore")
 
 
 def one_line(text: str) -> str:

@@ -15,6 +15,7 @@ from jwstdata.cli.common import (
     cli_context,
     console,
     database,
+    id_column,
     print_json,
     resolve_owner,
 )
@@ -68,7 +69,7 @@ def list_jobs(
         print_json({"items": [j.to_json() for j in page.items], "nextCursor": page.next_cursor})
         return
     table = Table(
-        Column("id", no_wrap=True),
+        id_column(),
         "kind",
         "state",
         "progress",

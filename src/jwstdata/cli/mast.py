@@ -17,7 +17,7 @@ import typer
 from pydantic import ValidationError as PydanticValidationError
 from rich.table import Table
 
-from jwstdata.cli.common import console, print_json, settings
+from jwstdata.cli.common import console, id_column, print_json, settings
 from jwstdata.errors import ValidationError
 from jwstdata.mast import ObservationQuery, ObservationRow, ProductFilter, ProductRow, open_mast
 from jwstdata.mast.models import datetime_from_mjd
@@ -98,9 +98,8 @@ def search(
     with open_mast(settings()) as mast:
         rows = mast.search.observations(query)
     rows = rows[:limit] if limit else rows
-    table = Table("obs_id", "instrument", "filters", "level", "target", "ra", "dec", "start",
-                  "rights")  # fmt: skip
-    table.columns[0].overflow = "fold"
+    table = Table(id_column("obs_id"), "instrument", "filters", "level", "target", "ra", "dec",
+                  "start", "rights")  # fmt: skip
 
     def cells(row: ObservationRow) -> list[str]:
         return [

@@ -8,7 +8,7 @@ import typer
 from pydantic import ValidationError as PydanticValidationError
 from rich.table import Table
 
-from jwstdata.cli.common import cli_context, console, database, print_json
+from jwstdata.cli.common import cli_context, console, database, id_column, print_json
 from jwstdata.db import RecordRepository
 from jwstdata.db.records import pydantic_to_validation_error
 from jwstdata.models.enums import DataType, ProcessingLevel, ProcessingStatus
@@ -91,7 +91,7 @@ def search(
         )
         return
     table = Table(
-        "id", "fileName", "level", "dataType", "instrument", "filter", "target", "uploaded"
+        id_column(), "fileName", "level", "dataType", "instrument", "filter", "target", "uploaded"
     )
     for record in page.items:
         info = record.image_info

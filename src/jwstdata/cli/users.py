@@ -11,7 +11,7 @@ from bson import ObjectId
 from pydantic import ValidationError as PydanticValidationError
 from rich.table import Table
 
-from jwstdata.cli.common import JSON_OPTION, console, database, print_json, settings
+from jwstdata.cli.common import JSON_OPTION, console, database, id_column, print_json, settings
 from jwstdata.db.records import pydantic_to_validation_error
 from jwstdata.db.users import UserRepository
 from jwstdata.errors import ValidationError
@@ -69,7 +69,7 @@ def list_users(
     if as_json:
         print_json([user.to_json() for user in users])
         return
-    table = Table("username", "email", "role", "status", "created", "last login")
+    table = Table(id_column("username"), "email", "role", "status", "created", "last login")
     for user in users:
         table.add_row(
             user.username,
