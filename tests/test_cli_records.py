@@ -79,7 +79,7 @@ def test_search_filters_pages_and_totals(repo: RecordRepository, cli_env: dict) 
 
 def test_search_rejects_bad_values_with_one_line(repo: RecordRepository, cli_env: dict) -> None:
     result = _cli(["search", "--limit", "0"], cli_env)
-    assert result.returncode == 1 and "limit" in result.stderr
+    assert result.returncode == 2 and "'--limit'" in result.stderr
     assert "Traceback" not in result.stderr
     table = _cli(["search", "--table"], cli_env)
     assert table.returncode == 0

@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     )
     database: str = Field(default="jwst_data_analysis", pattern=r"^[A-Za-z0-9_-]{1,63}$")
     home: Path = Field(
-        default_factory=lambda: default_home(),
+        default_factory=default_home,
         description="Data directory (default: the per-user data directory).",
     )
     embedded_port: int | None = Field(

@@ -76,7 +76,8 @@ def main() -> None:
         err_console.print("interrupted")
         sys.exit(130)
     except PyMongoError as exc:  # a path that missed the data layer's translation
-        err_console.print(f"[red]error:[/red] {escape(one_line(server_message(exc)))}")
+        message = escape(one_line(server_message(exc)))
+        err_console.print(f"[red]error:[/red] {message}", highlight=False)
         sys.exit(1)
     except ClickException as exc:
         if is_help_request(exc):

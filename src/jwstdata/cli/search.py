@@ -12,7 +12,7 @@ from jwstdata.cli.common import cli_context, console, database, id_column, print
 from jwstdata.db import RecordRepository
 from jwstdata.db.records import pydantic_to_validation_error
 from jwstdata.models.enums import DataType, ProcessingLevel, ProcessingStatus
-from jwstdata.models.search import SearchQuery, SortField, SortOrder
+from jwstdata.models.search import MAX_PAGE_SIZE, SearchQuery, SortField, SortOrder
 
 
 def search(
@@ -42,7 +42,7 @@ def search(
     include_archived: bool = typer.Option(False, "--include-archived"),
     sort: SortField = typer.Option(SortField.upload_date, "--sort"),
     order: SortOrder = typer.Option(SortOrder.desc, "--order"),
-    limit: int = typer.Option(50, "--limit", "-n"),
+    limit: int = typer.Option(50, "--limit", "-n", min=1, max=MAX_PAGE_SIZE),
     cursor: str | None = typer.Option(None, "--cursor"),
     total: bool = typer.Option(False, "--total", help="Also count all matches."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
