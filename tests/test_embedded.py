@@ -165,12 +165,15 @@ def test_one_database_whatever_the_current_directory(tmp_path: Path) -> None:
         searched = run(["search", "--json"], first_dir)
         assert searched.returncode == 0, searched.stderr
         assert json.loads(searched.stdout)["items"] == []
+        assert "started the embedded database" in searched.stderr
+        assert "`jwstdata db stop` stops it" in searched.stderr
         indexes = json.loads(run(["db", "indexes", "--json"], first_dir).stdout)
         assert all(row["present"] for row in indexes)
         status = json.loads(run(["db", "status", "--json"], first_dir).stdout)
         elsewhere = json.loads(run(["db", "status", "--json"], second_dir).stdout)
         assert elsewhere["running"] and elsewhere["pid"] == status["pid"]
-        assert run(["search", "--table"], second_dir).returncode == 0
+        again = run(["search", "--table"], second_dir)
+        assert again.returncode == 0 and again.stderr == ""  # reused: nothing to announce
         assert (tmp_path / "xdg" / "jwstdata" / "db" / "server.json").is_file()
         assert not (first_dir / "var").exists() and not (second_dir / "var").exists()
     finally:

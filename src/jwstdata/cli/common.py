@@ -31,7 +31,15 @@ def settings() -> Settings:
 
 @contextlib.contextmanager
 def database(start_embedded: bool = True) -> Iterator[DatabaseHandle]:
-    handle = open_database(settings(), start_embedded=start_embedded)
+    cfg = settings()
+    handle = open_database(cfg, start_embedded=start_embedded)
+    if handle.launched:
+        # It outlives this command on purpose (the next one reuses it): say so, once.
+        err_console.print(
+            f"started the embedded database (data in {cfg.db_dir}); it keeps running for "
+            "the next commands: `jwstdata db stop` stops it",
+            highlight=False,
+        )
     try:
         yield handle
     finally:

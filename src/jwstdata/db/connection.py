@@ -59,6 +59,7 @@ class DatabaseHandle:
     db: Database
     redacted_uri: str
     embedded: bool
+    launched: bool = False  # this open started the embedded server (and initialised it)
 
     @property
     def features(self) -> ServerFeatures:
@@ -137,6 +138,7 @@ def open_database(
         db=client.get_database(name, codec_options=CODEC_OPTIONS),
         redacted_uri=redacted,
         embedded=embedded,
+        launched=launched,
     )
     if launched:
         # A server this call created may hold a brand-new database: without its indexes the
