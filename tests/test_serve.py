@@ -129,3 +129,25 @@ def test_make_run_on_a_chosen_port_then_sigterm(
     assert f"dashboard at http://127.0.0.1:{port}/" in out
     assert "make db-stop" in out and "jwstdata db stop" in out
     assert "Traceback" not in out and "Error" not in out
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_run_installs_only_what_running_needs() -> None:
+    """make's dry run as if pyproject.toml had changed: the commands `make run` would run."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE") and k != "MFLAGS"}
+    plan = subprocess.run(
+        ["make", "-n", "-W", "pyproject.toml", "run", "PORT=8080"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "pip install --quiet -e '.[embedded]'" in plan
+    assert "dev]" not in plan and "pytest" not in plan
+    assert "serve --host 127.0.0.1 --port 8080 --with-worker" in plan
+    tests = subprocess.run(
+        ["make", "-n", "-W", "pyproject.toml", "lint"], cwd=ROOT, env=env, capture_output=True,
+        text=True, check=True,
+    ).stdout  # fmt: skip
+    assert "pip install --quiet -e '.[embedded,dev]'" in tests
