@@ -177,11 +177,10 @@ def test_connection_dropped_before_answering_is_retried() -> None:
 def test_slow_server_times_out(mast_server: MastTestServer) -> None:
     mast_server.faults.slow_seconds = 3.0
     retry = RetryPolicy(attempts=2, base_delay=0.01)
-    started = time.monotonic()
+    # Without the read timeout the slow answer would arrive and no error would be raised.
     client = client_for(mast_server, read_timeout=0.2, retry=retry)
     with client, pytest.raises(MastTimeoutError, match="no answer in time") as e:
         client.invoke("Mast.Caom.Filtered", PROGRAM_2733)
-    assert time.monotonic() - started < 2.0
     assert e.value.details == {"host": mast_server.url.split("//")[1], "attempts": 2}
 
 
