@@ -48,6 +48,7 @@ from jwstdata.fitsmeta.cards import HeaderCards
 from jwstdata.fitsmeta.hdus import FitsReadError, RawHdu, Scan, scan
 from jwstdata.fitsmeta.table import column_index, float_column
 from jwstdata.fitsmeta.table import header_value as _value
+from jwstdata.inflate import InflateLimitError
 from jwstdata.models import (
     DataType,
     ImageMetadata,
@@ -100,6 +101,8 @@ def read_header_metadata(
         return _Extraction(found, Path(path), suffix).result()
     except FitsReadError:
         raise
+    except InflateLimitError as exc:
+        raise FitsReadError(exc.message, path=path) from None
     except Exception as exc:  # a damaged header that slipped past the checks
         raise FitsReadError(f"corrupt FITS header: {type(exc).__name__}: {exc}", path=path) from exc
 

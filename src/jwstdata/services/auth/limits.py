@@ -4,9 +4,11 @@ Two kinds of counter, one document each, keyed by ``key``:
 
 - ``client:<client>:<minute>`` counts every login attempt from one client in one clock
   minute; more than ``login_rate_per_minute`` is refused until the minute ends.
-- ``user:<name>`` counts consecutive failed logins for one user name (existing or not, so
-  the answer does not reveal which names exist). Reaching ``login_max_failures`` locks the
-  name for ``login_lockout_seconds``; a successful login clears the counter.
+- ``user:<name>`` counts login attempts in flight and failed for one user name (existing
+  or not, so the answer does not reveal which names exist). Each attempt is reserved before
+  its password is checked; reaching ``login_max_failures`` refuses further attempts and a
+  failure at the limit locks the name for ``login_lockout_seconds``; a successful login
+  clears the counter.
 
 Counters carry ``expiresAt`` for the TTL index; expiry is also checked here, against the
 service's clock, so the rules hold whether or not the server has cleaned up yet.
@@ -62,44 +64,72 @@ class LoginLimiter:
                 retry_after=_seconds_until(window_end, now),
             )
 
-    def check_user(self, name_key: str) -> None:
-        """RateLimitedError while the user name is locked out."""
-        now = self.clock()
-        with translate_errors():
-            doc = self.collection.find_one(
-                {"key": _user_key(name_key)}, hint=index_hint(self.collection, BY_KEY)
-            )
-        locked_until = (doc or {}).get("lockedUntil")
-        if locked_until is not None and locked_until > now:
-            raise RateLimitedError(
-                "too many failed logins for this user; try again later",
-                retry_after=_seconds_until(locked_until, now),
-            )
+    def reserve_attempt(self, name_key: str) -> None:
+        """Count one attempt for the user name *before* its password is checked.
 
-    def record_failure(self, name_key: str) -> None:
+        The counter goes up in one conditional update, so parallel attempts cannot all pass
+        a check made before any of them was counted: once ``login_max_failures`` attempts
+        are in flight or failed, or while the name is locked, the next one is refused
+        without a password check. A success clears the counter.
+        """
         now = self.clock()
         key = _user_key(name_key)
         limit = self.settings.login_max_failures
+        hint = index_hint(self.collection, BY_KEY)
         with translate_errors():
             # A counter whose memory ran out (or whose lockout passed) starts again at zero.
             self.collection.update_one(
                 {"key": key, "expiresAt": {"$lte": now}},
                 {"$set": {"failures": 0}, "$unset": {"lockedUntil": ""}},
-                hint=index_hint(self.collection, BY_KEY),
+                hint=hint,
             )
-        doc = self._upsert(
-            key, {"$inc": {"failures": 1}, "$set": {"expiresAt": now + FAILURE_MEMORY}}
-        )
-        if doc["failures"] < limit:
+            self.collection.update_one(
+                {"key": key, "lockedUntil": {"$lte": now}},
+                {"$set": {"failures": 0}, "$unset": {"lockedUntil": ""}},
+                hint=hint,
+            )
+        open_counter = {"key": key, "lockedUntil": None, "failures": {"$lt": limit}}
+        update = {"$inc": {"failures": 1}, "$set": {"expiresAt": now + FAILURE_MEMORY}}
+        with translate_errors():
+            doc = self.collection.find_one_and_update(
+                open_counter, update, hint=hint, return_document=ReturnDocument.AFTER
+            )
+            if doc is None:
+                # No open counter: either there is none yet (insert the first), or it is
+                # full or locked (the insert then hits the unique key and is refused).
+                try:
+                    self.collection.insert_one(
+                        {"key": key, "failures": 1, "expiresAt": now + FAILURE_MEMORY}
+                    )
+                    return
+                except DuplicateKeyError:
+                    doc = self.collection.find_one_and_update(
+                        open_counter, update, hint=hint, return_document=ReturnDocument.AFTER
+                    )
+        if doc is not None:
             return
+        with translate_errors():
+            current = self.collection.find_one({"key": key}, hint=hint) or {}
+        locked_until = current.get("lockedUntil")
+        if locked_until is None or locked_until <= now:
+            locked_until = now + timedelta(seconds=self.settings.login_lockout_seconds)
+        raise RateLimitedError(
+            "too many failed logins for this user; try again later",
+            retry_after=_seconds_until(locked_until, now),
+        )
+
+    def record_failure(self, name_key: str) -> None:
+        """The reserved attempt failed: lock the name once the failures reach the limit."""
+        now = self.clock()
+        key = _user_key(name_key)
+        limit = self.settings.login_max_failures
         locked_until = now + timedelta(seconds=self.settings.login_lockout_seconds)
         with translate_errors():
             # Conditional, so concurrent failures past the limit lock once, not repeatedly.
             self.collection.update_one(
-                {"key": key, "failures": {"$gte": limit}},
+                {"key": key, "failures": {"$gte": limit}, "lockedUntil": None},
                 {
                     "$set": {
-                        "failures": 0,
                         "lockedUntil": locked_until,
                         "expiresAt": max(now + FAILURE_MEMORY, locked_until),
                     }

@@ -93,6 +93,21 @@ class RefreshTokenStore:
         self.revoke_family(doc["familyId"])
         return True
 
+    def family_revoked(self, family_id: ObjectId) -> bool:
+        """True once the family was revoked (logout, reuse, password change, disabling).
+
+        Revocation marks every token of the family, so one revoked member is enough. A
+        family whose tokens all expired and were removed is not "revoked": its access tokens
+        expired long before (they live minutes, refresh tokens days).
+        """
+        with translate_errors():
+            doc = self.collection.find_one(
+                {"familyId": family_id, "revokedAt": {"$ne": None}},
+                {"_id": 1},
+                hint=index_hint(self.collection, BY_FAMILY),
+            )
+        return doc is not None
+
     def revoke_family(self, family_id: ObjectId) -> int:
         with translate_errors():
             result = self.collection.update_many(
