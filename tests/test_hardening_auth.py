@@ -96,9 +96,7 @@ def test_share_errors_do_not_tell_which_accounts_exist(server: ApiServer) -> Non
     server.create_user("dormant")
     server.auth().set_disabled(server.auth().users.find_by_username("dormant").id, True)
     reader = server.create_user("reader")
-    record = server.repo.create(
-        make_record(userId=owner.id, isPublic=True, sharedWith=[reader.id])
-    )
+    record = server.repo.create(make_record(userId=owner.id, isPublic=True, sharedWith=[reader.id]))
     with server.client(_login(server, "sharer").json()["access_token"]) as client:
         unknown = client.post(f"/api/data/{record.id}/share", json={"usernames": ["nosuchname"]})
         disabled = client.post(f"/api/data/{record.id}/share", json={"usernames": ["dormant"]})
