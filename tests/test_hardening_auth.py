@@ -4,15 +4,27 @@ the signed sign-in CSRF cookie, share errors that name no account, private cachi
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
+from pydantic import SecretStr
+from pymongo import MongoClient, monitoring
 
+from jwstdata.config import Settings
+from jwstdata.db.connection import DatabaseHandle
+from jwstdata.db.features import server_features
+from jwstdata.errors import AuthenticationError
+from jwstdata.models.user import UserCreate
+from jwstdata.services.auth import AuthService
 from tests.factories import make_record
 from tests.hardening_support import custom_server
 from tests.plugins.api_server import ApiServer
+from tests.test_indexes import NO_PLAN_STAGES, _assert_indexed
 
 PASSWORD = "correct horse battery"
 LIMIT = 5
@@ -120,3 +132,55 @@ def test_signed_in_record_answers_are_private_and_not_stored(server: ApiServer) 
     assert one.status_code == 200 and listing.status_code == 200
     assert one.headers["cache-control"] == "private, no-store"
     assert listing.headers["cache-control"] == "private, no-store"
+
+
+class _Filters(monitoring.CommandListener):
+    """The filter of every read or write sent to the authentication collections."""
+
+    def __init__(self) -> None:
+        self.filters: list[tuple[str, dict[str, Any]]] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        command = event.command
+        name = event.command_name
+        collection = command.get(name)
+        if collection not in ("refresh_tokens", "login_attempts"):
+            return
+        if name in ("find", "findAndModify"):
+            self.filters.append((collection, dict(command.get("filter") or command.get("query"))))
+        elif name in ("update", "delete"):
+            key = "updates" if name == "update" else "deletes"
+            for statement in command.get(key, []):
+                self.filters.append((collection, dict(statement["q"])))
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+def test_session_check_and_attempt_reservation_use_their_indexes(
+    db_handle: DatabaseHandle, settings: Settings
+) -> None:
+    """Every authenticated request checks its session; every login reserves an attempt."""
+    settings = settings.model_copy(update={"secret_key": SecretStr(secrets.token_urlsafe(48))})
+    hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    AuthService(db_handle, settings, hasher=hasher).create_user(
+        UserCreate(username="indexed", password=PASSWORD)
+    )
+    listener = _Filters()
+    host, port = db_handle.client.address
+    with MongoClient(host, port, event_listeners=[listener], tz_aware=True) as client:
+        db = client[db_handle.db.name]
+        handle = DatabaseHandle(client=client, db=db, redacted_uri="", embedded=False)
+        auth = AuthService(handle, settings, hasher=hasher)
+        pair = auth.login("indexed", PASSWORD, "192.0.2.1")
+        auth.verify_access_token(pair.access_token)
+        with pytest.raises(AuthenticationError):
+            auth.login("indexed", "wrong password here", "192.0.2.1")
+        if not server_features(db).explain_plan_stages:
+            pytest.skip(NO_PLAN_STAGES)
+        assert {c for c, _ in listener.filters} == {"refresh_tokens", "login_attempts"}
+        for collection, query in listener.filters:
+            _assert_indexed(db.command({"explain": {"find": collection, "filter": query}}))

@@ -31,6 +31,7 @@ from jwstdata.db.hints import index_hint
 from jwstdata.errors import RateLimitedError
 
 BY_KEY = "attempt_key_unique"
+BY_KEY_FAILURES = "attempt_key_failures"
 WINDOW = timedelta(minutes=1)
 # How long failed attempts are remembered after the last one.
 FAILURE_MEMORY = timedelta(hours=24)
@@ -67,86 +68,85 @@ class LoginLimiter:
     def reserve_attempt(self, name_key: str) -> None:
         """Count one attempt for the user name *before* its password is checked.
 
-        The counter goes up in one conditional update, so parallel attempts cannot all pass
-        a check made before any of them was counted: once ``login_max_failures`` attempts
-        are in flight or failed, or while the name is locked, the next one is refused
-        without a password check. A success clears the counter.
+        The counter goes up in one conditional update (``failures`` below the limit), so
+        parallel attempts cannot all pass a check made before any of them was counted: once
+        ``login_max_failures`` attempts are in flight or failed, the next one is refused
+        without a password check. A failure at the limit locks the name; a success clears
+        the counter. (Every filter here is the counter's key alone or key + failures, the
+        shapes an index serves on every supported server.)
         """
         now = self.clock()
         key = _user_key(name_key)
         limit = self.settings.login_max_failures
-        hint = index_hint(self.collection, BY_KEY)
-        with translate_errors():
-            # A counter whose memory ran out (or whose lockout passed) starts again at zero.
-            self.collection.update_one(
-                {"key": key, "expiresAt": {"$lte": now}},
-                {"$set": {"failures": 0}, "$unset": {"lockedUntil": ""}},
-                hint=hint,
-            )
-            self.collection.update_one(
-                {"key": key, "lockedUntil": {"$lte": now}},
-                {"$set": {"failures": 0}, "$unset": {"lockedUntil": ""}},
-                hint=hint,
-            )
-        open_counter = {"key": key, "lockedUntil": None, "failures": {"$lt": limit}}
+        current = self._find(key)
+        if current is not None and _stale(current, now):
+            # Its memory ran out or its lockout passed: start again from zero.
+            with translate_errors():
+                self.collection.delete_one({"_id": current["_id"]})
+            current = None
+        if current is not None and current.get("lockedUntil") is not None:
+            raise self._locked(current["lockedUntil"], now)
         update = {"$inc": {"failures": 1}, "$set": {"expiresAt": now + FAILURE_MEMORY}}
         with translate_errors():
             doc = self.collection.find_one_and_update(
-                open_counter, update, hint=hint, return_document=ReturnDocument.AFTER
+                {"key": key, "failures": {"$lt": limit}},
+                update,
+                hint=index_hint(self.collection, BY_KEY_FAILURES),
+                return_document=ReturnDocument.AFTER,
             )
-            if doc is None:
-                # No open counter: either there is none yet (insert the first), or it is
-                # full or locked (the insert then hits the unique key and is refused).
-                try:
+            if doc is None and current is None:
+                try:  # the first attempt creates the counter
                     self.collection.insert_one(
                         {"key": key, "failures": 1, "expiresAt": now + FAILURE_MEMORY}
                     )
                     return
-                except DuplicateKeyError:
+                except DuplicateKeyError:  # a parallel first attempt created it
                     doc = self.collection.find_one_and_update(
-                        open_counter, update, hint=hint, return_document=ReturnDocument.AFTER
+                        {"key": key, "failures": {"$lt": limit}},
+                        update,
+                        hint=index_hint(self.collection, BY_KEY_FAILURES),
+                        return_document=ReturnDocument.AFTER,
                     )
-        if doc is not None:
-            return
-        with translate_errors():
-            current = self.collection.find_one({"key": key}, hint=hint) or {}
-        locked_until = current.get("lockedUntil")
-        if locked_until is None or locked_until <= now:
-            locked_until = now + timedelta(seconds=self.settings.login_lockout_seconds)
-        raise RateLimitedError(
-            "too many failed logins for this user; try again later",
-            retry_after=_seconds_until(locked_until, now),
-        )
+        if doc is None:
+            locked_until = (self._find(key) or {}).get("lockedUntil")
+            raise self._locked(
+                locked_until or now + timedelta(seconds=self.settings.login_lockout_seconds), now
+            )
 
     def record_failure(self, name_key: str) -> None:
         """The reserved attempt failed: lock the name once the failures reach the limit."""
         now = self.clock()
-        key = _user_key(name_key)
         limit = self.settings.login_max_failures
         locked_until = now + timedelta(seconds=self.settings.login_lockout_seconds)
         with translate_errors():
-            # Conditional, so concurrent failures past the limit lock once, not repeatedly.
+            # Concurrent failures past the limit set (about) the same moment: no pile-up.
             self.collection.update_one(
-                {"key": key, "failures": {"$gte": limit}, "lockedUntil": None},
+                {"key": _user_key(name_key), "failures": {"$gte": limit}},
                 {
                     "$set": {
                         "lockedUntil": locked_until,
                         "expiresAt": max(now + FAILURE_MEMORY, locked_until),
                     }
                 },
-                hint=index_hint(self.collection, BY_KEY),
+                hint=index_hint(self.collection, BY_KEY_FAILURES),
             )
 
     def record_success(self, name_key: str) -> None:
-        now = self.clock()
+        current = self._find(_user_key(name_key))
+        if current is not None and current.get("lockedUntil") is None:
+            with translate_errors():
+                self.collection.delete_one({"_id": current["_id"]})
+
+    def _find(self, key: str) -> dict[str, Any] | None:
         with translate_errors():
-            self.collection.delete_one(
-                {
-                    "key": _user_key(name_key),
-                    "$or": [{"lockedUntil": {"$exists": False}}, {"lockedUntil": {"$lte": now}}],
-                },
-                hint=index_hint(self.collection, BY_KEY),
-            )
+            return self.collection.find_one({"key": key}, hint=index_hint(self.collection, BY_KEY))
+
+    @staticmethod
+    def _locked(locked_until: datetime, now: datetime) -> RateLimitedError:
+        return RateLimitedError(
+            "too many failed logins for this user; try again later",
+            retry_after=_seconds_until(locked_until, now),
+        )
 
     def _upsert(self, key: str, update: dict[str, Any]) -> dict[str, Any]:
         def run() -> dict[str, Any]:
@@ -164,6 +164,11 @@ class LoginLimiter:
             except DuplicateKeyError:
                 # Two first attempts raced to insert the counter; the loser updates it.
                 return run()
+
+
+def _stale(doc: dict[str, Any], now: datetime) -> bool:
+    locked_until = doc.get("lockedUntil")
+    return doc["expiresAt"] <= now or (locked_until is not None and locked_until <= now)
 
 
 def _user_key(name_key: str) -> str:

@@ -138,18 +138,18 @@ class AuthService:
 
     def _issue(self, user: User, family_id: ObjectId | None) -> TokenPair:
         lifetime = timedelta(minutes=self.settings.access_token_minutes)
-        family_id = family_id or ObjectId()
+        refresh, session_id = self.refresh_tokens.issue(user.id, family_id)
         access = encode_access_token(
             self.secret,
             user_id=str(user.id),
             admin=user.is_admin,
             now=self.clock(),
             lifetime=lifetime,
-            session_id=str(family_id),
+            session_id=str(session_id),
         )
         return TokenPair(
             access_token=access,
-            refresh_token=self.refresh_tokens.issue(user.id, family_id),
+            refresh_token=refresh,
             expires_in=int(lifetime.total_seconds()),
         )
 
@@ -158,9 +158,9 @@ class AuthService:
         """The active user an access token belongs to; AuthenticationError otherwise."""
         claims = decode_access_token(self.secret, token, now=self.clock())
         user_id = parse_object_id(claims["sub"])
-        family_id = parse_object_id(claims["sid"])
+        session_id = parse_object_id(claims["sid"])
         # A signed-out (or stolen-and-revoked) session ends its access tokens too.
-        if family_id is None or self.refresh_tokens.family_revoked(family_id):
+        if session_id is None or not self.refresh_tokens.session_active(session_id):
             raise AuthenticationError(INVALID_TOKEN)
         user = self.users.find(user_id) if user_id is not None else None
         if user is None or user.is_disabled:

@@ -25,7 +25,8 @@ DEV_SECRET_FILE = "dev-secret"
 ALGORITHM = "HS256"
 ACCESS = "access"
 INVALID_TOKEN = "invalid or expired access token"
-# ``sid``: the session (refresh token family) the token was issued in; logout revokes it.
+# ``sid``: the session the token was issued in (the refresh token issued with it); ending
+# the session (logout, reuse, password change, disabling) ends the access token too.
 _REQUIRED_CLAIMS = ["sub", "adm", "iat", "exp", "jti", "typ", "sid"]
 
 
