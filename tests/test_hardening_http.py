@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import secrets
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +19,7 @@ from astropy.io import fits
 from bson import ObjectId
 
 from jwstdata.db.records import to_stored
+from jwstdata.inflate import InflateLimitError, InflateLimits, inflated_copy
 from tests.factories import make_record
 from tests.hardening_support import custom_server
 from tests.plugins.api_server import ApiServer
@@ -237,3 +241,31 @@ def test_ingest_refuses_headers_behind_data_that_inflates_past_the_bound(
     response = _upload(server, token, bomb)
     assert response.status_code in (413, 422), response.text
     assert "inflates" in response.json()["error"]["message"]
+
+
+def test_cli_ingest_refuses_data_that_inflates_past_the_bound(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    bomb = _gzip_fits(
+        tmp_path / "jw01234001001_01101_00004_nrca1_cal.fits.gz", primary_pixels=4 * 1024**2
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "jwstdata", "ingest", str(bomb), "--json"],
+        env={**cli_env, "JWSTDATA_MAX_INFLATED_BYTES": str(INFLATE_LIMIT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert "Traceback" not in done.stderr
+    report = json.loads(done.stdout)
+    assert report["failed"] and "inflates" in report["failed"][0]["error"], report
+
+
+def test_inflation_is_bounded_in_cpu_time(tmp_path: Path) -> None:
+    bomb = _gzip_fits(tmp_path / "slow.fits.gz", sci_side=2048)
+    limits = InflateLimits(max_bytes=1024**3, max_seconds=1e-9)
+    with pytest.raises(InflateLimitError, match="CPU"), inflated_copy(bomb, tmp_path, limits):
+        pass
+    assert not list(tmp_path.glob(".inflated-*"))  # the partial copy is gone
+    with inflated_copy(bomb, tmp_path, InflateLimits()) as plain:
+        assert plain.stat().st_size > 16 * 1024**2
