@@ -80,6 +80,14 @@ class Settings(BaseSettings):
     processing_max_pixels: int = Field(
         default=100_000_000, ge=1, description="Largest array an algorithm loads (pixels)."
     )
+    max_inflated_bytes: int = Field(
+        default=2 * 1024**3,
+        ge=1024,
+        description="Most bytes one read of a compressed (.gz) file may inflate to.",
+    )
+    max_inflate_seconds: float = Field(
+        default=60.0, gt=0, description="CPU seconds one inflation of a compressed file may take."
+    )
     auto_preview: bool = Field(
         default=True,
         description="Queue a preview+thumbnail job for viewable records on ingest/import.",
@@ -98,6 +106,11 @@ class Settings(BaseSettings):
     login_lockout_seconds: int = Field(default=300, ge=1)
     login_rate_per_minute: int = Field(default=20, ge=1, description="attempts per client/min")
     cors_origins: list[str] = Field(default_factory=list)
+    worker_state_file: Path | None = Field(
+        default=None,
+        description="Set by `serve --with-worker`: where the supervised worker's state is kept "
+        "(readiness reports it).",
+    )
     max_upload_bytes: int = Field(default=4 * 1024**3, ge=1)
 
     # --- MAST archive ---------------------------------------------------------------

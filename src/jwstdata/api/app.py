@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from jwstdata import __version__
 from jwstdata.api import errors
+from jwstdata.api.cache import PrivateCache
 from jwstdata.api.container import Services
 from jwstdata.api.middleware import BodyLimit, SecurityHeaders
 from jwstdata.api.routes import (
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
     app.add_middleware(BodyLimit, upload_limit=settings.max_upload_bytes)
+    app.add_middleware(PrivateCache)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

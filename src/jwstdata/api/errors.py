@@ -14,7 +14,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from jwstdata.errors import JwstDataError, RateLimitedError
+from jwstdata.api.middleware import security_headers
+from jwstdata.errors import DatabaseUnavailableError, JwstDataError, RateLimitedError
 
 log = logging.getLogger("jwstdata.api")
 
@@ -49,7 +50,19 @@ def _jsonable(details: Any) -> Any:
     return str(details)
 
 
-async def _domain_error(_: Request, exc: JwstDataError) -> JSONResponse:
+UNAVAILABLE = "the database is unavailable; try again shortly"
+
+
+async def _domain_error(request: Request, exc: JwstDataError) -> JSONResponse:
+    if isinstance(exc, DatabaseUnavailableError):
+        # Where the database lives is for the operator's log, not for any caller.
+        log.warning("%s: %s", exc.code, exc.message)
+        services = getattr(request.app.state, "services", None)
+        if services is not None:
+            services.recover_database()
+        return JSONResponse(
+            error_body(exc.code, UNAVAILABLE), status_code=503, headers={"Retry-After": "5"}
+        )
     headers = {}
     if isinstance(exc, RateLimitedError):
         headers["Retry-After"] = str(exc.retry_after)
@@ -91,9 +104,14 @@ async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
     )
 
 
-async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error")
-    return JSONResponse(error_body("internal_error", "internal server error"), status_code=500)
+    # This answer is sent from outside every middleware: it carries the headers itself.
+    return JSONResponse(
+        error_body("internal_error", "internal server error"),
+        status_code=500,
+        headers=security_headers(request.url.path),
+    )
 
 
 def install(app: FastAPI) -> None:

@@ -35,6 +35,13 @@ UPLOAD_PATHS = ("/api/data/upload",)
 DEFAULT_BODY_LIMIT = 1024 * 1024
 
 
+def security_headers(path: str) -> dict[str, str]:
+    """The headers SecurityHeaders adds, for an answer sent outside the middleware."""
+    csp = DOCS_CSP if path.startswith(DOCS_PATHS) else STRICT_CSP
+    pairs = [*SECURITY_HEADERS, (b"content-security-policy", csp)]
+    return {k.decode(): v.decode() for k, v in pairs}
+
+
 class SecurityHeaders:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -82,18 +89,27 @@ class BodyLimit:
             return
         received = 0
         started = False
+        exceeded = False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    exceeded = True
                     raise _TooLarge
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
+            if exceeded:
+                # The app may have turned the aborted read into its own error (FastAPI
+                # answers 400 to any failure while parsing a body): the answer is 413.
+                if message["type"] == "http.response.start" and not started:
+                    started = True
+                    await _reject(send, limit)
+                return
             started = started or message["type"] == "http.response.start"
             await send(message)
 

@@ -6,11 +6,25 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Query
+from pydantic import BeforeValidator
 from pydantic import ValidationError as PydanticValidationError
 
 from jwstdata.db.records import pydantic_to_validation_error
 from jwstdata.models import DataType, ProcessingLevel, ProcessingStatus
 from jwstdata.models.search import MAX_PAGE_SIZE, SearchQuery, SortField, SortOrder, TagMode
+
+
+def _form_bool(value: object) -> bool:
+    """Only "true" or "false" (any case): a form flag is never guessed from "yes" or "1"."""
+    if isinstance(value, bool):
+        return value
+    text = value.strip().lower() if isinstance(value, str) else None
+    if text not in ("true", "false"):
+        raise ValueError("must be true or false")
+    return text == "true"
+
+
+FormBool = Annotated[bool, BeforeValidator(_form_bool)]
 
 
 def search_query(

@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from jwstdata.cli.common import console, database, print_json, resolve_owner, settings
 from jwstdata.db import RecordRepository
 from jwstdata.db.jobs import JobRepository
+from jwstdata.inflate import InflateLimits
 from jwstdata.services.ingest import IngestOptions, IngestService
 from jwstdata.services.processing_jobs import queue_auto_previews
 from jwstdata.storage import open_storage
@@ -38,6 +39,7 @@ def ingest(
             owner_id=resolve_owner(handle, owner),
             public=public,
             tags=[t.strip() for t in tags.split(",") if t.strip()],
+            inflate=InflateLimits.of(cfg),
         )
         if workers > 0:
             options.workers = workers

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
+import os
 import signal
-import subprocess
 import sys
 
 import typer
@@ -24,8 +23,14 @@ def serve(
     import uvicorn
 
     from jwstdata.api import create_app
+    from jwstdata.services.supervisor import Supervisor
 
     cfg = settings()
+    state_file = cfg.home_dir / "run" / "worker.json"
+    if with_worker:
+        # The API (this process or uvicorn's children) reads the worker's state for readiness.
+        os.environ["JWSTDATA_WORKER_STATE_FILE"] = str(state_file)
+        cfg = cfg.model_copy(update={"worker_state_file": state_file})
     create_app(cfg)  # fail fast, with one clear line, on bad configuration
     # uvicorn re-raises the SIGTERM it caught once it has shut down; with the default handler
     # that kills this process before `finally` runs and the worker would be left behind.
@@ -33,7 +38,9 @@ def serve(
     worker = None
     try:
         if with_worker:
-            worker = subprocess.Popen([sys.executable, "-m", "jwstdata", "worker"])
+            # Supervised: a worker that dies is started again (with back-off).
+            worker = Supervisor([sys.executable, "-m", "jwstdata", "worker"], state_file)
+            worker.start()
         base = f"http://{host}:{port}"
         console.print(f"jwstdata dashboard on {base}/ (API docs: {base}/docs)", highlight=False)
         uvicorn.run(
@@ -47,13 +54,7 @@ def serve(
         )
     finally:
         if worker is not None:
-            worker.terminate()  # the worker hands its running jobs back to the queue
-            try:
-                worker.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    worker.wait(timeout=5)
+            worker.stop()  # SIGTERM: the worker hands its running jobs back to the queue
         if cfg.embedded:
             console.print(
                 "the embedded database is still running (the CLI uses it): "

@@ -63,6 +63,12 @@ LOGIN_ATTEMPT_INDEXES: tuple[IndexSpec, ...] = (
         serves="one counter per client window and per user name",
     ),
     _ix(
+        "attempt_key_failures",
+        ("key", 1),
+        ("failures", 1),
+        serves="reserve a login attempt while a user name's counter is below the limit",
+    ),
+    _ix(
         "attempt_expiry",
         ("expiresAt", 1),
         expireAfterSeconds=0,

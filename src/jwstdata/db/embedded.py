@@ -4,7 +4,9 @@ SecantusDB is GPL-2.0 software; it is only ever launched as its own process
 (``secantusd-py``) and spoken to over the MongoDB wire protocol, never imported.
 
 State lives in ``db/server.json`` (pid, port, uri). ``start()`` reuses a live server,
-otherwise launches one on a free 127.0.0.1 port and waits until it answers ``ping``.
+otherwise launches one on a 127.0.0.1 port and waits until it answers ``ping``. The port
+chosen the first time is kept in ``db/port`` and reused on every later start while it is
+free, so clients that were connected before a restart (a running API) find the server again.
 Every failure is one clear :class:`EmbeddedServerError`, never a hang.
 """
 
@@ -113,6 +115,7 @@ class EmbeddedServer:
         self.data_dir = self.dir / "data"
         self.state_file = self.dir / "server.json"
         self.log_file = self.dir / "server.log"
+        self.port_file = self.dir / "port"
 
     # --- state ------------------------------------------------------------------------
     def state(self) -> EmbeddedState | None:
@@ -164,7 +167,7 @@ class EmbeddedServer:
                 f"cannot start the embedded database: port {port} on 127.0.0.1 is already in use "
                 "(unset JWSTDATA_EMBEDDED_PORT to pick a free port)"
             )
-        port = port or free_port()
+        port = port or self._stable_port()
         try:
             self.data_dir.mkdir(parents=True, exist_ok=True)
             with open(self.log_file, "ab") as log:
@@ -203,6 +206,19 @@ class EmbeddedServer:
         tmp.write_text(json.dumps({"pid": state.pid, "port": state.port}))
         os.replace(tmp, self.state_file)
         return state
+
+    def _stable_port(self) -> int:
+        """The port this home used before when it is free again, else a new one (kept)."""
+        with contextlib.suppress(OSError, ValueError):
+            kept = int(self.port_file.read_text().strip())
+            if 1024 <= kept <= 65535 and not port_in_use(kept):
+                return kept
+        port = free_port()
+        self.dir.mkdir(parents=True, exist_ok=True)
+        tmp = self.port_file.with_suffix(".tmp")
+        tmp.write_text(f"{port}\n")
+        os.replace(tmp, self.port_file)
+        return port
 
     def _wait_until_up(
         self, state: EmbeddedState, process: subprocess.Popen | None, timeout: float

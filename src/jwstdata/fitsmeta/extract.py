@@ -48,6 +48,7 @@ from jwstdata.fitsmeta.cards import HeaderCards
 from jwstdata.fitsmeta.hdus import FitsReadError, RawHdu, Scan, scan
 from jwstdata.fitsmeta.table import column_index, float_column
 from jwstdata.fitsmeta.table import header_value as _value
+from jwstdata.inflate import InflateLimitError, InflateLimits
 from jwstdata.models import (
     DataType,
     ImageMetadata,
@@ -91,15 +92,22 @@ class HeaderMetadata:
 
 
 def read_header_metadata(
-    path: str | os.PathLike[str], *, suffix: str | None = None
+    path: str | os.PathLike[str],
+    *,
+    suffix: str | None = None,
+    limits: InflateLimits | None = None,
 ) -> HeaderMetadata:
     """Read the headers of a ``.fits``/``.fits.gz`` file; raise :class:`FitsReadError` when it
     is not a readable FITS file (see :mod:`jwstdata.fitsmeta.hdus` for the reasons)."""
     try:
-        found = scan(path, wanted=("SCI", _SPECTRAL_TABLE), tables=(_SPECTRAL_TABLE,))
+        found = scan(
+            path, wanted=("SCI", _SPECTRAL_TABLE), tables=(_SPECTRAL_TABLE,), limits=limits
+        )
         return _Extraction(found, Path(path), suffix).result()
     except FitsReadError:
         raise
+    except InflateLimitError as exc:
+        raise FitsReadError(exc.message, path=path) from None
     except Exception as exc:  # a damaged header that slipped past the checks
         raise FitsReadError(f"corrupt FITS header: {type(exc).__name__}: {exc}", path=path) from exc
 

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from jwstdata.errors import ValidationError
+from jwstdata.inflate import BoundedStream, InflateLimits
 
 BLOCK = 2880
 CARD = 80
@@ -94,11 +95,13 @@ def scan(
     *,
     wanted: Collection[str] = ("SCI",),
     tables: Collection[str] = (),
+    limits: InflateLimits | None = None,
 ) -> Scan:
     """Walk the HDUs of ``path``; keep the primary header and the first HDU of each ``wanted``
     EXTNAME, and the data of the first HDU of each ``tables`` EXTNAME.
 
-    A compressed file stops at the first wanted HDU found (see the module docstring).
+    A compressed file stops at the first wanted HDU found (see the module docstring), and
+    inflates within ``limits`` (:class:`InflateLimitError` past them).
     """
     p = Path(path)
     try:
@@ -116,8 +119,11 @@ def scan(
             magic = raw.read(2)
             raw.seek(0)
             if magic == GZIP_MAGIC:
-                with gzip.GzipFile(fileobj=raw, mode="rb") as stream:
-                    return _walk(stream, p, None, wanted, tables, compressed=True)
+                bounded = BoundedStream(
+                    gzip.GzipFile(fileobj=raw, mode="rb"), limits or InflateLimits(), p.name
+                )
+                with bounded as stream:
+                    return _walk(stream, p, None, wanted, tables, compressed=True)  # type: ignore[arg-type]
             size = os.fstat(raw.fileno()).st_size
             return _walk(raw, p, size, wanted, tables, compressed=False)
         except FitsReadError:

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from bson import ObjectId
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from jwstdata.keys import key_problem
 from jwstdata.models.base import CamelModel, ObjectIdField, UtcDatetime, utcnow
@@ -72,7 +72,8 @@ class JwstDataModel(CamelModel):
 
     # --- access control ---------------------------------------------------------------
     user_id: ObjectIdField | None = None
-    is_public: bool = False
+    # Strict: "yes", 1 or "false" from a client is an error, never a guess at visibility.
+    is_public: StrictBool = False
     shared_with: list[ObjectIdField] = Field(default_factory=list)
 
     # --- MAST import and viewing ------------------------------------------------------

@@ -8,8 +8,9 @@ Every open goes in two steps, so that a file is judged before a byte of its data
    ``max_pixels``. An oversize array is refused here, whatever the file's compression.
 2. **Data** through astropy: a plain ``.fits`` file is memory-mapped, so only the pages an
    algorithm touches are read (a preview of one plane of a cube reads that plane).
-   A ``.fits.gz`` file cannot be memory-mapped: astropy decompresses the SCI (and DQ) HDU into
-   memory, which is why the size check of step 1 comes first. Integer data with
+   A ``.fits.gz`` file cannot be memory-mapped: it is inflated once, within the bounds of
+   :mod:`jwstdata.inflate` (size and CPU time), into a plain temporary copy that is mapped
+   instead; the size check of step 1 comes first. Integer data with
    ``BZERO``/``BSCALE`` is scaled to floats by astropy (a copy, also within the limit).
 
 The image HDU is ``SCI``, or the primary HDU when there is no SCI and the primary holds an
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import tempfile
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,6 +34,7 @@ from astropy.io import fits
 from astropy.utils.exceptions import AstropyWarning
 
 from jwstdata.fitsmeta.hdus import FitsReadError, RawHdu, scan
+from jwstdata.inflate import InflateError, InflateLimitError, InflateLimits, inflated_copy
 from jwstdata.processing.registry import ProcessingError
 
 DO_NOT_USE = 1  # JWST DQ bit 0: the pipeline's "exclude this pixel" flag
@@ -89,11 +92,19 @@ def _corrupt(path: Path, reason: str) -> ProcessingError:
     return ProcessingError(f"{path.name}: {reason}", reason="corrupt")
 
 
-def _walk(path: Path, wanted: tuple[str, ...]) -> tuple[list[RawHdu], bool]:
+def _oversize(path: Path, exc: InflateLimitError) -> ProcessingError:
+    return ProcessingError(f"{path.name}: {exc.message}", reason="oversize", details=exc.details)
+
+
+def _walk(
+    path: Path, wanted: tuple[str, ...], inflate: InflateLimits | None = None
+) -> tuple[list[RawHdu], bool]:
     try:
-        result = scan(path, wanted=wanted)
+        result = scan(path, wanted=wanted, limits=inflate)
     except FitsReadError as exc:
         raise _corrupt(path, exc.reason) from None
+    except InflateLimitError as exc:
+        raise _oversize(path, exc) from None
     return result.hdus, result.compressed
 
 
@@ -126,10 +137,12 @@ def check_pixels(count: int, max_pixels: int, what: str) -> None:
         )
 
 
-def inspect_image(path: str | Path, *, max_pixels: int) -> ImageInfo:
+def inspect_image(
+    path: str | Path, *, max_pixels: int, inflate: InflateLimits | None = None
+) -> ImageInfo:
     """The image HDU's shape from the headers alone; refuses oversize and broken files."""
     path = Path(path)
-    hdus, compressed = _walk(path, ("SCI",))
+    hdus, compressed = _walk(path, ("SCI",), inflate)
     sci = next((h for h in hdus if h.extname == "SCI" and h.header), None)
     if sci is None:
         primary = _parse_header(hdus[0].header, path)
@@ -168,11 +181,27 @@ def inspect_image(path: str | Path, *, max_pixels: int) -> ImageInfo:
 
 
 @contextlib.contextmanager
-def _astropy_file(path: Path, *, compressed: bool) -> Iterator[fits.HDUList]:
+def _astropy_file(
+    path: Path, *, compressed: bool, inflate: InflateLimits | None = None
+) -> Iterator[fits.HDUList]:
     """``fits.open`` with warnings silenced and read errors turned into ProcessingError.
 
+    A compressed file is opened as its plain copy, inflated once within ``inflate``.
     Errors raised by the caller's own code inside the block pass through unchanged.
     """
+    if compressed:
+        try:
+            limits = inflate or InflateLimits()
+            with (
+                inflated_copy(path, Path(tempfile.gettempdir()), limits) as plain,
+                _astropy_file(plain, compressed=False) as hdul,
+            ):
+                yield hdul
+        except InflateLimitError as exc:
+            raise _oversize(path, exc) from None
+        except InflateError as exc:
+            raise _corrupt(path, str(exc)) from None
+        return
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", AstropyWarning)
         try:
@@ -200,15 +229,21 @@ def _load(path: Path, what: str, loader: object) -> np.ndarray:
 
 
 @contextlib.contextmanager
-def open_image(path: str | Path, *, max_pixels: int, with_dq: bool = True) -> Iterator[ImageData]:
+def open_image(
+    path: str | Path,
+    *,
+    max_pixels: int,
+    with_dq: bool = True,
+    inflate: InflateLimits | None = None,
+) -> Iterator[ImageData]:
     """The SCI image (and DQ), checked against ``max_pixels`` before anything is loaded.
 
     Use the arrays inside the ``with`` block only: for plain files they map the file, which
     is closed when the block ends.
     """
     path = Path(path)
-    info = inspect_image(path, max_pixels=max_pixels)
-    with _astropy_file(path, compressed=info.compressed) as hdul:
+    info = inspect_image(path, max_pixels=max_pixels, inflate=inflate)
+    with _astropy_file(path, compressed=info.compressed, inflate=inflate) as hdul:
         hdu = _load(path, info.extname, lambda: hdul[info.extname])
         sci = _load(path, f"{info.extname} data", lambda: hdu.data)
         if tuple(sci.shape) != info.shape:
@@ -276,13 +311,18 @@ def _spectrum_columns(hdu: fits.BinTableHDU) -> bool:
 
 @contextlib.contextmanager
 def open_spectrum(
-    path: str | Path, *, max_pixels: int, index: int = 1, flux_column: str = "FLUX"
+    path: str | Path,
+    *,
+    max_pixels: int,
+    index: int = 1,
+    flux_column: str = "FLUX",
+    inflate: InflateLimits | None = None,
 ) -> Iterator[SpectrumData]:
     """The ``index``-th (1-based) spectrum table of an x1d/c1d file."""
     path = Path(path)
-    hdus, compressed = _walk(path, SPECTRUM_EXTENSIONS)
+    hdus, compressed = _walk(path, SPECTRUM_EXTENSIONS, inflate)
     available = None if compressed else sum(h.extname in SPECTRUM_EXTENSIONS for h in hdus)
-    with _astropy_file(path, compressed=compressed) as hdul:
+    with _astropy_file(path, compressed=compressed, inflate=inflate) as hdul:
         found = 0
         for position in range(1, 10_000):
             try:

@@ -101,7 +101,11 @@ class Histogram(Algorithm):
         assert isinstance(params, HistogramParams)
         bits = (2**32 - 1) if params.dq_mask_bits == -1 else params.dq_mask_bits
         inputs.progress(0.05, "reading image")
-        with open_image(inputs.path, max_pixels=inputs.limits.max_pixels) as image:
+        with open_image(
+            inputs.path,
+            max_pixels=inputs.limits.max_pixels,
+            inflate=inputs.limits.inflate,
+        ) as image:
             values = np.asarray(image.sci[image.valid_mask(bits)])
             unit = image.header.get("BUNIT")
         if values.size == 0:

@@ -128,7 +128,12 @@ class Preview(Algorithm):
         params = inputs.params
         assert isinstance(params, PreviewParams)
         inputs.progress(0.05, "reading image")
-        with open_image(inputs.path, max_pixels=inputs.limits.max_pixels, with_dq=False) as image:
+        with open_image(
+            inputs.path,
+            max_pixels=inputs.limits.max_pixels,
+            inflate=inputs.limits.inflate,
+            with_dq=False,
+        ) as image:
             plane = select_plane(image.sci, plane=params.plane, suffix=inputs.suffix)
             inputs.progress(0.3, "rendering")
             pngs, shown = render(plane, params)

@@ -38,6 +38,7 @@ from pydantic import ValidationError as PydanticValidationError
 from pydantic.alias_generators import to_camel
 
 from jwstdata.errors import ValidationError
+from jwstdata.inflate import InflateLimits
 from jwstdata.models import DataType, JwstDataModel
 from jwstdata.naming import parse_name
 
@@ -104,6 +105,7 @@ class AlgorithmParams(BaseModel):
 @dataclass(frozen=True)
 class Limits:
     max_pixels: int = DEFAULT_MAX_PIXELS
+    inflate: InflateLimits = field(default_factory=InflateLimits)
 
 
 def _no_progress(fraction: float, message: str) -> None:

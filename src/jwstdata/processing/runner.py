@@ -56,6 +56,7 @@ from jwstdata.errors import (
     StorageError,
     ValidationError,
 )
+from jwstdata.inflate import InflateLimits
 from jwstdata.keys import safe_file_name
 from jwstdata.models import (
     JwstDataModel,
@@ -109,6 +110,7 @@ def run_algorithm(
     repo: RecordRepository,
     *,
     max_pixels: int,
+    inflate: InflateLimits | None = None,
     progress: Progress | None = None,
     registry: AlgorithmRegistry | None = None,
 ) -> ProcessingResult:
@@ -130,7 +132,7 @@ def run_algorithm(
                     path=path,
                     record=record,
                     params=parsed,
-                    limits=Limits(max_pixels=max_pixels),
+                    limits=Limits(max_pixels=max_pixels, inflate=inflate or InflateLimits()),
                     progress=_scaled(report, _MATERIALISED, _COMPUTED),
                 )
             )

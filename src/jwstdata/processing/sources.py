@@ -185,7 +185,11 @@ class Sources(Algorithm):
         assert isinstance(params, SourcesParams)
         bits = (2**32 - 1) if params.dq_mask_bits == -1 else params.dq_mask_bits
         inputs.progress(0.05, "reading image")
-        with open_image(inputs.path, max_pixels=inputs.limits.max_pixels) as image:
+        with open_image(
+            inputs.path,
+            max_pixels=inputs.limits.max_pixels,
+            inflate=inputs.limits.inflate,
+        ) as image:
             data = np.array(  # a copy: usable after the file is closed
                 select_plane(image.sci, plane=params.plane, suffix=inputs.suffix),
                 dtype=np.float32,

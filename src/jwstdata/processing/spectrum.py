@@ -93,6 +93,7 @@ class Spectrum(Algorithm):
         with open_spectrum(
             inputs.path,
             max_pixels=inputs.limits.max_pixels,
+            inflate=inputs.limits.inflate,
             index=params.spectrum,
             flux_column=params.flux_column,
         ) as spectrum:

@@ -85,7 +85,11 @@ class Statistics(Algorithm):
         assert isinstance(params, StatisticsParams)
         bits = (2**32 - 1) if params.dq_mask_bits == -1 else params.dq_mask_bits
         inputs.progress(0.05, "reading image")
-        with open_image(inputs.path, max_pixels=inputs.limits.max_pixels) as image:
+        with open_image(
+            inputs.path,
+            max_pixels=inputs.limits.max_pixels,
+            inflate=inputs.limits.inflate,
+        ) as image:
             sci = image.sci
             nan_count = int(np.count_nonzero(np.isnan(sci)))
             inf_count = int(np.count_nonzero(np.isinf(sci)))

@@ -15,6 +15,7 @@ from typing import Any
 
 from jwstdata.errors import ValidationError
 from jwstdata.fits import read_header_metadata
+from jwstdata.inflate import InflateLimits
 from jwstdata.models import DataType, ProcessingLevel
 from jwstdata.naming import NameKind, ParsedName, parse_name
 
@@ -103,9 +104,16 @@ def read_association(path: Path) -> dict[str, Any]:
 
 
 def describe_file(
-    path: str | Path, *, name: str | None = None, checksum: bool = False
+    path: str | Path,
+    *,
+    name: str | None = None,
+    checksum: bool = False,
+    inflate: InflateLimits | None = None,
 ) -> FileDescription:
     """Describe the file at ``path`` (named ``name`` when it differs from the path's name).
+
+    Reading the headers of a compressed file inflates it within ``inflate`` (defaults of
+    :mod:`jwstdata.inflate` when not given).
 
     Raises a ValidationError subclass (bad format, unreadable FITS, bad association).
     """
@@ -124,7 +132,7 @@ def describe_file(
     }
     description = FileDescription(fields=fields, parsed=parsed, file_format=fmt)
     if fmt in FITS_FORMATS:
-        _add_headers(description, path)
+        _add_headers(description, path, inflate)
     elif parsed.kind is NameKind.association or (fmt == "json" and parsed.suffix == "asn"):
         fields["metadata"]["asn"] = read_association(path)
     if checksum:
@@ -133,9 +141,11 @@ def describe_file(
     return description
 
 
-def _add_headers(description: FileDescription, path: Path) -> None:
+def _add_headers(
+    description: FileDescription, path: Path, inflate: InflateLimits | None = None
+) -> None:
     parsed, fields = description.parsed, description.fields
-    header = read_header_metadata(path, suffix=parsed.suffix)
+    header = read_header_metadata(path, suffix=parsed.suffix, limits=inflate)
     fields["metadata"].update(header.metadata)
     for key, value in (
         ("imageInfo", header.image_info),

@@ -22,6 +22,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from jwstdata.db.records import RecordRepository, pydantic_to_validation_error
 from jwstdata.errors import JwstDataError, ValidationError
+from jwstdata.inflate import InflateLimits
 from jwstdata.keys import ingest_key
 from jwstdata.models import JwstDataModel, utcnow
 from jwstdata.services.describe import describe_file
@@ -42,6 +43,7 @@ class IngestOptions:
     tags: list[str] = field(default_factory=list)
     workers: int = max(1, os.cpu_count() or 1)
     batch_size: int = 250
+    inflate: InflateLimits = field(default_factory=InflateLimits)  # bounds for .fits.gz headers
 
 
 @dataclass
@@ -78,11 +80,13 @@ def discover(
     return found, missing
 
 
-def _describe_job(args: tuple[str, bool]) -> tuple[str, dict[str, Any] | None, str | None]:
+def _describe_job(
+    args: tuple[str, bool, InflateLimits],
+) -> tuple[str, dict[str, Any] | None, str | None]:
     """Worker-process entry point: (path, fields or None, error or None)."""
-    path, checksum = args
+    path, checksum, inflate = args
     try:
-        description = describe_file(path, checksum=checksum)
+        description = describe_file(path, checksum=checksum, inflate=inflate)
         return path, description.fields, None
     except JwstDataError as exc:
         return path, None, exc.message
@@ -127,7 +131,7 @@ class IngestService:
     def _describe_all(
         self, files: list[Path], options: IngestOptions
     ) -> Iterator[tuple[Path, dict[str, Any] | None, str | None]]:
-        jobs = [(str(p), options.in_place) for p in files]
+        jobs = [(str(p), options.in_place, options.inflate) for p in files]
         if len(jobs) < _INLINE_BELOW or options.workers <= 1:
             for job in jobs:
                 path, fields, error = _describe_job(job)

@@ -14,6 +14,7 @@ from bson import ObjectId
 
 from jwstdata.db.jobs import JobRepository
 from jwstdata.db.records import RecordRepository
+from jwstdata.inflate import InflateLimits
 from jwstdata.models import AccessContext, JwstDataModel
 from jwstdata.models.job import Job
 from jwstdata.processing.runner import run_algorithm, validate_params, wants_auto_preview
@@ -78,6 +79,7 @@ def process_job(job: Job, ctx: JobContext) -> dict[str, Any]:
         services.storage,
         services.records,
         max_pixels=services.settings.processing_max_pixels,
+        inflate=InflateLimits.of(services.settings),
         progress=lambda fraction, message="": ctx.progress(
             done=round(fraction, 3), message=message
         ),

@@ -16,7 +16,8 @@ from jwstdata.db.connection import translate_errors
 from jwstdata.db.hints import index_hint
 from jwstdata.db.records import RecordRepository, pydantic_to_validation_error
 from jwstdata.errors import JwstDataError, NotFoundError, PermissionDeniedError, ValidationError
-from jwstdata.models import AccessContext, JwstDataModel, ProcessingStatus
+from jwstdata.models import AccessContext, JwstDataModel
+from jwstdata.models.bulk import MAX_BULK_IDS, BulkChanges
 from jwstdata.models.search import SearchQuery
 from jwstdata.services.record_writer import RecordWriter
 from jwstdata.storage import StorageProvider
@@ -41,8 +42,7 @@ EDITABLE_FIELDS = frozenset(
         "isViewable",
     }
 )
-BULK_FIELDS = frozenset({"addTags", "removeTags", "processingStatus"})
-MAX_BULK_IDS = 1000
+SHARE_REFUSED = "unknown user name(s): sharing needs the names of active accounts"
 
 
 class RecordService:
@@ -98,22 +98,34 @@ class RecordService:
         return record
 
     # --- sharing ------------------------------------------------------------------------
-    def _user_ids(self, usernames: Iterable[str]) -> list[ObjectId]:
+    def _user_ids(self, usernames: Iterable[str], *, strict: bool = True) -> list[ObjectId]:
+        """The ids of active accounts by name.
+
+        Unknown and disabled names get one and the same answer, naming none of them, so the
+        error cannot be used to learn which accounts exist. ``strict=False`` skips them.
+        """
         names = [u.casefold() for u in usernames]
         with translate_errors():
             found = {
                 d["usernameKey"]: d["_id"]
                 for d in self.repo.collection.database["users"].find(
-                    {"usernameKey": {"$in": names}}, {"usernameKey": 1}
+                    {"usernameKey": {"$in": names}}, {"usernameKey": 1, "isDisabled": 1}
                 )
+                if not d.get("isDisabled")
             }
-        missing = [n for n in names if n not in found]
-        if missing:
-            raise NotFoundError(f"unknown user(s): {', '.join(missing)}")
-        return [found[n] for n in names]
+        if strict and any(n not in found for n in names):
+            raise NotFoundError(SHARE_REFUSED)
+        return [found[n] for n in names if n in found]
+
+    def _writable(self, record_id: ObjectId, ctx: AccessContext) -> JwstDataModel:
+        """Sharing is a change: callers who may not write learn nothing about user names."""
+        record = self.repo.get(record_id, ctx)
+        if not ctx.can_write_owner(record.user_id):
+            raise PermissionDeniedError(f"you may not modify record {record_id}")
+        return record
 
     def share(self, record_id: ObjectId, usernames: list[str], ctx: AccessContext) -> JwstDataModel:
-        record = self.repo.get(record_id, ctx)
+        record = self._writable(record_id, ctx)
         # The owner already reads the record: sharing with them changes nothing (and the
         # counters count a record's sharees apart from its owner).
         users = [u for u in self._user_ids(usernames) if u != record.user_id]
@@ -123,37 +135,30 @@ class RecordService:
     def unshare(
         self, record_id: ObjectId, usernames: list[str], ctx: AccessContext
     ) -> JwstDataModel:
-        record = self.repo.get(record_id, ctx)
-        users = set(self._user_ids(usernames))
+        record = self._writable(record_id, ctx)
+        users = set(self._user_ids(usernames, strict=False))
         return self.repo.update(
             record_id, {"sharedWith": [u for u in record.shared_with if u not in users]}, ctx
         )
 
     # --- bulk ---------------------------------------------------------------------------
     def bulk(
-        self, ids: list[ObjectId], changes: dict[str, Any], ctx: AccessContext
+        self, ids: list[ObjectId], changes: BulkChanges, ctx: AccessContext
     ) -> list[dict[str, Any]]:
         """Apply tag/status changes to many records; a per-id outcome for each."""
         if len(ids) > MAX_BULK_IDS:
             raise ValidationError(f"at most {MAX_BULK_IDS} ids per bulk request")
-        unknown = sorted(set(changes) - BULK_FIELDS)
-        if unknown or not changes:
-            raise ValidationError.from_fields(
-                [{"field": f, "message": "not a bulk operation"} for f in unknown]
-                or [{"field": "changes", "message": "nothing to change"}]
-            )
-        status = changes.get("processingStatus")
-        if status is not None:
-            ProcessingStatus(status)
+        status = changes.processing_status
+        removed = set(changes.remove_tags or [])
         outcomes = []
         for record_id in ids:
             try:
                 record = self.repo.get(record_id, ctx)
-                tags = [t for t in record.tags if t not in set(changes.get("removeTags", []))]
-                tags = list(dict.fromkeys([*tags, *changes.get("addTags", [])]))
+                tags = [t for t in record.tags if t not in removed]
+                tags = list(dict.fromkeys([*tags, *(changes.add_tags or [])]))
                 update: dict[str, Any] = {"tags": tags}
                 if status is not None:
-                    update["processingStatus"] = status
+                    update["processingStatus"] = status.value
                 updated = self.repo.update(record_id, update, ctx)
                 outcomes.append(
                     {"id": str(record_id), "status": "updated", "version": updated.version}

@@ -24,6 +24,7 @@ from pydantic import ValidationError as PydanticValidationError
 from jwstdata.config import Settings
 from jwstdata.db.records import RecordRepository, pydantic_to_validation_error
 from jwstdata.errors import PayloadTooLargeError, PermissionDeniedError
+from jwstdata.inflate import InflateLimits
 from jwstdata.keys import safe_file_name, upload_key
 from jwstdata.models import AccessContext, JwstDataModel
 from jwstdata.naming import parse_name
@@ -77,7 +78,7 @@ class UploadService:
             existing = self.repo.find_own_by_checksum(ctx.user_id, sha256)
             if existing is not None:
                 return UploadResult(self.repo.get(existing.object_id, ctx), created=False)
-            fields = describe_file(temp, name=name).fields
+            fields = describe_file(temp, name=name, inflate=InflateLimits.of(self.settings)).fields
             key = upload_key(str(ctx.user_id), name)
             stored = self.storage.write_path(key, temp)
             try:

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from jwstdata.api.deps import ServicesDep
 from jwstdata.db.record_search import CountBranch
-from jwstdata.errors import JwstDataError
+from jwstdata.errors import DatabaseUnavailableError, JwstDataError
 from jwstdata.models import LEVEL_ORDER, DataType, ProcessingLevel, ProcessingStatus
 from jwstdata.models.search import FacetName, SortField, SortOrder
 from jwstdata.web.pages import PageContextDep, PageRoute, SessionDep, render
@@ -120,6 +120,8 @@ def library(
             total = counted["total"]
             facets = _facets(search, counted)
             scopes = {s: counted[s.value] for s in Scope if s.value in counted}
+        except DatabaseUnavailableError:
+            raise  # not the caller's input: the 503 page
         except JwstDataError as exc:  # a stale cursor, a bad date range: say so, keep the form
             error = exc.message
     first = (search.page - 1) * search.query.limit + 1

@@ -8,6 +8,7 @@ anonymous visitor to the sign-in page and back.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Coroutine
 from datetime import datetime
 from pathlib import Path
@@ -23,10 +24,17 @@ from starlette.concurrency import run_in_threadpool
 
 from jwstdata import __version__
 from jwstdata.api.deps import ServicesDep
-from jwstdata.errors import AuthenticationError, JwstDataError, PermissionDeniedError
+from jwstdata.api.errors import UNAVAILABLE
+from jwstdata.errors import (
+    AuthenticationError,
+    DatabaseUnavailableError,
+    JwstDataError,
+    PermissionDeniedError,
+)
 from jwstdata.models import AccessContext
 from jwstdata.web.session import CSRF_FIELD, BrowserSession, browser_session, check_csrf
 
+log = logging.getLogger("jwstdata.web")
 WEB_DIR = Path(__file__).parent
 STATIC_DIR = WEB_DIR / "static"
 TEMPLATES = Jinja2Templates(directory=WEB_DIR / "templates")
@@ -87,6 +95,31 @@ def error_page(request: Request, status_code: int, message: str) -> Response:
     )
 
 
+def database_down_page(request: Request, exc: DatabaseUnavailableError) -> Response:
+    """503, saying nothing of where the database lives (that goes to the log)."""
+    log.warning("%s: %s", exc.code, exc.message)
+    services = getattr(request.app.state, "services", None)
+    if services is not None:
+        services.recover_database()
+    response = TEMPLATES.TemplateResponse(
+        request,
+        "error.html",
+        {
+            "user": None,
+            "csrf_token": "",
+            "csrf_field": CSRF_FIELD,
+            "path": request.url.path,
+            "title": STATUS_TITLES[503],
+            "message": UNAVAILABLE,
+            "code": 503,
+        },
+        status_code=503,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 def sign_in_redirect(request: Request) -> RedirectResponse:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return RedirectResponse(f"/signin?next={quote(target, safe='')}", status_code=303)
@@ -105,6 +138,8 @@ class PageRoute(APIRoute):
                 if request.method == "GET":
                     return sign_in_redirect(request)
                 return await run_in_threadpool(error_page, request, 401, exc.message)
+            except DatabaseUnavailableError as exc:
+                return await run_in_threadpool(database_down_page, request, exc)
             except JwstDataError as exc:
                 return await run_in_threadpool(error_page, request, exc.http_status, exc.message)
             except RequestValidationError as exc:

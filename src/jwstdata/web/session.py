@@ -16,8 +16,9 @@ refresh token twice (which the refresh store would treat as theft). A refresh th
 CSRF: every state-changing request carries the session's synchronizer token, as a form
 field (``csrf_token``) or, from JavaScript, the ``X-CSRF-Token`` header; a cross-origin
 ``Origin`` header is refused outright. The sign-in form, which has no session yet, uses a
-double-submit cookie instead. SameSite=Strict already keeps the cookie off cross-site
-requests; the tokens are the second, independent layer.
+double-submit cookie instead, signed (HMAC with the app secret) so a planted value fails.
+SameSite=Strict already keeps the cookie off cross-site requests; the tokens are the second,
+independent layer.
 """
 
 from __future__ import annotations
@@ -326,12 +327,33 @@ def clear_session_cookie(response: Response, request: Request) -> None:
     )
 
 
+def _login_csrf_mac(request: Request, nonce: str) -> str:
+    services = getattr(request.app.state, "services", None)
+    if services is None:
+        raise PermissionDeniedError("the sign-in form is not available yet; try again")
+    key = hmac.new(services.auth.secret, b"jwstdata-login-csrf", hashlib.sha256).digest()
+    return hmac.new(key, nonce.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _signed_login_token(request: Request, token: str | None) -> bool:
+    """True for a token this server made: ``nonce.mac``, the MAC keyed by the app secret.
+
+    A double-submit cookie alone can be planted by a sibling (sub)domain; the signature
+    means a planted value is refused unless this server minted it.
+    """
+    if not token or len(token) > MAX_SESSION_ID_LENGTH or "." not in token:
+        return False
+    nonce, _, mac = token.rpartition(".")
+    return bool(nonce) and hmac.compare_digest(mac, _login_csrf_mac(request, nonce))
+
+
 def login_csrf_token(request: Request) -> str:
     """The sign-in form's double-submit token (the cookie's, while it lives)."""
     token = request.cookies.get(LOGIN_CSRF_COOKIE)
-    if not token or len(token) > MAX_SESSION_ID_LENGTH:
-        token = secrets.token_urlsafe(32)
-    return token
+    if not _signed_login_token(request, token):
+        nonce = secrets.token_urlsafe(24)
+        token = f"{nonce}.{_login_csrf_mac(request, nonce)}"
+    return token  # type: ignore[return-value]
 
 
 def set_login_csrf_cookie(response: Response, request: Request, token: str) -> None:
@@ -348,7 +370,11 @@ def set_login_csrf_cookie(response: Response, request: Request, token: str) -> N
 
 def check_login_csrf(request: Request, presented: str | None) -> None:
     expected = request.cookies.get(LOGIN_CSRF_COOKIE) or ""
-    if not same_origin(request) or not expected or not tokens_match(expected, presented):
+    if (
+        not same_origin(request)
+        or not _signed_login_token(request, expected)
+        or not tokens_match(expected, presented)
+    ):
         raise PermissionDeniedError(
             "the sign-in form expired or came from another site; reload it and try again"
         )

@@ -11,6 +11,7 @@ from jwstdata.api.deps import ContextDep, RecordIdDep, ServicesDep, require_user
 from jwstdata.api.params import search_query
 from jwstdata.errors import ValidationError
 from jwstdata.models import parse_object_id
+from jwstdata.models.bulk import BulkRequest
 from jwstdata.models.search import FacetName, SearchQuery
 from jwstdata.services.archive import ArchiveService
 
@@ -20,14 +21,6 @@ SearchDep = Annotated[SearchQuery, Depends(search_query)]
 
 class SharePayload(BaseModel):
     usernames: list[str] = Field(min_length=1, max_length=100)
-
-
-class BulkPayload(BaseModel):
-    ids: list[str] = Field(min_length=1, max_length=1000)
-    changes: dict[str, Any] = Field(
-        description="addTags / removeTags (lists) and processingStatus",
-        examples=[{"addTags": ["review"], "processingStatus": "completed"}],
-    )
 
 
 def _version(if_match: str | None) -> int | None:
@@ -89,7 +82,7 @@ def create(
     summary="Change tags or status of many records (per-id outcomes)",
     dependencies=[Depends(require_user)],
 )
-def bulk(svc: ServicesDep, ctx: ContextDep, body: BulkPayload) -> dict[str, Any]:
+def bulk(svc: ServicesDep, ctx: ContextDep, body: BulkRequest) -> dict[str, Any]:
     ids, outcomes = [], []
     for raw in body.ids:
         oid = parse_object_id(raw)

@@ -7,10 +7,21 @@ from collections.abc import Iterator
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Form, Header, Query, UploadFile, status
+from fastapi import (
+    APIRouter,
+    Depends,
+    File,
+    Form,
+    Header,
+    HTTPException,
+    Query,
+    UploadFile,
+    status,
+)
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from jwstdata.api.deps import ContextDep, RecordIdDep, ServicesDep, require_user
+from jwstdata.api.params import FormBool
 from jwstdata.errors import NotFoundError
 from jwstdata.keys import safe_file_name
 from jwstdata.services.processing_jobs import queue_auto_previews
@@ -53,7 +64,7 @@ def upload(
     ],
     tags: Annotated[str, Form(max_length=2048, description="comma-separated")] = "",
     description: Annotated[str | None, Form(max_length=4096)] = None,
-    is_public: Annotated[bool, Form(alias="isPublic")] = False,
+    is_public: Annotated[FormBool, Form(alias="isPublic")] = False,
 ) -> dict[str, Any]:
     result = svc.uploads.upload(
         file.file,
@@ -122,8 +133,9 @@ def download(
     if range_header:
         wanted = _parse_range(range_header, size)
         if wanted is None:
-            return Response(
+            raise HTTPException(
                 status_code=status.HTTP_416_REQUESTED_RANGE_NOT_SATISFIABLE,
+                detail=f"range {range_header[:100]!r} not satisfiable for {size} bytes",
                 headers={"Content-Range": f"bytes */{size}"},
             )
         start, end = wanted

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from jwstdata import __version__
 from jwstdata.api.deps import ServicesDep
+from jwstdata.api.errors import error_body
 from jwstdata.errors import JwstDataError
+from jwstdata.services.supervisor import worker_status
 
 router = APIRouter(prefix="/api", tags=["health"])
 
@@ -17,21 +21,30 @@ def health() -> dict:
     return {"status": "ok", "version": __version__}
 
 
-@router.get("/ready", summary="Readiness: database and storage reachable")
+@router.get("/ready", summary="Readiness: database, storage and the supervised worker")
 def ready(svc: ServicesDep) -> JSONResponse:
     checks: dict[str, str] = {}
+    body: dict[str, Any] = {}
     try:
         svc.handle.client.admin.command("ping")
         checks["database"] = "ok"
     except Exception:
         checks["database"] = "unavailable"
+        svc.recover_database()
     try:
         svc.storage.ping()
         checks["storage"] = "ok"
     except JwstDataError:
         checks["storage"] = "unavailable"
+    if svc.settings.worker_state_file is not None:
+        worker = worker_status(svc.settings.worker_state_file)
+        checks["worker"] = worker["status"]
+        body["workers"] = [worker]
     ok = all(v == "ok" for v in checks.values())
-    return JSONResponse(
-        {"status": "ready" if ok else "unavailable", "checks": checks},
-        status_code=200 if ok else 503,
-    )
+    body = {"status": "ready" if ok else "unavailable", "checks": checks, **body}
+    if not ok:
+        failing = ", ".join(name for name, value in checks.items() if value != "ok")
+        body["error"] = error_body("unavailable", f"not ready: {failing} unavailable", checks)[
+            "error"
+        ]
+    return JSONResponse(body, status_code=200 if ok else 503)

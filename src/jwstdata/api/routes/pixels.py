@@ -23,6 +23,7 @@ one band; access is checked with the caller's context like every other record re
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
@@ -42,6 +43,7 @@ from fastapi.responses import JSONResponse
 
 from jwstdata.api.deps import ContextDep, RecordIdDep, ServicesDep
 from jwstdata.errors import NotFoundError, PayloadTooLargeError, ValidationError
+from jwstdata.inflate import InflateError, InflateLimits, inflated_copy
 from jwstdata.models import JwstDataModel
 from jwstdata.storage import StorageProvider
 
@@ -80,7 +82,17 @@ def _open_fits(svc: Any, record: JwstDataModel) -> Iterator[fits.HDUList]:
         raise NotFoundError(f"record {record.id} has no file")
     if not (record.file_format or "").startswith("fits"):
         raise ValidationError(f"{record.file_name} is not a FITS file: it has no pixel data")
-    with _local_copy(svc.storage, record.file_path, svc.settings.home_dir / "staging") as path:
+    staging = svc.settings.home_dir / "staging"
+    with contextlib.ExitStack() as stack:
+        stored = stack.enter_context(_local_copy(svc.storage, record.file_path, staging))
+        try:
+            # A compressed file is inflated once, within bounds, then mapped like a plain one:
+            # reading bands straight from gzip would inflate it again for every band.
+            path = stack.enter_context(
+                inflated_copy(stored, staging, InflateLimits.of(svc.settings))
+            )
+        except InflateError as exc:
+            raise ValidationError(f"the data in {record.file_name} cannot be read: {exc}") from None
         try:
             # Scaled integers (BZERO/BSCALE) are scaled here: astropy refuses them under memmap.
             with fits.open(

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from jwstdata.api.deps import ContextDep, RecordIdDep, ServicesDep, require_user
 from jwstdata.errors import NotFoundError, ValidationError
+from jwstdata.inflate import InflateLimits
 from jwstdata.models import AccessContext, JwstDataModel
 from jwstdata.processing.registry import list_algorithms
 from jwstdata.processing.runner import run_algorithm
@@ -84,6 +85,7 @@ def _image(svc: Any, ctx: AccessContext, record_id: Any, role: str) -> Streaming
             svc.storage,
             svc.records,
             max_pixels=svc.settings.processing_max_pixels,
+            inflate=InflateLimits.of(svc.settings),
         )
         if result.status.value != "completed":
             raise ValidationError(f"cannot make a {role}: {result.error_message}")

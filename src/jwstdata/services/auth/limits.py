@@ -4,9 +4,11 @@ Two kinds of counter, one document each, keyed by ``key``:
 
 - ``client:<client>:<minute>`` counts every login attempt from one client in one clock
   minute; more than ``login_rate_per_minute`` is refused until the minute ends.
-- ``user:<name>`` counts consecutive failed logins for one user name (existing or not, so
-  the answer does not reveal which names exist). Reaching ``login_max_failures`` locks the
-  name for ``login_lockout_seconds``; a successful login clears the counter.
+- ``user:<name>`` counts login attempts in flight and failed for one user name (existing
+  or not, so the answer does not reveal which names exist). Each attempt is reserved before
+  its password is checked; reaching ``login_max_failures`` refuses further attempts and a
+  failure at the limit locks the name for ``login_lockout_seconds``; a successful login
+  clears the counter.
 
 Counters carry ``expiresAt`` for the TTL index; expiry is also checked here, against the
 service's clock, so the rules hold whether or not the server has cleaned up yet.
@@ -29,6 +31,7 @@ from jwstdata.db.hints import index_hint
 from jwstdata.errors import RateLimitedError
 
 BY_KEY = "attempt_key_unique"
+BY_KEY_FAILURES = "attempt_key_failures"
 WINDOW = timedelta(minutes=1)
 # How long failed attempts are remembered after the last one.
 FAILURE_MEMORY = timedelta(hours=24)
@@ -62,61 +65,88 @@ class LoginLimiter:
                 retry_after=_seconds_until(window_end, now),
             )
 
-    def check_user(self, name_key: str) -> None:
-        """RateLimitedError while the user name is locked out."""
-        now = self.clock()
-        with translate_errors():
-            doc = self.collection.find_one(
-                {"key": _user_key(name_key)}, hint=index_hint(self.collection, BY_KEY)
-            )
-        locked_until = (doc or {}).get("lockedUntil")
-        if locked_until is not None and locked_until > now:
-            raise RateLimitedError(
-                "too many failed logins for this user; try again later",
-                retry_after=_seconds_until(locked_until, now),
-            )
+    def reserve_attempt(self, name_key: str) -> None:
+        """Count one attempt for the user name *before* its password is checked.
 
-    def record_failure(self, name_key: str) -> None:
+        The counter goes up in one conditional update (``failures`` below the limit), so
+        parallel attempts cannot all pass a check made before any of them was counted: once
+        ``login_max_failures`` attempts are in flight or failed, the next one is refused
+        without a password check. A failure at the limit locks the name; a success clears
+        the counter. (Every filter here is the counter's key alone or key + failures, the
+        shapes an index serves on every supported server.)
+        """
         now = self.clock()
         key = _user_key(name_key)
         limit = self.settings.login_max_failures
+        current = self._find(key)
+        if current is not None and _stale(current, now):
+            # Its memory ran out or its lockout passed: start again from zero.
+            with translate_errors():
+                self.collection.delete_one({"_id": current["_id"]})
+            current = None
+        if current is not None and current.get("lockedUntil") is not None:
+            raise self._locked(current["lockedUntil"], now)
+        update = {"$inc": {"failures": 1}, "$set": {"expiresAt": now + FAILURE_MEMORY}}
         with translate_errors():
-            # A counter whose memory ran out (or whose lockout passed) starts again at zero.
-            self.collection.update_one(
-                {"key": key, "expiresAt": {"$lte": now}},
-                {"$set": {"failures": 0}, "$unset": {"lockedUntil": ""}},
-                hint=index_hint(self.collection, BY_KEY),
+            doc = self.collection.find_one_and_update(
+                {"key": key, "failures": {"$lt": limit}},
+                update,
+                hint=index_hint(self.collection, BY_KEY_FAILURES),
+                return_document=ReturnDocument.AFTER,
             )
-        doc = self._upsert(
-            key, {"$inc": {"failures": 1}, "$set": {"expiresAt": now + FAILURE_MEMORY}}
-        )
-        if doc["failures"] < limit:
-            return
+            if doc is None and current is None:
+                try:  # the first attempt creates the counter
+                    self.collection.insert_one(
+                        {"key": key, "failures": 1, "expiresAt": now + FAILURE_MEMORY}
+                    )
+                    return
+                except DuplicateKeyError:  # a parallel first attempt created it
+                    doc = self.collection.find_one_and_update(
+                        {"key": key, "failures": {"$lt": limit}},
+                        update,
+                        hint=index_hint(self.collection, BY_KEY_FAILURES),
+                        return_document=ReturnDocument.AFTER,
+                    )
+        if doc is None:
+            locked_until = (self._find(key) or {}).get("lockedUntil")
+            raise self._locked(
+                locked_until or now + timedelta(seconds=self.settings.login_lockout_seconds), now
+            )
+
+    def record_failure(self, name_key: str) -> None:
+        """The reserved attempt failed: lock the name once the failures reach the limit."""
+        now = self.clock()
+        limit = self.settings.login_max_failures
         locked_until = now + timedelta(seconds=self.settings.login_lockout_seconds)
         with translate_errors():
-            # Conditional, so concurrent failures past the limit lock once, not repeatedly.
+            # Concurrent failures past the limit set (about) the same moment: no pile-up.
             self.collection.update_one(
-                {"key": key, "failures": {"$gte": limit}},
+                {"key": _user_key(name_key), "failures": {"$gte": limit}},
                 {
                     "$set": {
-                        "failures": 0,
                         "lockedUntil": locked_until,
                         "expiresAt": max(now + FAILURE_MEMORY, locked_until),
                     }
                 },
-                hint=index_hint(self.collection, BY_KEY),
+                hint=index_hint(self.collection, BY_KEY_FAILURES),
             )
 
     def record_success(self, name_key: str) -> None:
-        now = self.clock()
+        current = self._find(_user_key(name_key))
+        if current is not None and current.get("lockedUntil") is None:
+            with translate_errors():
+                self.collection.delete_one({"_id": current["_id"]})
+
+    def _find(self, key: str) -> dict[str, Any] | None:
         with translate_errors():
-            self.collection.delete_one(
-                {
-                    "key": _user_key(name_key),
-                    "$or": [{"lockedUntil": {"$exists": False}}, {"lockedUntil": {"$lte": now}}],
-                },
-                hint=index_hint(self.collection, BY_KEY),
-            )
+            return self.collection.find_one({"key": key}, hint=index_hint(self.collection, BY_KEY))
+
+    @staticmethod
+    def _locked(locked_until: datetime, now: datetime) -> RateLimitedError:
+        return RateLimitedError(
+            "too many failed logins for this user; try again later",
+            retry_after=_seconds_until(locked_until, now),
+        )
 
     def _upsert(self, key: str, update: dict[str, Any]) -> dict[str, Any]:
         def run() -> dict[str, Any]:
@@ -134,6 +164,11 @@ class LoginLimiter:
             except DuplicateKeyError:
                 # Two first attempts raced to insert the counter; the loser updates it.
                 return run()
+
+
+def _stale(doc: dict[str, Any], now: datetime) -> bool:
+    locked_until = doc.get("lockedUntil")
+    return doc["expiresAt"] <= now or (locked_until is not None and locked_until <= now)
 
 
 def _user_key(name_key: str) -> str:

@@ -38,13 +38,16 @@ class RefreshTokenStore:
         self.clock = clock
         self.lifetime = lifetime
 
-    def issue(self, user_id: ObjectId, family_id: ObjectId | None = None) -> str:
-        """A new token for ``user_id``: a new family, or the next one in ``family_id``."""
+    def issue(self, user_id: ObjectId, family_id: ObjectId | None = None) -> tuple[str, ObjectId]:
+        """A new token for ``user_id`` (a new family, or the next one in ``family_id``), and
+        the id of its stored document: the session id access tokens issued with it carry."""
         token = secrets.token_urlsafe(32)
         now = self.clock()
+        doc_id = ObjectId()
         with translate_errors():
             self.collection.insert_one(
                 {
+                    "_id": doc_id,
                     "tokenHash": token_hash(token),
                     "familyId": family_id or ObjectId(),
                     "userId": user_id,
@@ -54,7 +57,7 @@ class RefreshTokenStore:
                     "revokedAt": None,
                 }
             )
-        return token
+        return token, doc_id
 
     def use(self, token: str) -> tuple[ObjectId, ObjectId]:
         """Mark a live token used; ``(user id, family id)``. Reuse revokes the family."""
@@ -92,6 +95,18 @@ class RefreshTokenStore:
             return False
         self.revoke_family(doc["familyId"])
         return True
+
+    def session_active(self, session_id: ObjectId) -> bool:
+        """False once the session an access token was issued in has ended.
+
+        ``session_id`` is the refresh token issued together with the access token.
+        Revocation (logout, reuse, password change, disabling) marks every token of the
+        family, this one included; a token already removed (expired) also ends it. One
+        look-up by ``_id``.
+        """
+        with translate_errors():
+            doc = self.collection.find_one({"_id": session_id}, {"revokedAt": 1})
+        return doc is not None and doc.get("revokedAt") is None
 
     def revoke_family(self, family_id: ObjectId) -> int:
         with translate_errors():

@@ -116,11 +116,12 @@ class AuthService:
 
         Unknown users, wrong passwords and disabled accounts fail alike, with one argon2
         verification each (against a dummy hash when there is no user), so neither the
-        message nor the time tells them apart. Rate limits apply before the check.
+        message nor the time tells them apart. Rate limits apply before the check, and the
+        attempt is counted against the user name before the password is verified.
         """
         name_key = username_key(username)
         self.limiter.count_client_attempt(client)
-        self.limiter.check_user(name_key)
+        self.limiter.reserve_attempt(name_key)
         found = self.users.find_credentials(username)
         user, stored = found if found is not None else (None, None)
         if len(password) > PASSWORD_MAX_LENGTH:
@@ -137,16 +138,18 @@ class AuthService:
 
     def _issue(self, user: User, family_id: ObjectId | None) -> TokenPair:
         lifetime = timedelta(minutes=self.settings.access_token_minutes)
+        refresh, session_id = self.refresh_tokens.issue(user.id, family_id)
         access = encode_access_token(
             self.secret,
             user_id=str(user.id),
             admin=user.is_admin,
             now=self.clock(),
             lifetime=lifetime,
+            session_id=str(session_id),
         )
         return TokenPair(
             access_token=access,
-            refresh_token=self.refresh_tokens.issue(user.id, family_id),
+            refresh_token=refresh,
             expires_in=int(lifetime.total_seconds()),
         )
 
@@ -155,6 +158,10 @@ class AuthService:
         """The active user an access token belongs to; AuthenticationError otherwise."""
         claims = decode_access_token(self.secret, token, now=self.clock())
         user_id = parse_object_id(claims["sub"])
+        session_id = parse_object_id(claims["sid"])
+        # A signed-out (or stolen-and-revoked) session ends its access tokens too.
+        if session_id is None or not self.refresh_tokens.session_active(session_id):
+            raise AuthenticationError(INVALID_TOKEN)
         user = self.users.find(user_id) if user_id is not None else None
         if user is None or user.is_disabled:
             raise AuthenticationError(INVALID_TOKEN)

@@ -25,7 +25,9 @@ DEV_SECRET_FILE = "dev-secret"
 ALGORITHM = "HS256"
 ACCESS = "access"
 INVALID_TOKEN = "invalid or expired access token"
-_REQUIRED_CLAIMS = ["sub", "adm", "iat", "exp", "jti", "typ"]
+# ``sid``: the session the token was issued in (the refresh token issued with it); ending
+# the session (logout, reuse, password change, disabling) ends the access token too.
+_REQUIRED_CLAIMS = ["sub", "adm", "iat", "exp", "jti", "typ", "sid"]
 
 
 def signing_secret(settings: Settings) -> bytes:
@@ -79,7 +81,13 @@ def _dev_secret(path: Path) -> str:
 
 
 def encode_access_token(
-    secret: bytes, *, user_id: str, admin: bool, now: datetime, lifetime: timedelta
+    secret: bytes,
+    *,
+    user_id: str,
+    admin: bool,
+    now: datetime,
+    lifetime: timedelta,
+    session_id: str,
 ) -> str:
     issued = int(now.timestamp())
     claims = {
@@ -89,6 +97,7 @@ def encode_access_token(
         "exp": issued + int(lifetime.total_seconds()),
         "jti": secrets.token_urlsafe(16),
         "typ": ACCESS,
+        "sid": session_id,
     }
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
@@ -116,6 +125,7 @@ def decode_access_token(secret: bytes, token: str, *, now: datetime) -> dict[str
     expires = claims.get("exp")
     if (
         claims.get("typ") != ACCESS
+        or not isinstance(claims.get("sid"), str)
         or not isinstance(expires, int | float)
         or now.timestamp() >= expires
     ):

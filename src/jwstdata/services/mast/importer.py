@@ -24,6 +24,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from jwstdata.db.records import pydantic_to_validation_error
 from jwstdata.errors import JwstDataError, ValidationError
+from jwstdata.inflate import InflateLimits
 from jwstdata.keys import mast_key, safe_file_name
 from jwstdata.mast import (
     Mast,
@@ -283,7 +284,9 @@ class MastImporter:
             raise ValidationError(f"size mismatch: MAST lists {expected} bytes, received {size}")
 
     def _store_and_record(self, item: PlannedFile, partial: Path, job: Job) -> JwstDataModel:
-        description = describe_file(partial, name=item.name)
+        description = describe_file(
+            partial, name=item.name, inflate=InflateLimits.of(self.settings)
+        )
         public = is_public(item.observation, item.product)
         owner = None if public else job.user_id
         if not public and owner is None:
