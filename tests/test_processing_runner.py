@@ -31,7 +31,7 @@ from jwstdata.processing.registry import (
     load_algorithms,
     params_hash,
 )
-from jwstdata.processing.runner import (
+from jwstdata.services.processing_run import (
     MAX_RESULTS,
     run_algorithm,
     validate_params,

@@ -23,10 +23,10 @@ def serve(
     """Serve the REST API and dashboard on http://HOST:PORT (OpenAPI at /docs)."""
     import uvicorn
 
-    from jwstdata.api import create_app
+    from jwstdata.http.container import check_server_settings
 
     cfg = settings()
-    create_app(cfg)  # fail fast, with one clear line, on bad configuration
+    check_server_settings(cfg)  # fail fast, with one clear line, on bad configuration
     # uvicorn re-raises the SIGTERM it caught once it has shut down; with the default handler
     # that kills this process before `finally` runs and the worker would be left behind.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
@@ -37,7 +37,7 @@ def serve(
         base = f"http://{host}:{port}"
         console.print(f"jwstdata dashboard on {base}/ (API docs: {base}/docs)", highlight=False)
         uvicorn.run(
-            "jwstdata.api.app:create_app",
+            "jwstdata.app:create_app",
             factory=True,
             host=host,
             port=port,

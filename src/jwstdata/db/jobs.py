@@ -22,7 +22,7 @@ from pymongo import ReturnDocument
 
 from jwstdata.db.connection import DatabaseHandle, translate_errors
 from jwstdata.db.hints import index_hint
-from jwstdata.db.job_indexes import JOB_COLLECTION_INDEXES, JOBS, QUEUE_INDEX
+from jwstdata.db.job_indexes import JOBS, QUEUE_INDEX
 from jwstdata.db.job_queries import (
     CLAIM_ORDER,
     LIST_ORDER,
@@ -37,6 +37,7 @@ from jwstdata.db.job_queries import (
 from jwstdata.db.job_store import ID_INDEX, JobStore
 from jwstdata.db.portable import find_one_and_update, trim_array
 from jwstdata.db.records import pydantic_to_validation_error
+from jwstdata.db.setup import ensure_indexes
 from jwstdata.errors import ConflictError, NotFoundError
 from jwstdata.models.access import AccessContext
 from jwstdata.models.base import utcnow
@@ -67,12 +68,7 @@ class JobRepository(JobStore):
     def ensure_indexes(self) -> None:
         """Create the job indexes if ``jwstdata db init`` has not (every query hints them)."""
         with translate_errors(self._uri):
-            present = {ix["name"] for ix in self.collection.list_indexes()}
-            for spec in JOB_COLLECTION_INDEXES:
-                if spec.name not in present:
-                    self.collection.create_index(
-                        list(spec.keys), name=spec.name, unique=spec.unique, **spec.options
-                    )
+            ensure_indexes(self.collection.database, [JOBS]).raise_failures()
 
     # --- submit -------------------------------------------------------------------------
     def enqueue(

@@ -16,8 +16,8 @@ An algorithm is one module that subclasses :class:`Algorithm` and registers itse
 and is listed in :data:`ALGORITHM_MODULES`; nothing else changes. ``run`` is pure compute on a
 local file: it reads ``inputs.path``, reports ``inputs.progress(fraction, message)`` and returns
 JSON-safe ``results`` plus output files as bytes. It never touches the database or storage
-(:mod:`jwstdata.processing.runner` does), and it fails only with :class:`ProcessingError`, whose
-``reason`` says which of a few known things went wrong.
+(:mod:`jwstdata.services.processing_run` does), and it fails only with
+:class:`ProcessingError`, whose ``reason`` says which of a few known things went wrong.
 """
 
 from __future__ import annotations

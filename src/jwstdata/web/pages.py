@@ -22,10 +22,10 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from jwstdata import __version__
-from jwstdata.api.deps import ServicesDep
 from jwstdata.errors import AuthenticationError, JwstDataError, PermissionDeniedError
+from jwstdata.http.deps import ServicesDep
+from jwstdata.http.session import CSRF_FIELD, BrowserSession, browser_session, check_csrf
 from jwstdata.models import AccessContext
-from jwstdata.web.session import CSRF_FIELD, BrowserSession, browser_session, check_csrf
 
 WEB_DIR = Path(__file__).parent
 STATIC_DIR = WEB_DIR / "static"

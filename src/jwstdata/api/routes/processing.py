@@ -17,8 +17,8 @@ from jwstdata.api.deps import ContextDep, RecordIdDep, ServicesDep, require_user
 from jwstdata.errors import NotFoundError, ValidationError
 from jwstdata.models import AccessContext, JwstDataModel
 from jwstdata.processing.registry import list_algorithms
-from jwstdata.processing.runner import run_algorithm
 from jwstdata.services.processing_jobs import enqueue_processing
+from jwstdata.services.processing_run import run_algorithm
 
 router = APIRouter(tags=["processing"])
 
