@@ -23,7 +23,6 @@ from jwstdata.processing import (
     AlgorithmParams,
     OutputFile,
     ProcessingError,
-    runner,
 )
 from jwstdata.processing.registry import (
     IMAGE_INPUT,
@@ -31,6 +30,7 @@ from jwstdata.processing.registry import (
     load_algorithms,
     params_hash,
 )
+from jwstdata.services import processing_run as runner
 from jwstdata.services.processing_run import (
     MAX_RESULTS,
     run_algorithm,

@@ -14,12 +14,8 @@ import platformdirs
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from jwstdata.errors import ConfigurationError
-
-
-class StorageKind(StrEnum):
-    local = "local"
-    s3 = "s3"
+from jwstdata.errors import ConfigurationError, field_problems
+from jwstdata.models.enums import StorageKind
 
 
 class ArchiveStorageClass(StrEnum):
@@ -181,8 +177,7 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except PydanticValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "settings"
+        first = field_problems(exc, default="settings")[0]
         raise ConfigurationError(
-            f"invalid setting JWSTDATA_{field.upper()}: {first['msg']}"
+            f"invalid setting JWSTDATA_{first['field'].upper()}: {first['message']}"
         ) from None

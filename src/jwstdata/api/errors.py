@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from jwstdata.errors import JwstDataError, RateLimitedError
+from jwstdata.errors import JwstDataError, RateLimitedError, field_problems
 
 log = logging.getLogger("jwstdata.api")
 
@@ -65,16 +65,7 @@ async def _domain_error(_: Request, exc: JwstDataError) -> JSONResponse:
 
 
 async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-    problems = [
-        {
-            "field": ".".join(
-                str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")
-            )
-            or "request",
-            "message": err.get("msg", "invalid"),
-        }
-        for err in exc.errors()
-    ]
+    problems = field_problems(exc, default="request", request=True)
     summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems[:3])
     return JSONResponse(
         error_body("validation_error", f"invalid input: {summary}", problems), status_code=422

@@ -30,6 +30,7 @@ from jwstdata.errors import (
     PermissionDeniedError,
     StaleVersionError,
     ValidationError,
+    pydantic_to_validation_error,
 )
 from jwstdata.models.access import AccessContext
 from jwstdata.models.base import utcnow
@@ -39,14 +40,6 @@ from jwstdata.models.search import FacetName, SearchQuery
 ID_INDEX = "_id_"
 # Fields a caller may never set through ``update`` (bookkeeping owned by the repository).
 PROTECTED_FIELDS = frozenset({"id", "_id", "version", "createdAt", "updatedAt", "schemaVersion"})
-
-
-def pydantic_to_validation_error(exc: PydanticValidationError) -> ValidationError:
-    problems = [
-        {"field": ".".join(str(p) for p in err["loc"]) or "record", "message": err["msg"]}
-        for err in exc.errors()
-    ]
-    return ValidationError.from_fields(problems)
 
 
 def by_id_pipeline(ids: list[ObjectId], ctx: AccessContext) -> list[dict[str, Any]]:
@@ -338,5 +331,4 @@ __all__ = [
     "BulkInsertReport",
     "RecordRepository",
     "SearchPage",
-    "pydantic_to_validation_error",
 ]

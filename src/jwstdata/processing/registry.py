@@ -37,7 +37,7 @@ from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
 from pydantic.alias_generators import to_camel
 
-from jwstdata.errors import ValidationError
+from jwstdata.errors import ValidationError, field_problems
 from jwstdata.models import DataType, JwstDataModel
 from jwstdata.naming import parse_name
 
@@ -245,10 +245,7 @@ class Algorithm(ABC):
         try:
             return self.Params.model_validate(dict(raw or {}))
         except PydanticValidationError as exc:
-            problems = [
-                {"field": ".".join(str(p) for p in err["loc"]) or "params", "message": err["msg"]}
-                for err in exc.errors()
-            ]
+            problems = field_problems(exc, default="params")
             summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems[:5])
             raise ProcessingError(
                 f"invalid parameters for {self.name}: {summary}",

@@ -14,8 +14,14 @@ from pydantic import ValidationError as PydanticValidationError
 
 from jwstdata.db.connection import translate_errors
 from jwstdata.db.hints import index_hint
-from jwstdata.db.records import RecordRepository, pydantic_to_validation_error
-from jwstdata.errors import JwstDataError, NotFoundError, PermissionDeniedError, ValidationError
+from jwstdata.db.records import RecordRepository
+from jwstdata.errors import (
+    JwstDataError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+    pydantic_to_validation_error,
+)
 from jwstdata.models import AccessContext, JwstDataModel, ProcessingStatus
 from jwstdata.models.search import SearchQuery
 from jwstdata.services.record_writer import RecordWriter

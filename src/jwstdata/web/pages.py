@@ -22,7 +22,12 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from jwstdata import __version__
-from jwstdata.errors import AuthenticationError, JwstDataError, PermissionDeniedError
+from jwstdata.errors import (
+    AuthenticationError,
+    JwstDataError,
+    PermissionDeniedError,
+    field_problems,
+)
 from jwstdata.http.deps import ServicesDep
 from jwstdata.http.session import CSRF_FIELD, BrowserSession, browser_session, check_csrf
 from jwstdata.models import AccessContext
@@ -109,9 +114,8 @@ class PageRoute(APIRoute):
                 return await run_in_threadpool(error_page, request, exc.http_status, exc.message)
             except RequestValidationError as exc:
                 problems = "; ".join(
-                    f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'request'}: "
-                    f"{e.get('msg', 'invalid')}"
-                    for e in exc.errors()[:3]
+                    f"{p['field']}: {p['message']}"
+                    for p in field_problems(exc, default="request", request=True)[:3]
                 )
                 return await run_in_threadpool(error_page, request, 422, problems)
 

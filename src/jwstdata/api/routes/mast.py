@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from pydantic import ValidationError as PydanticValidationError
 
 from jwstdata.api.deps import ContextDep, ServicesDep, require_user
-from jwstdata.db.records import pydantic_to_validation_error
+from jwstdata.errors import pydantic_to_validation_error
 from jwstdata.mast import ObservationQuery, ProductFilter
 from jwstdata.models import ProcessingLevel
 from jwstdata.services.mast.importer import KIND, ImportRequest
