@@ -13,7 +13,6 @@ are verified against the record's sha256; uploads stream from disk with a progre
 from __future__ import annotations
 
 import difflib
-import hashlib
 import os
 import typing
 import warnings
@@ -24,6 +23,7 @@ from typing import Any, BinaryIO
 
 import httpx
 
+from jwstdata.digests import sha256_of
 from jwstdata.errors import ValidationError, error_from_envelope
 
 Progress = Callable[[int, int], None]
@@ -301,15 +301,8 @@ class Client:
                         done += len(chunk)
                         if progress:
                             progress(done, total)
-        if record.get("checksum"):
-            digest = hashlib.sha256()
-            with open(partial, "rb") as handle:
-                while chunk := handle.read(_CHUNK):
-                    digest.update(chunk)
-            if digest.hexdigest() != record["checksum"]:
-                partial.unlink()
-                raise ValidationError(
-                    f"download of {record['fileName']} does not match its checksum"
-                )
+        if record.get("checksum") and sha256_of(partial)[1] != record["checksum"]:
+            partial.unlink()
+            raise ValidationError(f"download of {record['fileName']} does not match its checksum")
         partial.replace(target)
         return target

@@ -202,16 +202,7 @@ class ArchiveService:
         return JwstDataModel.from_document(doc)
 
     def _used_by_others(self, key: str, record_id: ObjectId | None = None) -> bool:
-        flt: dict[str, Any] = {"filePath": key}
-        if record_id is not None:
-            flt["_id"] = {"$ne": record_id}
-        with translate_errors():
-            return (
-                self.repo.collection.find_one(
-                    flt, {"_id": 1}, hint=index_hint(self.repo.collection, "file_path")
-                )
-                is not None
-            )
+        return self.repo.key_in_use(key, except_id=record_id)
 
     def _release(self, key: str) -> None:
         """Delete a key nothing points to any more (queued for collection if storage is down)."""

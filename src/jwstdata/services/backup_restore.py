@@ -46,6 +46,7 @@ from jwstdata.db.migrations import pending_migrations
 from jwstdata.db.portable import create_index
 from jwstdata.db.setup import init_database
 from jwstdata.db.validator import VALIDATORS
+from jwstdata.digests import sha256_of
 from jwstdata.errors import ConflictError, DatabaseError, NotFoundError
 from jwstdata.models.record import SCHEMA_VERSION
 from jwstdata.services.backup_format import (
@@ -58,7 +59,6 @@ from jwstdata.services.backup_format import (
     raw_collection,
     read_files_list,
     read_manifest,
-    sha256_file,
     split_documents,
 )
 from jwstdata.services.storage_walk import stream_sha256
@@ -139,7 +139,7 @@ class RestoreService:
         report = RestoreReport(database=self.handle.db.name)
         clock = time.monotonic()
         for entry in manifest["collections"].values():
-            if sha256_file(dest / entry["file"]) != entry["sha256"]:
+            if sha256_of(dest / entry["file"])[1] != entry["sha256"]:
                 raise BackupError(f"{entry['file']} does not match its sha256: damaged backup")
         with translate_errors(self.handle.redacted_uri):
             self._empty_target(force)
@@ -281,7 +281,7 @@ class RestoreService:
         report: RestoreReport,
         progress: BackupProgress | None,
     ) -> None:
-        if sha256_file(dest / files["list"]) != files["sha256"]:
+        if sha256_of(dest / files["list"])[1] != files["sha256"]:
             raise BackupError(f"{files['list']} does not match its sha256: damaged backup")
         source = LocalStorage(dest / files["directory"])
         items = list(read_files_list(dest))
