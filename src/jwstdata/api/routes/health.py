@@ -7,17 +7,25 @@ from fastapi.responses import JSONResponse
 
 from jwstdata import __version__
 from jwstdata.api.deps import ServicesDep
+from jwstdata.api.schemas import HealthStatus, Readiness
 from jwstdata.errors import JwstDataError
 
 router = APIRouter(prefix="/api", tags=["health"])
 
 
 @router.get("/health", summary="Liveness: the process answers")
-def health() -> dict:
-    return {"status": "ok", "version": __version__}
+def health() -> HealthStatus:
+    return HealthStatus(status="ok", version=__version__)
 
 
-@router.get("/ready", summary="Readiness: database and storage reachable")
+@router.get(
+    "/ready",
+    summary="Readiness: database and storage reachable",
+    responses={
+        200: {"model": Readiness},
+        503: {"model": Readiness, "description": "A dependency did not answer"},
+    },
+)
 def ready(svc: ServicesDep) -> JSONResponse:
     checks: dict[str, str] = {}
     try:
