@@ -13,13 +13,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pymongo import IndexModel
 from pymongo.database import Database
 from pymongo.errors import CollectionInvalid, OperationFailure
 
 from jwstdata.db.connection import DatabaseHandle, translate_errors
 from jwstdata.db.counters import RecordCounters
+from jwstdata.db.features import server_features
 from jwstdata.db.indexes import INDEXES, RECORDS, IndexSpec, declared_indexes
-from jwstdata.db.portable import create_index, purge_expired
+from jwstdata.db.portable import DEGRADABLE_INDEX_OPTIONS, create_index, purge_expired
 from jwstdata.db.validator import VALIDATORS
 from jwstdata.errors import DatabaseError
 
@@ -66,6 +68,11 @@ def ensure_indexes(
     for name in collections:
         collection = db[name]
         present = {ix["name"] for ix in collection.list_indexes()}
+        missing = [spec for spec in declared_indexes(name) if spec.name not in present]
+        if len(missing) > 1 and _create_together(collection, missing):
+            report.indexes_created += [f"{name}.{spec.name}" for spec in missing]
+            continue
+        present = {ix["name"] for ix in collection.list_indexes()} if missing else present
         for spec in declared_indexes(name):
             label = f"{name}.{spec.name}"
             if spec.name in present:
@@ -81,6 +88,26 @@ def ensure_indexes(
                 else:
                     report.indexes_failed.append({"index": label, "error": str(exc)[:200]})
     return report
+
+
+def _create_together(collection: Any, specs: list[IndexSpec]) -> bool:
+    """One createIndexes for all of ``specs`` (servers that scan the collection once per
+    command build them faster, e.g. after a restore); False sends the caller one by one,
+    as when the server lacks an option that may be left out."""
+    features = server_features(collection.database)
+    if any(
+        option in spec.options and not getattr(features, flag)
+        for spec in specs
+        for option, flag in DEGRADABLE_INDEX_OPTIONS.items()
+    ):
+        return False
+    try:
+        collection.create_indexes(
+            [IndexModel(list(s.keys), name=s.name, unique=s.unique, **s.options) for s in specs]
+        )
+    except OperationFailure:
+        return False
+    return True
 
 
 def _create_index(collection: Any, spec: IndexSpec) -> list[str]:

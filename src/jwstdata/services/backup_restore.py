@@ -26,7 +26,6 @@ lists the pending migrations).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import time
 from collections.abc import Iterator
@@ -36,7 +35,6 @@ from pathlib import Path
 from typing import Any
 
 from bson.raw_bson import RawBSONDocument
-from pymongo import IndexModel
 from pymongo.errors import BulkWriteError, OperationFailure
 
 from jwstdata.db.connection import DatabaseHandle, translate_errors
@@ -227,18 +225,8 @@ class RestoreService:
         for name, entry in manifest["collections"].items():
             if progress:
                 progress(f"indexes of {name}", 0, None)
-            declared = INDEXES.get(name, ())
-            if declared:
-                # One createIndexes (servers that scan once per command build faster); on
-                # failure init_database below creates them one by one, as the server allows.
-                with contextlib.suppress(OperationFailure):
-                    db[name].create_indexes(
-                        [
-                            IndexModel(list(s.keys), name=s.name, unique=s.unique, **s.options)
-                            for s in declared
-                        ]
-                    )
-            names = {spec.name for spec in declared} | {ID_INDEX}
+            # The declared indexes: init_database below (one createIndexes per collection).
+            names = {spec.name for spec in INDEXES.get(name, ())} | {ID_INDEX}
             for spec in entry.get("indexes", []):
                 if spec["name"] not in names:
                     self._create_listed_index(name, from_json_value(spec), report)
