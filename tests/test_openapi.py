@@ -19,8 +19,6 @@ NOT_YET_TYPED = {
     ("POST", "/api/data/bulk"),
     ("POST", "/api/mast/search"),
     ("GET", "/api/mast/observations/{obs_id}/products"),
-    ("POST", "/api/mast/import"),
-    ("POST", "/api/data/{record_id}/process"),
     ("GET", "/api/algorithms"),
 }
 

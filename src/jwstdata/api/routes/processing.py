@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from jwstdata.api.deps import ContextDep, RecordIdDep, ServicesDep, require_user
 from jwstdata.errors import NotFoundError, ValidationError
 from jwstdata.models import AccessContext, JwstDataModel, ProcessingResult
+from jwstdata.models.job import Job
 from jwstdata.processing.registry import list_algorithms
 from jwstdata.services.processing_jobs import enqueue_processing
 from jwstdata.services.processing_run import run_algorithm
@@ -42,7 +43,7 @@ def algorithms() -> list[dict[str, Any]]:
 )
 def process(
     svc: ServicesDep, ctx: ContextDep, record_id: RecordIdDep, body: Annotated[ProcessBody, Body()]
-) -> dict[str, Any]:
+) -> Job:
     record = svc.records.get(record_id, ctx)
     if not record.file_path:
         raise ValidationError("this record has no file to process")
@@ -54,7 +55,7 @@ def process(
         user_id=ctx.user_id,
         priority=body.priority,
     )
-    return job.to_json()
+    return job
 
 
 @router.get("/api/data/{record_id}/results", summary="The record's processing results")
