@@ -68,9 +68,11 @@ test-ferretdb: $(DEV_STAMP)
 	JWSTDATA_TEST_SERVER=ferretdb JWSTDATA_FERRETDB_BIN=$(CURDIR)/.tools/bin/ferretdb \
 		$(BIN)/python -m pytest $(FERRETDB_TESTS)
 
+## make lint: ruff (lint + format) and the layer contracts (import-linter, see pyproject.toml).
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports --no-cache
 
 format: $(DEV_STAMP)
 	$(BIN)/ruff format src tests bench

@@ -5,11 +5,21 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import httpx
 import pytest
 from astropy.table import Table
 
-from jwstdata.client import Client, DuplicateUploadWarning
-from jwstdata.errors import AuthenticationError, NotFoundError, ValidationError
+from jwstdata.client import Client, DuplicateUploadWarning, _raise_for
+from jwstdata.errors import (
+    AuthenticationError,
+    ConflictError,
+    DuplicateError,
+    MastUnavailableError,
+    NotFoundError,
+    RateLimitedError,
+    StaleVersionError,
+    ValidationError,
+)
 from tests import fitsfactory as ff
 from tests.factories import make_record
 from tests.plugins.api_server import ApiServer
@@ -64,6 +74,45 @@ def test_errors_are_typed(api_server: ApiServer, client: Client) -> None:
         client.get("0123456789abcdef01234567")
     with pytest.raises(AuthenticationError):
         Client.login(api_server.url, "dana", "wrong password!!")
+
+
+def test_a_stale_version_is_its_own_conflict(client: Client, tmp_path: Path) -> None:
+    record = client.upload(ff.write_product(tmp_path, "i2d", shape=(8, 8)))
+    edited = client.update(record["id"], {"tags": ["a"]}, version=record["version"])
+    assert edited["tags"] == ["a"]
+    with pytest.raises(StaleVersionError) as info:
+        client.update(record["id"], {"tags": ["b"]}, version=record["version"])
+    assert isinstance(info.value, ConflictError) and info.value.code == "stale_version"
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "expected"),
+    [
+        (409, "duplicate", DuplicateError),
+        (409, "stale_version", StaleVersionError),
+        (409, "conflict", ConflictError),
+        (422, "invalid_storage_key", ValidationError),
+        (503, "mast_unavailable", MastUnavailableError),
+    ],
+)
+def test_errors_are_raised_by_their_code(status: int, code: str, expected: type) -> None:
+    body = {"error": {"code": code, "message": "no", "details": None}}
+    with pytest.raises(expected) as info:
+        _raise_for(httpx.Response(status, json=body))
+    assert info.value.code == code and info.value.message == "no"
+
+
+def test_an_unknown_code_falls_back_on_the_status() -> None:
+    body = {"error": {"code": "brand_new", "message": "later version", "details": [1]}}
+    with pytest.raises(ConflictError) as info:
+        _raise_for(httpx.Response(409, json=body))
+    assert info.value.code == "brand_new" and info.value.details == [1]
+    limited = {"error": {"code": "rate_limited", "message": "slow down"}}
+    with pytest.raises(RateLimitedError) as limit:
+        _raise_for(httpx.Response(429, json=limited, headers={"Retry-After": "7"}))
+    assert limit.value.retry_after == 7
+    with pytest.raises(NotFoundError):
+        _raise_for(httpx.Response(404, text="not json"))
 
 
 def test_unknown_search_filter_names_the_valid_ones(client: Client) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-import time
+from datetime import datetime, timedelta
 
 import pytest
 from bson import ObjectId
@@ -21,9 +21,29 @@ ADMIN = AccessContext.admin()
 SHORT_LEASE = 0.2
 
 
+class QueueClock:
+    """The queue's clock, moved by the tests instead of sleeping through leases. Each
+    reading ticks a millisecond, so successive events stay ordered as in real time."""
+
+    def __init__(self) -> None:
+        self.now = utcnow()
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(milliseconds=1)
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
 @pytest.fixture
-def jobs(db_handle: DatabaseHandle) -> JobRepository:
-    return JobRepository.for_database(db_handle, retry_delay=0.0)
+def clock() -> QueueClock:
+    return QueueClock()
+
+
+@pytest.fixture
+def jobs(db_handle: DatabaseHandle, clock: QueueClock) -> JobRepository:
+    return JobRepository.for_database(db_handle, retry_delay=0.0, clock=clock)
 
 
 def submit(jobs: JobRepository, kind: str = "sleep", **options) -> Job:
@@ -33,8 +53,8 @@ def submit(jobs: JobRepository, kind: str = "sleep", **options) -> Job:
     return jobs.enqueue(kind, params, **options)
 
 
-def expire_lease() -> None:
-    time.sleep(SHORT_LEASE + 0.1)
+def expire_lease(jobs: JobRepository) -> None:
+    jobs.clock.advance(SHORT_LEASE + 0.1)  # type: ignore[attr-defined]
 
 
 # --- submit and indexes ------------------------------------------------------------------
@@ -125,7 +145,7 @@ def test_expired_lease_is_reclaimed_as_a_new_attempt(jobs: JobRepository) -> Non
     job = submit(jobs)
     first = jobs.claim("w1", None, SHORT_LEASE)
     assert jobs.claim("w2", None, SHORT_LEASE) is None  # the lease still holds
-    expire_lease()
+    expire_lease(jobs)
     second = jobs.claim("w2", None, 60)
     assert second.id == job.id and second.attempts == 2
     stored = jobs.get(job.id, ADMIN)
@@ -143,7 +163,7 @@ def test_heartbeat_keeps_the_lease(jobs: JobRepository) -> None:
     submit(jobs)
     job = jobs.claim("w1", None, 0.5)
     for _ in range(3):
-        time.sleep(0.25)
+        jobs.clock.advance(0.25)  # type: ignore[attr-defined]
         assert jobs.heartbeat(job.id, "w1", 0.5) is True
     assert jobs.claim("w2", None, 60) is None
 
@@ -153,7 +173,7 @@ def test_lost_workers_use_up_attempts_then_the_job_fails(jobs: JobRepository) ->
     settled: list[Job] = []
     for worker in ("w1", "w2"):
         assert jobs.claim(worker, None, SHORT_LEASE, on_settled=settled.append).id == job.id
-        expire_lease()
+        expire_lease(jobs)
     assert jobs.claim("w3", None, 60, on_settled=settled.append) is None
     failed = jobs.get(job.id, ADMIN)
     assert failed.state is JobState.failed
@@ -253,7 +273,7 @@ def test_cancel_of_a_job_whose_worker_died_is_settled_by_the_next_claim(
     job = submit(jobs)
     jobs.claim("w1", None, SHORT_LEASE)
     jobs.request_cancel(job.id, ADMIN)
-    expire_lease()
+    expire_lease(jobs)
     settled: list[Job] = []
     assert jobs.claim("w2", None, 60, on_settled=settled.append) is None
     assert jobs.get(job.id, ADMIN).state is JobState.cancelled

@@ -23,7 +23,6 @@ from jwstdata.processing import (
     AlgorithmParams,
     OutputFile,
     ProcessingError,
-    runner,
 )
 from jwstdata.processing.registry import (
     IMAGE_INPUT,
@@ -31,7 +30,8 @@ from jwstdata.processing.registry import (
     load_algorithms,
     params_hash,
 )
-from jwstdata.processing.runner import (
+from jwstdata.services import processing_run as runner
+from jwstdata.services.processing_run import (
     MAX_RESULTS,
     run_algorithm,
     validate_params,

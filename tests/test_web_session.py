@@ -12,10 +12,10 @@ from pydantic import SecretStr
 
 from jwstdata.config import Settings
 from jwstdata.db import DatabaseHandle
+from jwstdata.http.session import COLLECTION, BrowserSessions
 from jwstdata.models import utcnow
 from jwstdata.models.user import UserCreate
 from jwstdata.services.auth import AuthService
-from jwstdata.web.session import COLLECTION, BrowserSessions
 
 PASSWORD = "correct horse battery"
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)

@@ -13,7 +13,6 @@ are verified against the record's sha256; uploads stream from disk with a progre
 from __future__ import annotations
 
 import difflib
-import hashlib
 import os
 import typing
 import warnings
@@ -24,28 +23,11 @@ from typing import Any, BinaryIO
 
 import httpx
 
-from jwstdata.errors import (
-    AuthenticationError,
-    ConflictError,
-    JwstDataError,
-    NotFoundError,
-    PayloadTooLargeError,
-    PermissionDeniedError,
-    RateLimitedError,
-    ValidationError,
-)
+from jwstdata.digests import sha256_of
+from jwstdata.errors import ValidationError, error_from_envelope
 
 Progress = Callable[[int, int], None]
 _CHUNK = 1024 * 1024
-_ERRORS: dict[int, type[JwstDataError]] = {
-    401: AuthenticationError,
-    403: PermissionDeniedError,
-    404: NotFoundError,
-    409: ConflictError,
-    413: PayloadTooLargeError,
-    422: ValidationError,
-    400: ValidationError,
-}
 TABLE_COLUMNS = (
     ("id", "id"),
     ("fileName", "fileName"),
@@ -63,16 +45,19 @@ TABLE_COLUMNS = (
 
 
 def _raise_for(response: httpx.Response) -> None:
+    """Raise the server's error as the class its ``code`` names (e.g. ``duplicate`` and
+    ``stale_version`` stay distinct, both a ``ConflictError``)."""
     if response.is_success or response.status_code == 304:
         return
     try:
         error = response.json()["error"]
-        message, details = error.get("message", response.reason_phrase), error.get("details")
+        if not isinstance(error, dict):
+            error = None
     except (ValueError, KeyError, TypeError):
-        message, details = f"HTTP {response.status_code}", None
-    if response.status_code == 429:
-        raise RateLimitedError(message, retry_after=int(response.headers.get("retry-after", "60")))
-    raise _ERRORS.get(response.status_code, JwstDataError)(message, details=details)
+        error = None
+    raise error_from_envelope(
+        response.status_code, error, retry_after=response.headers.get("retry-after")
+    )
 
 
 # Paging is the client's job (``page_size``, ``max_records``), not a filter.
@@ -227,6 +212,16 @@ class Client:
     def get(self, record_id: str) -> dict[str, Any]:
         return self._request("GET", f"/api/data/{record_id}").json()
 
+    def update(
+        self, record_id: str, changes: dict[str, Any], *, version: int | None = None
+    ) -> dict[str, Any]:
+        """Edit a record's editable fields; with ``version``, only if nobody changed it since
+        (else :class:`~jwstdata.errors.StaleVersionError`)."""
+        headers = {"If-Match": f'"{version}"'} if version is not None else {}
+        return self._request(
+            "PATCH", f"/api/data/{record_id}", json=changes, headers=headers
+        ).json()
+
     def lineage(self, record_id: str) -> dict[str, Any]:
         return self._request("GET", f"/api/data/{record_id}/lineage").json()
 
@@ -306,15 +301,8 @@ class Client:
                         done += len(chunk)
                         if progress:
                             progress(done, total)
-        if record.get("checksum"):
-            digest = hashlib.sha256()
-            with open(partial, "rb") as handle:
-                while chunk := handle.read(_CHUNK):
-                    digest.update(chunk)
-            if digest.hexdigest() != record["checksum"]:
-                partial.unlink()
-                raise ValidationError(
-                    f"download of {record['fileName']} does not match its checksum"
-                )
+        if record.get("checksum") and sha256_of(partial)[1] != record["checksum"]:
+            partial.unlink()
+            raise ValidationError(f"download of {record['fileName']} does not match its checksum")
         partial.replace(target)
         return target

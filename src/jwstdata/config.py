@@ -14,12 +14,8 @@ import platformdirs
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from jwstdata.errors import ConfigurationError
-
-
-class StorageKind(StrEnum):
-    local = "local"
-    s3 = "s3"
+from jwstdata.errors import ConfigurationError, field_problems
+from jwstdata.models.enums import StorageKind
 
 
 class ArchiveStorageClass(StrEnum):
@@ -30,6 +26,26 @@ class ArchiveStorageClass(StrEnum):
     onezone_ia = "ONEZONE_IA"
     intelligent_tiering = "INTELLIGENT_TIERING"
     glacier_ir = "GLACIER_IR"
+
+
+def secret_from(value: SecretStr | None, file: Path | None, name: str) -> str | None:
+    """A secret from ``JWSTDATA_{name}``, else from the file ``JWSTDATA_{name}_FILE`` names
+    (a mounted secret), stripped; None when neither is set. A blank variable counts as unset;
+    an unreadable or empty file is a ConfigurationError (never the secret in the message)."""
+    if value is not None and (text := value.get_secret_value().strip()):
+        return text
+    if file is None:
+        return None
+    path = file.expanduser()
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot read JWSTDATA_{name}_FILE {path}: {exc.strerror or exc}"
+        ) from None
+    if not text:
+        raise ConfigurationError(f"JWSTDATA_{name}_FILE {path} is empty")
+    return text
 
 
 def default_home() -> Path:
@@ -152,22 +168,7 @@ class Settings(BaseSettings):
     @cached_property
     def resolved_uri(self) -> str | None:
         """The configured URI (from the variable or the file), or None for embedded."""
-        if self.mongodb_uri is not None:
-            return self.mongodb_uri.get_secret_value().strip()
-        if self.mongodb_uri_file is not None:
-            try:
-                text = self.mongodb_uri_file.read_text(encoding="utf-8").strip()
-            except OSError as exc:
-                raise ConfigurationError(
-                    f"cannot read JWSTDATA_MONGODB_URI_FILE {self.mongodb_uri_file}: "
-                    f"{exc.strerror or exc}"
-                ) from None
-            if not text:
-                raise ConfigurationError(
-                    f"JWSTDATA_MONGODB_URI_FILE {self.mongodb_uri_file} is empty"
-                )
-            return text
-        return None
+        return secret_from(self.mongodb_uri, self.mongodb_uri_file, "MONGODB_URI")
 
     @property
     def embedded(self) -> bool:
@@ -194,8 +195,7 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except PydanticValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "settings"
+        first = field_problems(exc, default="settings")[0]
         raise ConfigurationError(
-            f"invalid setting JWSTDATA_{field.upper()}: {first['msg']}"
+            f"invalid setting JWSTDATA_{first['field'].upper()}: {first['message']}"
         ) from None

@@ -1,5 +1,2 @@
-"""The REST API (FastAPI). Routes stay thin; services do the work."""
-
-from jwstdata.api.app import create_app
-
-__all__ = ["create_app"]
+"""The REST API (FastAPI routes, error envelope, middleware). Routes stay thin; services do
+the work. The application that serves it with the dashboard is :mod:`jwstdata.app`."""

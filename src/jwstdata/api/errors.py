@@ -15,7 +15,13 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from jwstdata.api.middleware import security_headers
-from jwstdata.errors import DatabaseUnavailableError, JwstDataError, RateLimitedError
+from jwstdata.errors import (
+    DATABASE_UNAVAILABLE_MESSAGE,
+    DatabaseUnavailableError,
+    JwstDataError,
+    RateLimitedError,
+    field_problems,
+)
 
 log = logging.getLogger("jwstdata.api")
 
@@ -50,9 +56,6 @@ def _jsonable(details: Any) -> Any:
     return str(details)
 
 
-UNAVAILABLE = "the database is unavailable; try again shortly"
-
-
 async def _domain_error(request: Request, exc: JwstDataError) -> JSONResponse:
     if isinstance(exc, DatabaseUnavailableError):
         # Where the database lives is for the operator's log, not for any caller.
@@ -61,7 +64,9 @@ async def _domain_error(request: Request, exc: JwstDataError) -> JSONResponse:
         if services is not None:
             services.recover_database()
         return JSONResponse(
-            error_body(exc.code, UNAVAILABLE), status_code=503, headers={"Retry-After": "5"}
+            error_body(exc.code, DATABASE_UNAVAILABLE_MESSAGE),
+            status_code=503,
+            headers={"Retry-After": "5"},
         )
     headers = {}
     if isinstance(exc, RateLimitedError):
@@ -78,16 +83,7 @@ async def _domain_error(request: Request, exc: JwstDataError) -> JSONResponse:
 
 
 async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-    problems = [
-        {
-            "field": ".".join(
-                str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")
-            )
-            or "request",
-            "message": err.get("msg", "invalid"),
-        }
-        for err in exc.errors()
-    ]
+    problems = field_problems(exc, default="request", request=True)
     summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems[:3])
     return JSONResponse(
         error_body("validation_error", f"invalid input: {summary}", problems), status_code=422

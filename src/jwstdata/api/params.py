@@ -9,7 +9,7 @@ from fastapi import Query
 from pydantic import BeforeValidator
 from pydantic import ValidationError as PydanticValidationError
 
-from jwstdata.db.records import pydantic_to_validation_error
+from jwstdata.errors import pydantic_to_validation_error
 from jwstdata.models import DataType, ProcessingLevel, ProcessingStatus
 from jwstdata.models.search import MAX_PAGE_SIZE, SearchQuery, SortField, SortOrder, TagMode
 

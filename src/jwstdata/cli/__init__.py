@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 import typer
-from pymongo.errors import PyMongoError
 from rich.markup import escape
 
 from jwstdata.cli import (
@@ -27,7 +26,13 @@ from jwstdata.cli.lineage import lineage
 from jwstdata.cli.process import algorithms, process
 from jwstdata.cli.search import search
 from jwstdata.cli.serve import serve
-from jwstdata.cli.usage import ClickException, is_help_request, server_message, usage_line
+from jwstdata.cli.usage import (
+    ClickException,
+    is_help_request,
+    is_pymongo_error,
+    server_message,
+    usage_line,
+)
 from jwstdata.cli.worker import worker
 from jwstdata.errors import JwstDataError
 
@@ -75,13 +80,15 @@ def main() -> None:
     except KeyboardInterrupt:
         err_console.print("interrupted")
         sys.exit(130)
-    except PyMongoError as exc:  # a path that missed the data layer's translation
-        message = escape(one_line(server_message(exc)))
-        err_console.print(f"[red]error:[/red] {message}", highlight=False)
-        sys.exit(1)
     except ClickException as exc:
         if is_help_request(exc):
             exc.show()  # the command's help, as asked for by giving no arguments
         else:
             err_console.print(f"[red]error:[/red] {escape(usage_line(exc))}", highlight=False)
         sys.exit(exc.exit_code)
+    except Exception as exc:
+        if not is_pymongo_error(exc):  # a path that missed the data layer's translation
+            raise
+        message = escape(one_line(server_message(exc)))
+        err_console.print(f"[red]error:[/red] {message}", highlight=False)
+        sys.exit(1)

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from jwstdata.cli.common import JSON_OPTION, cli_context, console, database, print_json, settings
 from jwstdata.cli.records import parse_record_id
-from jwstdata.db import DatabaseHandle, RecordRepository
 from jwstdata.errors import ValidationError
 from jwstdata.models.enums import ProcessingLevel
-from jwstdata.services.archive import ArchiveCriteria, ArchiveReport, ArchiveService, MoveOutcome
-from jwstdata.storage import open_storage
+
+if TYPE_CHECKING:
+    from jwstdata.db import DatabaseHandle
+    from jwstdata.services.archive import ArchiveReport, ArchiveService, MoveOutcome
+
 
 app = typer.Typer(
     help="Archive records: they leave default searches and their files move to the archive "
@@ -38,6 +41,10 @@ def parse_age(text: str) -> timedelta:
 
 
 def _service(handle: DatabaseHandle) -> ArchiveService:
+    from jwstdata.db import RecordRepository
+    from jwstdata.services.archive import ArchiveService
+    from jwstdata.storage import open_storage
+
     cfg = settings()
     return ArchiveService(RecordRepository.for_database(handle), open_storage(cfg), cfg)
 
@@ -83,6 +90,8 @@ def archive(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Archive every record matching the options (resumable: run it again to continue)."""
+    from jwstdata.services.archive import ArchiveCriteria
+
     if ctx.invoked_subcommand is not None:
         return
     criteria = ArchiveCriteria(

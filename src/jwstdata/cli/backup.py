@@ -5,16 +5,16 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from jwstdata.cli.common import JSON_OPTION, console, print_json, settings
-from jwstdata.db import open_database
-from jwstdata.services.backup import BackupService
-from jwstdata.services.backup_format import BackupProgress, verify_backup
-from jwstdata.services.backup_restore import RestoreService
-from jwstdata.storage import open_storage
+
+if TYPE_CHECKING:
+    from jwstdata.services.backup_format import BackupProgress
+
 
 app = typer.Typer(help="Back up, verify and restore the database and files.", no_args_is_help=True)
 
@@ -47,6 +47,10 @@ def create(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Back up every collection (gzip BSON in _id order) with a manifest of checksums."""
+    from jwstdata.db import open_database
+    from jwstdata.services.backup import BackupService
+    from jwstdata.storage import open_storage
+
     cfg = settings()
     with open_database(cfg) as handle, _progress(console.is_terminal and not as_json) as update:
         report = BackupService(handle, open_storage(cfg), cfg).create(
@@ -72,6 +76,8 @@ def verify(
     dest: Path = typer.Argument(..., help="A backup directory."), as_json: bool = JSON_OPTION
 ) -> None:
     """Re-read a backup and compare every count and checksum with its manifest."""
+    from jwstdata.services.backup_format import verify_backup
+
     with _progress(console.is_terminal and not as_json) as update:
         report = verify_backup(dest, progress=update)
     if as_json:
@@ -101,6 +107,10 @@ def restore(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Restore a backup into an empty database, verify it, then build the indexes."""
+    from jwstdata.db import open_database
+    from jwstdata.services.backup_restore import RestoreService
+    from jwstdata.storage import open_storage
+
     cfg = settings()
     with (
         open_database(cfg, database=database_name) as handle,

@@ -6,18 +6,21 @@ import contextlib
 import json
 import sys
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from bson import ObjectId
 from rich.console import Console
 from rich.table import Column
 
-from jwstdata.config import Settings, load_settings
-from jwstdata.db import DatabaseHandle, open_database
 from jwstdata.errors import NotFoundError
 from jwstdata.models import parse_object_id
 from jwstdata.models.access import AccessContext
+
+if TYPE_CHECKING:
+    from jwstdata.config import Settings
+    from jwstdata.db import DatabaseHandle
+
 
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
@@ -26,11 +29,15 @@ JSON_OPTION = typer.Option(False, "--json", help="Print JSON (as the API returns
 
 
 def settings() -> Settings:
+    from jwstdata.config import load_settings  # pydantic-settings: only when a command runs
+
     return load_settings()
 
 
 @contextlib.contextmanager
 def database(start_embedded: bool = True) -> Iterator[DatabaseHandle]:
+    from jwstdata.db import open_database
+
     cfg = settings()
     handle = open_database(cfg, start_embedded=start_embedded)
     if handle.launched:

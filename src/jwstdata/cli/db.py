@@ -6,11 +6,6 @@ import typer
 from rich.table import Table
 
 from jwstdata.cli.common import JSON_OPTION, console, database, print_json, settings
-from jwstdata.db import init_database, list_indexes, open_database
-from jwstdata.db.counters import RecordCounters
-from jwstdata.db.embedded import EmbeddedServer
-from jwstdata.db.indexes import RECORDS
-from jwstdata.db.migrations import pending_migrations
 from jwstdata.errors import DatabaseUnavailableError
 from jwstdata.redact import redact_uri
 
@@ -20,6 +15,9 @@ app = typer.Typer(help="Database server, indexes and status.", no_args_is_help=T
 @app.command()
 def start(as_json: bool = JSON_OPTION) -> None:
     """Start the embedded database (reused if already running)."""
+    from jwstdata.db import open_database
+    from jwstdata.db.embedded import EmbeddedServer
+
     cfg = settings()
     if not cfg.embedded:
         message = "a MongoDB URI is configured; there is no embedded server to start"
@@ -39,6 +37,8 @@ def start(as_json: bool = JSON_OPTION) -> None:
 @app.command()
 def stop() -> None:
     """Stop the embedded database."""
+    from jwstdata.db.embedded import EmbeddedServer
+
     cfg = settings()
     if not cfg.embedded:
         console.print("a MongoDB URI is configured; there is no embedded server to stop")
@@ -50,6 +50,10 @@ def stop() -> None:
 @app.command()
 def status(as_json: bool = JSON_OPTION) -> None:
     """Is the database reachable? Which server, which database, how many records."""
+    from jwstdata.db import open_database
+    from jwstdata.db.embedded import EmbeddedServer
+    from jwstdata.db.migrations import pending_migrations
+
     cfg = settings()
     info: dict = {"embedded": cfg.embedded, "database": cfg.database}
     if cfg.embedded:
@@ -101,6 +105,8 @@ def _server_version(handle) -> str:
 @app.command()
 def init(as_json: bool = JSON_OPTION) -> None:
     """Create collections, the validator and every declared index (idempotent)."""
+    from jwstdata.db import init_database
+
     with database() as handle:
         report = init_database(handle)
     if as_json:
@@ -124,6 +130,9 @@ def recount(as_json: bool = JSON_OPTION) -> None:
     or after a crash between a record write and its counter update. Counts read while it
     runs are aggregated live.
     """
+    from jwstdata.db.counters import RecordCounters
+    from jwstdata.db.indexes import RECORDS
+
     with database() as handle, console.status("counting records..."):
         report = RecordCounters(handle.db).recount(handle.db[RECORDS])
     if as_json:
@@ -135,6 +144,8 @@ def recount(as_json: bool = JSON_OPTION) -> None:
 @app.command()
 def indexes(as_json: bool = JSON_OPTION) -> None:
     """List the declared indexes, the query each serves, and whether it exists."""
+    from jwstdata.db import list_indexes
+
     with database() as handle:
         rows = list_indexes(handle)
     if as_json:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 
 from jwstdata.cli.common import JSON_OPTION, console, database, print_json
-from jwstdata.db.migrations import MIGRATIONS, run_migrations
 
 
 def migrate(
@@ -15,6 +14,8 @@ def migrate(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Apply the ordered, idempotent schema migrations that have documents to change."""
+    from jwstdata.db.migrations import MIGRATIONS, run_migrations
+
     with database() as handle:
         report = run_migrations(handle, dry_run=dry_run)
     if as_json:

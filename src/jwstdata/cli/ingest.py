@@ -8,12 +8,6 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from jwstdata.cli.common import console, database, print_json, resolve_owner, settings
-from jwstdata.db import RecordRepository
-from jwstdata.db.jobs import JobRepository
-from jwstdata.inflate import InflateLimits
-from jwstdata.services.ingest import IngestOptions, IngestService
-from jwstdata.services.processing_jobs import queue_auto_previews
-from jwstdata.storage import open_storage
 
 
 def ingest(
@@ -31,6 +25,13 @@ def ingest(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
 ) -> None:
     """Ingest files: parse names and headers, store, write records, link lineage."""
+    from jwstdata.db import RecordRepository
+    from jwstdata.db.jobs import JobRepository
+    from jwstdata.inflate import InflateLimits
+    from jwstdata.services.ingest import IngestOptions, IngestService
+    from jwstdata.services.processing_jobs import queue_auto_previews
+    from jwstdata.storage import open_storage
+
     cfg = settings()
     with database() as handle:
         options = IngestOptions(

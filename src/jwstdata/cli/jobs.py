@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from bson import ObjectId
@@ -19,10 +19,13 @@ from jwstdata.cli.common import (
     print_json,
     resolve_owner,
 )
-from jwstdata.db.jobs import JobRepository
 from jwstdata.errors import NotFoundError, ValidationError
 from jwstdata.models import parse_object_id
 from jwstdata.models.job import Job, JobState
+
+if TYPE_CHECKING:
+    from jwstdata.db.jobs import JobRepository
+
 
 app = typer.Typer(help="Background jobs: processing runs and MAST imports.", no_args_is_help=True)
 
@@ -49,6 +52,8 @@ def parse_params(pairs: list[str]) -> dict[str, Any]:
 
 
 def _repo(handle: Any) -> JobRepository:
+    from jwstdata.db.jobs import JobRepository
+
     jobs = JobRepository.for_database(handle)
     jobs.ensure_indexes()
     return jobs

@@ -6,9 +6,7 @@ import typer
 
 from jwstdata.cli.common import cli_context, console, database, print_json
 from jwstdata.cli.records import parse_record_id
-from jwstdata.db import RecordRepository
 from jwstdata.errors import ValidationError
-from jwstdata.services.lineage_queries import LineageQueries
 
 
 def lineage(
@@ -19,6 +17,9 @@ def lineage(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Show the records of an observation by level with their links, or walk from a record."""
+    from jwstdata.db import RecordRepository
+    from jwstdata.services.lineage_queries import LineageQueries
+
     if (observation_base_id is None) == (of is None):
         raise ValidationError("give an OBSERVATION_BASE_ID or --of RECORD_ID (one of them)")
     with database() as handle:

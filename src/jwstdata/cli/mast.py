@@ -11,17 +11,19 @@ exclusive-access data comes from ``JWSTDATA_MAST_TOKEN`` or ``JWSTDATA_MAST_TOKE
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from pydantic import ValidationError as PydanticValidationError
 from rich.table import Table
 
 from jwstdata.cli.common import console, id_column, print_json, settings
-from jwstdata.errors import ValidationError
-from jwstdata.mast import ObservationQuery, ObservationRow, ProductFilter, ProductRow, open_mast
-from jwstdata.mast.models import datetime_from_mjd
+from jwstdata.errors import ValidationError, pydantic_to_validation_error
 from jwstdata.models.enums import ProcessingLevel
+
+if TYPE_CHECKING:
+    from jwstdata.mast import ObservationRow, ProductRow
+
 
 app = typer.Typer(
     help="Search the MAST archive and list observation products.", no_args_is_help=True
@@ -29,14 +31,12 @@ app = typer.Typer(
 
 
 def _invalid(exc: PydanticValidationError) -> ValidationError:
-    problems = [
-        {"field": ".".join(str(p) for p in err["loc"]) or "query", "message": err["msg"]}
-        for err in exc.errors()
-    ]
-    return ValidationError.from_fields(problems)
+    return pydantic_to_validation_error(exc, default="query")
 
 
 def _date(mjd: float | None) -> str:
+    from jwstdata.mast.models import datetime_from_mjd
+
     return "" if mjd is None else datetime_from_mjd(mjd).strftime("%Y-%m-%d")
 
 
@@ -86,6 +86,8 @@ def search(
     as_table: bool = typer.Option(False, "--table", help="Print a table (default)."),
 ) -> None:
     """Find observations by target, position, observation id or program."""
+    from jwstdata.mast import ObservationQuery, open_mast
+
     try:
         query = ObservationQuery(
             target=target, ra=ra, dec=dec, radius=radius, obs_ids=obs_id, programs=program,
@@ -137,6 +139,8 @@ def products(
     as_table: bool = typer.Option(False, "--table", help="Print a table (default)."),
 ) -> None:
     """List the product files of observations, filtered and de-duplicated."""
+    from jwstdata.mast import ProductFilter, open_mast
+
     try:
         spec = ProductFilter(
             product_types=product_type or ("SCIENCE",), include_asn=asn,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import TYPE_CHECKING
 
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
@@ -11,14 +12,12 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColu
 from jwstdata.cli.common import cli_context, console, database, print_json, resolve_owner, settings
 from jwstdata.cli.jobs import parse_job_id
 from jwstdata.cli.mast import app
-from jwstdata.db import RecordRepository
-from jwstdata.db.jobs import JobRepository
-from jwstdata.mast import open_mast
 from jwstdata.models import ProcessingLevel
 from jwstdata.models.job import Job
-from jwstdata.services.jobs.worker import Worker
-from jwstdata.services.mast.importer import KIND, ImportRequest, plan
-from jwstdata.services.mast.refresh import refresh_metadata
+
+if TYPE_CHECKING:
+    from jwstdata.db.jobs import JobRepository
+
 
 INTERACTIVE_PRIORITY = 100  # the CLI's own job goes ahead of queued background imports
 
@@ -41,6 +40,10 @@ def import_(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Import observations: download, store, record and link their products."""
+    from jwstdata.db.jobs import JobRepository
+    from jwstdata.mast import open_mast
+    from jwstdata.services.mast.importer import KIND, ImportRequest, plan
+
     cfg = settings()
     request = ImportRequest(
         obs_ids=tuple(obs_ids), levels=_levels(levels), min_recommended=min_recommended
@@ -101,6 +104,9 @@ def import_(
 
 
 def _run_with_progress(cfg, jobs: JobRepository, job: Job, *, quiet: bool) -> Job:
+    from jwstdata.services.jobs.worker import Worker
+    from jwstdata.services.mast.importer import KIND
+
     worker = Worker(cfg, concurrency=1, kinds=[KIND], lease_seconds=30, poll_interval=0.5)
     thread = threading.Thread(target=worker.run_once, daemon=True)
     thread.start()
@@ -136,6 +142,9 @@ def import_jobs(
     as_json: bool = typer.Option(False, "--json"), limit: int = typer.Option(20, "--limit")
 ) -> None:
     """Recent MAST import jobs."""
+    from jwstdata.db.jobs import JobRepository
+    from jwstdata.services.mast.importer import KIND
+
     with database() as handle:
         page = JobRepository.for_database(handle).list(cli_context(), kind=KIND, limit=limit)
     if as_json:
@@ -155,6 +164,10 @@ def refresh(
     obs_ids: list[str] = typer.Argument(...), as_json: bool = typer.Option(False, "--json")
 ) -> None:
     """Re-query MAST and update the mast_* metadata of imported records (no download)."""
+    from jwstdata.db import RecordRepository
+    from jwstdata.mast import open_mast
+    from jwstdata.services.mast.refresh import refresh_metadata
+
     with open_mast(settings()) as mast, database() as handle:
         report = refresh_metadata(mast, RecordRepository.for_database(handle), list(obs_ids))
     print_json(report) if as_json else console.print(

@@ -8,11 +8,6 @@ from rich.table import Table
 from jwstdata.cli.common import cli_context, console, database, print_json, settings
 from jwstdata.cli.jobs import parse_params
 from jwstdata.cli.records import parse_record_id
-from jwstdata.db import RecordRepository
-from jwstdata.db.jobs import JobRepository
-from jwstdata.processing.registry import list_algorithms
-from jwstdata.services.jobs.worker import Worker
-from jwstdata.services.processing_jobs import KIND, enqueue_processing
 
 INTERACTIVE_PRIORITY = 100
 
@@ -25,6 +20,11 @@ def process(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Queue (or, with --wait, run) an algorithm on a record."""
+    from jwstdata.db import RecordRepository
+    from jwstdata.db.jobs import JobRepository
+    from jwstdata.services.jobs.worker import Worker
+    from jwstdata.services.processing_jobs import KIND, enqueue_processing
+
     cfg = settings()
     ctx = cli_context()
     with database() as handle:
@@ -58,6 +58,8 @@ def process(
 
 def algorithms(as_json: bool = typer.Option(False, "--json")) -> None:
     """Available algorithms: names, versions, inputs, outputs and parameter schemas."""
+    from jwstdata.processing.registry import list_algorithms
+
     listed = list_algorithms()
     if as_json:
         print_json(listed)

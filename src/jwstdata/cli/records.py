@@ -5,11 +5,8 @@ from __future__ import annotations
 import typer
 
 from jwstdata.cli.common import JSON_OPTION, cli_context, console, database, print_json, settings
-from jwstdata.db import RecordRepository
 from jwstdata.errors import NotFoundError
 from jwstdata.models import parse_object_id
-from jwstdata.services.records import RecordService
-from jwstdata.storage import open_storage
 
 app = typer.Typer(help="Read and delete single records.", no_args_is_help=True)
 
@@ -24,6 +21,8 @@ def parse_record_id(text: str):
 @app.command()
 def get(record_id: str, as_json: bool = JSON_OPTION) -> None:
     """Show one record."""
+    from jwstdata.db import RecordRepository
+
     with database() as handle:
         record = RecordRepository.for_database(handle).get(
             parse_record_id(record_id), cli_context()
@@ -42,6 +41,10 @@ def delete(
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
 ) -> None:
     """Delete one record and its stored file."""
+    from jwstdata.db import RecordRepository
+    from jwstdata.services.records import RecordService
+    from jwstdata.storage import open_storage
+
     oid = parse_record_id(record_id)
     if not yes and not typer.confirm(f"Delete record {record_id}?"):
         raise typer.Exit(1)

@@ -9,8 +9,7 @@ from pydantic import ValidationError as PydanticValidationError
 from rich.table import Table
 
 from jwstdata.cli.common import cli_context, console, database, id_column, print_json
-from jwstdata.db import RecordRepository
-from jwstdata.db.records import pydantic_to_validation_error
+from jwstdata.errors import pydantic_to_validation_error
 from jwstdata.models.enums import DataType, ProcessingLevel, ProcessingStatus
 from jwstdata.models.search import MAX_PAGE_SIZE, SearchQuery, SortField, SortOrder
 
@@ -49,6 +48,8 @@ def search(
     as_table: bool = typer.Option(False, "--table", help="Print a table (default)."),
 ) -> None:
     """Search records with filters; page with --cursor."""
+    from jwstdata.db import RecordRepository
+
     try:
         query = SearchQuery(
             text=text,

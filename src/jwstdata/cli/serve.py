@@ -22,7 +22,7 @@ def serve(
     """Serve the REST API and dashboard on http://HOST:PORT (OpenAPI at /docs)."""
     import uvicorn
 
-    from jwstdata.api import create_app
+    from jwstdata.http.container import check_server_settings
     from jwstdata.services.supervisor import Supervisor
 
     cfg = settings()
@@ -31,7 +31,7 @@ def serve(
         # The API (this process or uvicorn's children) reads the worker's state for readiness.
         os.environ["JWSTDATA_WORKER_STATE_FILE"] = str(state_file)
         cfg = cfg.model_copy(update={"worker_state_file": state_file})
-    create_app(cfg)  # fail fast, with one clear line, on bad configuration
+    check_server_settings(cfg)  # fail fast, with one clear line, on bad configuration
     # uvicorn re-raises the SIGTERM it caught once it has shut down; with the default handler
     # that kills this process before `finally` runs and the worker would be left behind.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
@@ -44,7 +44,7 @@ def serve(
         base = f"http://{host}:{port}"
         console.print(f"jwstdata dashboard on {base}/ (API docs: {base}/docs)", highlight=False)
         uvicorn.run(
-            "jwstdata.api.app:create_app",
+            "jwstdata.app:create_app",
             factory=True,
             host=host,
             port=port,

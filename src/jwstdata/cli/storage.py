@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.progress import (
@@ -18,14 +18,13 @@ from rich.progress import (
 )
 
 from jwstdata.cli.common import JSON_OPTION, console, database, fail, print_json, settings
-from jwstdata.config import StorageKind
-from jwstdata.db import RecordRepository
 from jwstdata.errors import ConfigurationError
-from jwstdata.services.record_writer import RecordWriter
-from jwstdata.services.storage_check import StorageVerifier, VerifyReport, collect_queued
-from jwstdata.services.storage_migrate import MigrationReport, StorageMigrator
-from jwstdata.storage import open_storage
-from jwstdata.storage.factory import open_storage_of
+from jwstdata.models.enums import StorageKind
+
+if TYPE_CHECKING:
+    from jwstdata.services.storage_check import VerifyReport
+    from jwstdata.services.storage_migrate import MigrationReport
+
 
 app = typer.Typer(help="Check, repair and move stored files.", no_args_is_help=True)
 
@@ -66,6 +65,10 @@ def verify(
     Reports records whose file is missing, files no record points to, and size (with
     --checksums also sha256) mismatches.
     """
+    from jwstdata.db import RecordRepository
+    from jwstdata.services.storage_check import StorageVerifier
+    from jwstdata.storage import open_storage
+
     cfg = settings()
     storage = open_storage(cfg)
     with database() as handle:
@@ -159,6 +162,11 @@ def migrate(
 
     Records need no change (their keys are relative); switch JWSTDATA_STORAGE afterwards.
     """
+    from jwstdata.db import RecordRepository
+    from jwstdata.services.storage_migrate import StorageMigrator
+    from jwstdata.storage import open_storage
+    from jwstdata.storage.factory import open_storage_of
+
     cfg = settings()
     if StorageKind(cfg.storage) == to:
         fail(f"JWSTDATA_STORAGE is already {to.value}: nothing to migrate")
@@ -212,6 +220,11 @@ def migrate(
 @app.command()
 def gc(as_json: bool = JSON_OPTION) -> None:
     """Retry file deletions that were queued while storage was unavailable."""
+    from jwstdata.db import RecordRepository
+    from jwstdata.services.record_writer import RecordWriter
+    from jwstdata.services.storage_check import collect_queued
+    from jwstdata.storage import open_storage
+
     cfg = settings()
     with database() as handle:
         writer = RecordWriter(RecordRepository.for_database(handle), open_storage(cfg))

@@ -7,9 +7,13 @@ traceback when the exception is not recognised). The CLI prints one line instead
 
 from __future__ import annotations
 
-from pymongo.errors import OperationFailure, PyMongoError
+import sys
+from typing import TYPE_CHECKING
 
 from jwstdata.cli.common import one_line
+
+if TYPE_CHECKING:
+    from pymongo.errors import PyMongoError
 
 # Typer 0.29 runs on its own copy of click; earlier versions on click itself.
 try:
@@ -40,10 +44,25 @@ def usage_line(exc: ClickException) -> str:
     return f"{command}: {message} (see `{command} --help`)"
 
 
+def is_pymongo_error(exc: BaseException) -> bool:
+    """A driver error that missed the data layer's translation. Checked without importing
+    pymongo: if nothing imported it, nothing raised one (and ``--help`` stays quick)."""
+    errors = sys.modules.get("pymongo.errors")
+    return errors is not None and isinstance(exc, errors.PyMongoError)
+
+
 def server_message(exc: PyMongoError) -> str:
     """The server's own message, never the whole error document."""
+    from pymongo.errors import OperationFailure
+
     errmsg = (exc.details or {}).get("errmsg") if isinstance(exc, OperationFailure) else None
     return f"database error: {errmsg or str(exc).split(', full error:')[0][:200]}"
 
 
-__all__ = ["ClickException", "is_help_request", "server_message", "usage_line"]
+__all__ = [
+    "ClickException",
+    "is_help_request",
+    "is_pymongo_error",
+    "server_message",
+    "usage_line",
+]

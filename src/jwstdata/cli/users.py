@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import typer
 from bson import ObjectId
@@ -12,11 +13,12 @@ from pydantic import ValidationError as PydanticValidationError
 from rich.table import Table
 
 from jwstdata.cli.common import JSON_OPTION, console, database, id_column, print_json, settings
-from jwstdata.db.records import pydantic_to_validation_error
-from jwstdata.db.users import UserRepository
-from jwstdata.errors import ValidationError
+from jwstdata.errors import ValidationError, pydantic_to_validation_error
 from jwstdata.models.user import User, UserCreate
-from jwstdata.services.auth import AuthService
+
+if TYPE_CHECKING:
+    from jwstdata.services.auth import AuthService
+
 
 app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
 
@@ -42,6 +44,8 @@ def create(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Create a user (asks for the password twice unless --password-stdin)."""
+    from jwstdata.services.auth import AuthService
+
     password = _read_password(password_stdin)
     try:
         data = UserCreate(username=username, email=email, password=password)
@@ -64,6 +68,8 @@ def list_users(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List users by name."""
+    from jwstdata.db.users import UserRepository
+
     with database() as handle:
         users = UserRepository.for_database(handle).list(limit=limit)
     if as_json:
@@ -87,6 +93,8 @@ def _when(moment: datetime) -> str:
 
 
 def _update(username: str, change: Callable[[AuthService, ObjectId], User]) -> User:
+    from jwstdata.services.auth import AuthService
+
     with database() as handle:
         service = AuthService(handle, settings())
         return change(service, service.users.get_by_username(username).id)

@@ -1,4 +1,5 @@
-"""Indexes of the authentication collections (users, refresh tokens, API keys, login state).
+"""Indexes of the authentication collections (users, refresh tokens, API keys, login state,
+dashboard sessions).
 
 Registered into :data:`jwstdata.db.indexes.INDEXES`, so ``jwstdata db init`` creates them.
 Every query on these collections names its index with ``hint``. TTL indexes let the server
@@ -8,12 +9,13 @@ relies on that clean-up for correctness (it compares ``expiresAt`` itself).
 
 from __future__ import annotations
 
-from jwstdata.db.indexes import IndexSpec, _ix
+from jwstdata.db.index_spec import IndexSpec, _ix
 
 USERS = "users"
 REFRESH_TOKENS = "refresh_tokens"
 API_KEYS = "api_keys"
 LOGIN_ATTEMPTS = "login_attempts"
+WEB_SESSIONS = "web_sessions"
 
 USER_INDEXES: tuple[IndexSpec, ...] = (
     _ix(
@@ -76,9 +78,20 @@ LOGIN_ATTEMPT_INDEXES: tuple[IndexSpec, ...] = (
     ),
 )
 
+# The dashboard's sessions (:mod:`jwstdata.http.session`), looked up by ``_id`` only.
+WEB_SESSION_INDEXES: tuple[IndexSpec, ...] = (
+    _ix(
+        "expires_ttl",
+        ("expiresAt", 1),
+        expireAfterSeconds=0,
+        serves="TTL: drop dashboard sessions after they expire",
+    ),
+)
+
 AUTH_INDEXES: dict[str, tuple[IndexSpec, ...]] = {
     USERS: USER_INDEXES,
     REFRESH_TOKENS: REFRESH_TOKEN_INDEXES,
     API_KEYS: API_KEY_INDEXES,
     LOGIN_ATTEMPTS: LOGIN_ATTEMPT_INDEXES,
+    WEB_SESSIONS: WEB_SESSION_INDEXES,
 }

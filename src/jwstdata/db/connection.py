@@ -1,51 +1,39 @@
-"""Opening the database: the configured server, or the embedded one started on demand.
+"""An open database (:class:`DatabaseHandle`) and the translation of pymongo's errors.
 
-Every pymongo failure that reaches a caller goes through :func:`translate_errors`, so the
-rest of the code sees only :mod:`jwstdata.errors` types, and no message ever contains an
-unredacted connection string.
+Opening one is :mod:`jwstdata.db.opening`. Every pymongo failure that reaches a caller goes
+through :func:`translate_errors`, so the rest of the code sees only :mod:`jwstdata.errors`
+types, and no message ever contains an unredacted connection string.
 """
 
 from __future__ import annotations
 
 import contextlib
 import re
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC
 
-from bson.codec_options import CodecOptions
 from pymongo import MongoClient
 from pymongo.database import Database
 from pymongo.errors import (
     BulkWriteError,
     ConnectionFailure,
     DuplicateKeyError,
-    InvalidURI,
     OperationFailure,
-    PyMongoError,
     ServerSelectionTimeoutError,
     WriteError,
 )
-from pymongo.errors import (
-    ConfigurationError as PyMongoConfigurationError,
-)
 
-from jwstdata.config import Settings
-from jwstdata.db.embedded import EmbeddedServer
 from jwstdata.db.features import ServerFeatures, server_features
 from jwstdata.errors import (
-    ConfigurationError,
     DatabaseError,
     DatabaseUnavailableError,
     DuplicateError,
     JwstDataError,
     ValidationError,
 )
-from jwstdata.redact import redact_text, redact_uri
+from jwstdata.redact import redact_text
 
-CODEC_OPTIONS: CodecOptions = CodecOptions(tz_aware=True, tzinfo=UTC)
-_HINT = "check that the server is running and JWSTDATA_MONGODB_URI is right"
+UNAVAILABLE_HINT = "check that the server is running and JWSTDATA_MONGODB_URI is right"
 _DUP_KEY = re.compile(r"dup key: \{ ?(?P<fields>[^}]*)\}")
 _INDEX_NAME = re.compile(r"index: (?P<name>\S+)")
 _MISSING_INDEX = "does not correspond to an existing index"  # a hint naming no index
@@ -77,83 +65,7 @@ class DatabaseHandle:
         self.close()
 
 
-def resolve_uri(settings: Settings, *, start_embedded: bool = True) -> tuple[str, bool]:
-    """The URI to use and whether it is the embedded server (started when asked)."""
-    uri, embedded, _launched = _resolve(settings, start_embedded=start_embedded)
-    return uri, embedded
-
-
-def _resolve(settings: Settings, *, start_embedded: bool) -> tuple[str, bool, bool]:
-    """(URI, embedded?, launched by this call?)"""
-    uri = settings.resolved_uri
-    if uri is not None:
-        return uri, False, False
-    server = EmbeddedServer(settings)
-    state = server.start() if start_embedded else server.running()
-    if state is None:
-        raise DatabaseUnavailableError(
-            "the embedded database is not running; start it with `jwstdata db start`"
-        )
-    return state.uri, True, state.launched
-
-
-def open_database(
-    settings: Settings, *, start_embedded: bool = True, database: str | None = None
-) -> DatabaseHandle:
-    """Connect and verify with ``ping``, retrying a bounded number of times."""
-    uri, embedded, launched = _resolve(settings, start_embedded=start_embedded)
-    redacted = redact_uri(uri)
-    try:
-        client: MongoClient = MongoClient(
-            uri,
-            serverSelectionTimeoutMS=settings.server_selection_timeout_ms,
-            connectTimeoutMS=min(settings.server_selection_timeout_ms, 10_000),
-            appname="jwstdata",
-            tz_aware=True,
-            tzinfo=UTC,
-        )
-    except (InvalidURI, PyMongoConfigurationError, ValueError) as exc:
-        raise ConfigurationError(
-            f"invalid MongoDB connection string {redacted}: {redact_text(str(exc), uri)}"
-        ) from None
-    last: Exception | None = None
-    for attempt in range(settings.connect_retries + 1):
-        try:
-            client.admin.command("ping")
-            break
-        except PyMongoError as exc:
-            last = exc
-            if attempt < settings.connect_retries:
-                time.sleep(min(0.5 * 2**attempt, 4.0))
-    else:
-        client.close()
-        reason = _short_reason(last, uri)
-        raise DatabaseUnavailableError(
-            f"database unavailable at {redacted}: {reason} ({_HINT})",
-            details={"uri": redacted},
-        )
-    name = database or settings.database
-    handle = DatabaseHandle(
-        client=client,
-        db=client.get_database(name, codec_options=CODEC_OPTIONS),
-        redacted_uri=redacted,
-        embedded=embedded,
-        launched=launched,
-    )
-    if launched:
-        # A server this call created may hold a brand-new database: without its indexes the
-        # first search would fail on a hint, so initialise it before anyone queries it.
-        from jwstdata.db.setup import init_database  # setup imports this module
-
-        try:
-            init_database(handle)
-        except BaseException:
-            handle.close()
-            raise
-    return handle
-
-
-def _short_reason(exc: Exception | None, uri: str) -> str:
+def short_reason(exc: Exception | None, uri: str) -> str:
     if exc is None:
         return "no answer"
     if isinstance(exc, ServerSelectionTimeoutError):
@@ -225,7 +137,7 @@ def translate_errors(redacted_uri: str = "") -> Iterator[None]:
     except (ConnectionFailure, ServerSelectionTimeoutError) as exc:
         raise DatabaseUnavailableError(
             f"database unavailable at {redacted_uri or 'the configured server'}: "
-            f"{_short_reason(exc, '')} ({_HINT})"
+            f"{short_reason(exc, '')} ({UNAVAILABLE_HINT})"
         ) from None
     except OperationFailure as exc:
         raise operation_error(exc) from None

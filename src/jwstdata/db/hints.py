@@ -5,7 +5,9 @@ default) walks the whole hinted index instead of seeking in it, so there the sam
 costs a scan of the collection while its planner, left alone, seeks on an index whose
 prefix covers the query's equality fields. :func:`index_hint` returns the name where the
 server's ``hint_efficient`` feature holds and ``None`` (pymongo: no hint) elsewhere, so
-every call site states its intended index once and the probe decides.
+every call site states its intended index once and the probe decides. The name must be one
+the registry (:mod:`jwstdata.db.indexes`) declares for that collection: a typo fails on
+every server, not only on those where the hint is sent.
 """
 
 from __future__ import annotations
@@ -13,10 +15,13 @@ from __future__ import annotations
 from pymongo.collection import Collection
 
 from jwstdata.db.features import server_features
+from jwstdata.db.indexes import INDEXES, index_names
 
 ID_INDEX = "_id_"
 
 
 def index_hint(collection: Collection, name: str) -> str | None:
     """``name`` if hints are efficient on ``collection``'s server, else ``None``."""
+    if collection.name in INDEXES and name not in index_names(collection.name):
+        raise LookupError(f"index {name!r} is not declared for {collection.name!r}")
     return name if server_features(collection.database).hint_efficient else None

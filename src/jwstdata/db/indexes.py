@@ -1,40 +1,27 @@
-"""Every index, declared once, with the query it serves.
+"""Every collection and every index, declared once, with the query each index serves.
 
 Compound indexes follow equality → sort → range order. Sorted listings always end in
 ``_id`` so keyset pagination has a unique, indexed tie-breaker. ``jwstdata db init``
-creates these idempotently; ``jwstdata db indexes --json`` lists them.
+creates these idempotently (:func:`jwstdata.db.setup.ensure_indexes`, the one code path that
+creates declared indexes); ``jwstdata db indexes --json`` lists them. A query names its index
+with :func:`jwstdata.db.hints.index_hint`; the names are checked against this registry by
+the tests.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from jwstdata.db.auth_indexes import (
+    API_KEYS,
+    AUTH_INDEXES,
+    LOGIN_ATTEMPTS,
+    REFRESH_TOKENS,
+    USERS,
+    WEB_SESSIONS,
+)
+from jwstdata.db.index_spec import IndexSpec, _ix
+from jwstdata.db.job_indexes import JOB_INDEXES, JOBS
 
 RECORDS = "jwst_data"
-
-
-@dataclass(frozen=True)
-class IndexSpec:
-    name: str
-    keys: tuple[tuple[str, int], ...]
-    serves: str
-    unique: bool = False
-    options: dict[str, Any] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "keys": {k: d for k, d in self.keys},
-            "unique": self.unique,
-            "serves": self.serves,
-            **({"options": self.options} if self.options else {}),
-        }
-
-
-def _ix(
-    name: str, *keys: tuple[str, int], serves: str, unique: bool = False, **options: Any
-) -> IndexSpec:
-    return IndexSpec(name=name, keys=tuple(keys), serves=serves, unique=unique, options=options)
 
 
 RECORD_INDEXES: tuple[IndexSpec, ...] = (
@@ -135,12 +122,37 @@ INDEXES: dict[str, tuple[IndexSpec, ...]] = {
     RECORDS: RECORD_INDEXES,
     GC: GC_INDEXES,
     COUNTS: COUNT_INDEXES,
+    **AUTH_INDEXES,
+    **JOB_INDEXES,
 }
 
-from jwstdata.db.auth_indexes import AUTH_INDEXES  # noqa: E402  (needs IndexSpec above)
+# Collections with no index beyond ``_id``, so that :data:`COLLECTIONS` names every collection
+# the code uses (a test checks it). Their names are owned by the modules that use them.
+ARCHIVE_MOVES = "archive_moves"
+STORAGE_MIGRATIONS = "storage_migrations"
+MIGRATIONS = "migrations"
 
-INDEXES.update(AUTH_INDEXES)
+COLLECTIONS: dict[str, str] = {
+    RECORDS: "the records (one per stored file)",
+    GC: "storage keys queued for deletion",
+    COUNTS: "precomputed facet and total counters",
+    USERS: "accounts",
+    REFRESH_TOKENS: "refresh tokens (hashed), per session family",
+    API_KEYS: "API keys (hashed)",
+    LOGIN_ATTEMPTS: "rate-limit windows and failure counters",
+    WEB_SESSIONS: "dashboard sessions (sealed token pairs)",
+    JOBS: "the job queue (imports, processing, storage work)",
+    ARCHIVE_MOVES: "files being moved between hot and archive storage",
+    STORAGE_MIGRATIONS: "progress of `jwstdata storage migrate`",
+    MIGRATIONS: "schema migrations applied",
+}
 
-from jwstdata.db.job_indexes import JOB_INDEXES  # noqa: E402
 
-INDEXES.update(JOB_INDEXES)
+def declared_indexes(collection: str) -> tuple[IndexSpec, ...]:
+    """The indexes declared for ``collection`` (none for an undeclared one)."""
+    return INDEXES.get(collection, ())
+
+
+def index_names(collection: str) -> frozenset[str]:
+    """Every index name a query on ``collection`` may hint, ``_id_`` included."""
+    return frozenset({"_id_", *(spec.name for spec in declared_indexes(collection))})

@@ -7,7 +7,7 @@ workers also create them on start (:meth:`JobRepository.ensure_indexes`). Every 
 
 from __future__ import annotations
 
-from jwstdata.db.indexes import IndexSpec, _ix
+from jwstdata.db.index_spec import IndexSpec, _ix
 
 JOBS = "jobs"
 

@@ -4,7 +4,8 @@ trimmed)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
@@ -23,10 +24,16 @@ ID_INDEX = "_id_"
 
 class JobStore:
     def __init__(
-        self, collection: Collection, redacted_uri: str = "", *, retry_delay: float = 5.0
+        self,
+        collection: Collection,
+        redacted_uri: str = "",
+        *,
+        retry_delay: float = 5.0,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.collection = collection
         self.retry_delay = retry_delay  # first back-off after a failed attempt; doubles
+        self.clock = clock  # leases, back-offs and log stamps (tests move it instead of sleeping)
         self._uri = redacted_uri
 
     def _find_owned(self, job_id: ObjectId, worker_id: str) -> Job | None:
@@ -62,7 +69,7 @@ class JobStore:
     def _apply(self, flt: dict[str, Any], update: dict[str, Any], log: Sequence[str]) -> Job | None:
         """One conditional update; the job after it, or None when the filter matched nothing."""
         if log:
-            now = utcnow()
+            now = self.clock()
             lines = [stamp_line(now, line) for line in log]
             update = {**update, "$push": {"logTail": {"$each": lines, "$slice": -LOG_TAIL_LINES}}}
         with translate_errors(self._uri):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -22,7 +22,7 @@ from pymongo import ReturnDocument
 
 from jwstdata.db.connection import DatabaseHandle, translate_errors
 from jwstdata.db.hints import index_hint
-from jwstdata.db.job_indexes import JOB_COLLECTION_INDEXES, JOBS, QUEUE_INDEX
+from jwstdata.db.job_indexes import JOBS, QUEUE_INDEX
 from jwstdata.db.job_queries import (
     CLAIM_ORDER,
     LIST_ORDER,
@@ -36,8 +36,8 @@ from jwstdata.db.job_queries import (
 )
 from jwstdata.db.job_store import ID_INDEX, JobStore
 from jwstdata.db.portable import find_one_and_update, trim_array
-from jwstdata.db.records import pydantic_to_validation_error
-from jwstdata.errors import ConflictError, NotFoundError
+from jwstdata.db.setup import ensure_indexes
+from jwstdata.errors import ConflictError, NotFoundError, pydantic_to_validation_error
 from jwstdata.models.access import AccessContext
 from jwstdata.models.base import utcnow
 from jwstdata.models.job import (
@@ -61,18 +61,19 @@ class JobPage:
 
 class JobRepository(JobStore):
     @classmethod
-    def for_database(cls, handle: DatabaseHandle, *, retry_delay: float = 5.0) -> JobRepository:
-        return cls(handle.db[JOBS], handle.redacted_uri, retry_delay=retry_delay)
+    def for_database(
+        cls,
+        handle: DatabaseHandle,
+        *,
+        retry_delay: float = 5.0,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> JobRepository:
+        return cls(handle.db[JOBS], handle.redacted_uri, retry_delay=retry_delay, clock=clock)
 
     def ensure_indexes(self) -> None:
         """Create the job indexes if ``jwstdata db init`` has not (every query hints them)."""
         with translate_errors(self._uri):
-            present = {ix["name"] for ix in self.collection.list_indexes()}
-            for spec in JOB_COLLECTION_INDEXES:
-                if spec.name not in present:
-                    self.collection.create_index(
-                        list(spec.keys), name=spec.name, unique=spec.unique, **spec.options
-                    )
+            ensure_indexes(self.collection.database, [JOBS]).raise_failures()
 
     # --- submit -------------------------------------------------------------------------
     def enqueue(
@@ -85,7 +86,7 @@ class JobRepository(JobStore):
         priority: int = 0,
         max_attempts: int = 3,
     ) -> Job:
-        now = utcnow()
+        now = self.clock()
         try:
             job = Job(
                 id=ObjectId(),
@@ -122,7 +123,7 @@ class JobRepository(JobStore):
         ``on_settled`` hears of each one (the worker updates the job's record).
         """
         while True:
-            now = utcnow()
+            now = self.clock()
             changes = {
                 "state": JobState.running.value,
                 "leaseOwner": worker_id,
@@ -180,7 +181,7 @@ class JobRepository(JobStore):
             "state": state.value,
             "attempts": previous,
             "leaseLosses": losses,
-            "finishedAt": utcnow(),
+            "finishedAt": self.clock(),
             **_RELEASE_LEASE,
         }
         if state is JobState.failed:
@@ -201,7 +202,7 @@ class JobRepository(JobStore):
         False tells the worker to stop: the lease is lost (another worker has the job) or
         cancellation was requested.
         """
-        now = utcnow()
+        now = self.clock()
         changes: dict[str, Any] = {
             "leaseExpiresAt": now + timedelta(seconds=lease_seconds),
             "heartbeatAt": now,
@@ -230,7 +231,7 @@ class JobRepository(JobStore):
             "state": JobState.completed.value,
             "result": result,
             "error": None,
-            "finishedAt": utcnow(),
+            "finishedAt": self.clock(),
             **_RELEASE_LEASE,
         }
         return self._owned_update(job_id, worker_id, {"$set": changes}, log=["completed"])
@@ -248,7 +249,7 @@ class JobRepository(JobStore):
             requeue = {
                 "state": JobState.queued.value,
                 "error": error,
-                "notBefore": utcnow() + timedelta(seconds=delay),
+                "notBefore": self.clock() + timedelta(seconds=delay),
                 **_RELEASE_LEASE,
             }
             note = f"attempt {current.attempts}/{current.max_attempts} failed: {error}"
@@ -269,20 +270,20 @@ class JobRepository(JobStore):
         final = {
             "state": JobState.failed.value,
             "error": error,
-            "finishedAt": utcnow(),
+            "finishedAt": self.clock(),
             **_RELEASE_LEASE,
         }
         return self._owned_update(job_id, worker_id, {"$set": final}, log=[f"failed: {error}"])
 
     def mark_cancelled(self, job_id: ObjectId, worker_id: str) -> Job | None:
         """The running job stopped on a cancel request (or the handler cancelled it)."""
-        changes = {"state": JobState.cancelled.value, "finishedAt": utcnow(), **_RELEASE_LEASE}
+        changes = {"state": JobState.cancelled.value, "finishedAt": self.clock(), **_RELEASE_LEASE}
         return self._owned_update(job_id, worker_id, {"$set": changes}, log=["cancelled"])
 
     def release(self, job_id: ObjectId, worker_id: str) -> Job | None:
         """Hand a running job back to the queue (worker shutting down): not an attempt.
         A job with a pending cancel is cancelled instead."""
-        changes = {"state": JobState.queued.value, "notBefore": utcnow(), **_RELEASE_LEASE}
+        changes = {"state": JobState.queued.value, "notBefore": self.clock(), **_RELEASE_LEASE}
         released = self._owned_update(
             job_id,
             worker_id,
@@ -334,7 +335,7 @@ class JobRepository(JobStore):
         """A queued job is cancelled at once; a running one is asked to stop (its worker
         notices at the next heartbeat). Cancelling a cancelled job changes nothing."""
         self.get(job_id, ctx)  # visibility first: someone else's job is not found
-        now = utcnow()
+        now = self.clock()
         queued = self._transition(
             job_id,
             JobState.queued,
@@ -371,7 +372,7 @@ class JobRepository(JobStore):
             "leaseLosses": 0,
             "cancelRequested": False,
             "error": None,
-            "notBefore": utcnow(),
+            "notBefore": self.clock(),
             "finishedAt": None,
             **_RELEASE_LEASE,
         }

@@ -17,7 +17,7 @@ from pymongo.database import Database
 
 from jwstdata.db.connection import duplicate_of
 from jwstdata.db.features import server_features
-from jwstdata.db.indexes import IndexSpec
+from jwstdata.db.index_spec import IndexSpec
 from jwstdata.errors import DuplicateError
 from jwstdata.models.base import utcnow
 

@@ -30,6 +30,7 @@ from jwstdata.errors import (
     PermissionDeniedError,
     StaleVersionError,
     ValidationError,
+    pydantic_to_validation_error,
 )
 from jwstdata.models.access import AccessContext
 from jwstdata.models.base import utcnow
@@ -39,14 +40,6 @@ from jwstdata.models.search import FacetName, SearchQuery
 ID_INDEX = "_id_"
 # Fields a caller may never set through ``update`` (bookkeeping owned by the repository).
 PROTECTED_FIELDS = frozenset({"id", "_id", "version", "createdAt", "updatedAt", "schemaVersion"})
-
-
-def pydantic_to_validation_error(exc: PydanticValidationError) -> ValidationError:
-    problems = [
-        {"field": ".".join(str(p) for p in err["loc"]) or "record", "message": err["msg"]}
-        for err in exc.errors()
-    ]
-    return ValidationError.from_fields(problems)
 
 
 def by_id_pipeline(ids: list[ObjectId], ctx: AccessContext) -> list[dict[str, Any]]:
@@ -201,6 +194,27 @@ class RecordRepository:
             )
         return JwstDataModel.from_document(doc) if doc else None
 
+    def keys_in_use(self, keys: Iterable[str], *, except_id: ObjectId | None = None) -> set[str]:
+        """The storage keys of ``keys`` that some record (other than ``except_id``) points
+        to: a file is deleted only when nothing uses it any more. On the ``file_path`` index."""
+        keys = list(dict.fromkeys(keys))
+        if not keys:
+            return set()
+        flt: dict[str, Any] = {"filePath": keys[0] if len(keys) == 1 else {"$in": keys}}
+        if except_id is not None:
+            flt["_id"] = {"$ne": except_id}
+        with translate_errors(self._uri):
+            docs = self.collection.find(
+                flt, {"_id": 0, "filePath": 1}, hint=index_hint(self.collection, "file_path")
+            )
+            if len(keys) == 1:
+                docs = docs.limit(1)
+            return {d["filePath"] for d in docs}
+
+    def key_in_use(self, key: str, *, except_id: ObjectId | None = None) -> bool:
+        """Whether some record (other than ``except_id``) points to the storage key ``key``."""
+        return bool(self.keys_in_use([key], except_id=except_id))
+
     def find_own_by_checksum(self, user_id: ObjectId, checksum: str) -> JwstDataModel | None:
         """The oldest record of ``user_id`` with this content (sha256), if any.
 
@@ -338,5 +352,4 @@ __all__ = [
     "BulkInsertReport",
     "RecordRepository",
     "SearchPage",
-    "pydantic_to_validation_error",
 ]

@@ -18,7 +18,8 @@ from pymongo.collection import Collection
 from jwstdata.db.auth_indexes import USER_INDEXES, USERS
 from jwstdata.db.connection import DatabaseHandle, translate_errors
 from jwstdata.db.hints import index_hint
-from jwstdata.db.portable import create_index, find_one_and_update, name_duplicate
+from jwstdata.db.portable import find_one_and_update, name_duplicate
+from jwstdata.db.setup import ensure_indexes
 from jwstdata.errors import DuplicateError, NotFoundError
 from jwstdata.models.base import utcnow
 from jwstdata.models.user import USER_PROJECTION, User, email_key, username_key
@@ -50,16 +51,7 @@ class UserRepository:
         runs ``init_database``) has ever started; uniqueness must hold from that first user.
         """
         with translate_errors(self._uri):
-            present = {ix["name"] for ix in self.collection.list_indexes()}
-            for spec in USER_INDEXES:
-                if spec.name not in present:
-                    create_index(
-                        self.collection,
-                        list(spec.keys),
-                        name=spec.name,
-                        unique=spec.unique,
-                        **spec.options,
-                    )
+            ensure_indexes(self.collection.database, [USERS]).raise_failures()
 
     # --- create -------------------------------------------------------------------------
     def create(

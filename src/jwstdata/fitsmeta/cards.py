@@ -75,7 +75,7 @@ class HeaderCards:
         field = self._raw[pos + 10 : pos + CARD].lstrip()
         if field.startswith(b"'"):
             return self._long_string(field, pos)
-        value = field.split(b"/", 1)[0].strip()
+        value = value_text(field)
         if not value:
             return None
         if value == b"T":
@@ -89,22 +89,34 @@ class HeaderCards:
         return value.decode("ascii")
 
     def _long_string(self, field: bytes, pos: int) -> str:
-        text = _string(field).rstrip()
+        text = quoted_string(field).rstrip()  # type: ignore[union-attr]
         while text.endswith("&"):
             pos += CARD
             if self._raw[pos : pos + 8] != b"CONTINUE":
                 break
-            text = text[:-1] + _string(self._raw[pos + 8 : pos + CARD].lstrip()).rstrip()
+            more = quoted_string(self._raw[pos + 8 : pos + CARD].lstrip())
+            text = text[:-1] + more.rstrip()  # type: ignore[union-attr]
         return text
 
 
-def _string(field: bytes) -> str:
-    """The content of a quoted FITS string starting at ``field[0]``."""
+# --- the card grammar, shared with the structural reader in hdus.py ----------------------
+
+
+def value_text(field: bytes) -> bytes:
+    """A non-string value field without its comment: ``b"  2 / axes"`` -> ``b"2"``."""
+    return field.split(b"/", 1)[0].strip()
+
+
+def quoted_string(field: bytes, *, closed: bool = False) -> str | None:
+    """The content of a quoted FITS string starting at ``field[0]`` (``''`` is a quote).
+
+    Without a closing quote the rest of the card is taken, or None when ``closed``.
+    """
     end = 1
     while True:
         end = field.find(b"'", end)
-        if end == -1:  # no closing quote: take the rest of the card
-            return field[1:].decode("ascii")
+        if end == -1:
+            return None if closed else field[1:].decode("ascii")
         if field[end + 1 : end + 2] == b"'":
             end += 2
             continue

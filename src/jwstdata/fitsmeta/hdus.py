@@ -41,10 +41,10 @@ from pathlib import Path
 from typing import BinaryIO
 
 from jwstdata.errors import ValidationError
+from jwstdata.fitsmeta.cards import CARD, quoted_string, value_text
 from jwstdata.inflate import BoundedStream, InflateLimits
 
 BLOCK = 2880
-CARD = 80
 GZIP_MAGIC = b"\x1f\x8b"
 MAX_HEADER_BLOCKS = 10_000  # 28.8 MB of header without END: not a FITS header
 MAX_TABLE_BYTES = 64 * 1024 * 1024  # larger EXTRACT1D tables are not read
@@ -255,7 +255,7 @@ class _Cards:
                 self._fail(f"missing {key.decode()}")
             return default  # type: ignore[return-value]
         try:
-            value = int(raw.split(b"/", 1)[0].strip())
+            value = int(value_text(raw))
         except ValueError:
             self._fail(f"invalid {key.decode()} value")
         if value < 0:
@@ -269,17 +269,8 @@ class _Cards:
         text = raw.lstrip()
         if not text.startswith(b"'"):
             return None
-        end = 1
-        while True:
-            end = text.find(b"'", end)
-            if end == -1:
-                return None
-            if text[end + 1 : end + 2] == b"'":  # escaped quote
-                end += 2
-                continue
-            break
         try:
-            return text[1:end].replace(b"''", b"'").decode("ascii").rstrip() or None
+            return (quoted_string(text, closed=True) or "").rstrip() or None
         except UnicodeDecodeError:
             return None
 
@@ -287,7 +278,7 @@ class _Cards:
         """Bytes of data declared by the header (FITS standard, section 4.4.1)."""
         bitpix = self._raw(b"BITPIX")
         try:
-            bits = abs(int(bitpix.split(b"/", 1)[0].strip())) if bitpix else 0
+            bits = abs(int(value_text(bitpix))) if bitpix else 0
         except ValueError:
             bits = 0
         if bits not in (8, 16, 32, 64):

@@ -30,9 +30,8 @@ from typing import Any, BinaryIO, Protocol
 
 import httpx
 
-from jwstdata.config import Settings
+from jwstdata.config import Settings, secret_from
 from jwstdata.errors import (
-    ConfigurationError,
     MastError,
     MastExclusiveAccessError,
     MastIncompleteDownloadError,
@@ -65,24 +64,7 @@ class MastApi(Protocol):
 
 def resolve_mast_token(settings: Settings) -> str | None:
     """The token from ``JWSTDATA_MAST_TOKEN`` or ``JWSTDATA_MAST_TOKEN_FILE``; None if unset."""
-    if settings.mast_token is not None:
-        token = settings.mast_token.get_secret_value().strip()
-        if token:
-            return token
-    if settings.mast_token_file is not None:
-        try:
-            token = settings.mast_token_file.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise ConfigurationError(
-                f"cannot read JWSTDATA_MAST_TOKEN_FILE {settings.mast_token_file}: "
-                f"{exc.strerror or exc}"
-            ) from None
-        if not token:
-            raise ConfigurationError(
-                f"JWSTDATA_MAST_TOKEN_FILE {settings.mast_token_file} is empty"
-            )
-        return token
-    return None
+    return secret_from(settings.mast_token, settings.mast_token_file, "MAST_TOKEN")
 
 
 class MastClient:

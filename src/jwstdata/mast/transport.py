@@ -70,6 +70,11 @@ class RetryPolicy:
     ``min(max_delay, base_delay * 2**(n-1))`` scaled by a random factor in ``[1 - jitter, 1]``
     (so many clients do not retry in step), or the server's ``Retry-After`` when it gives one,
     capped at ``max_retry_after``.
+
+    Hand-written rather than tenacity or httpx's transport retries: those retry connection
+    set-up only (httpx) or need the same hooks spelled as callbacks (tenacity) for what this
+    loop does in a few lines: honour ``Retry-After``, stop at once on a lasting failure
+    (:func:`lasting_failure`), close the refused response, log without the token.
     """
 
     attempts: int = 5

@@ -48,3 +48,10 @@ class WavelengthRange(StrEnum):
 class ResultStatus(StrEnum):
     completed = "completed"
     failed = "failed"
+
+
+class StorageKind(StrEnum):
+    """Where the files live (``JWSTDATA_STORAGE``)."""
+
+    local = "local"
+    s3 = "s3"

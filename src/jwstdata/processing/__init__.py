@@ -1,4 +1,4 @@
-"""Processing: algorithms that compute on a record's file, and the runner that stores results.
+"""Processing: algorithms that compute on a record's file (pure array work, no database).
 
 - :mod:`~jwstdata.processing.registry`: the :class:`Algorithm` contract, the registry
   (:func:`get_algorithm`, :func:`list_algorithms`) and :class:`ProcessingError`.
@@ -6,8 +6,8 @@
 - :mod:`~jwstdata.processing.stretch`: display intervals, stretches and colormaps.
 - one module per algorithm: ``statistics``, ``preview``, ``histogram``, ``sources``,
   ``spectrum``.
-- :mod:`~jwstdata.processing.runner`: :func:`run_algorithm` (materialise, run, store outputs
-  as derived records, append the ProcessingResult).
+- the runner that stores results is a service: :mod:`jwstdata.services.processing_run`
+  (materialise, run, store outputs as derived records, append the ProcessingResult).
 """
 
 from jwstdata.processing.registry import (

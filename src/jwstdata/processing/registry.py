@@ -16,8 +16,8 @@ An algorithm is one module that subclasses :class:`Algorithm` and registers itse
 and is listed in :data:`ALGORITHM_MODULES`; nothing else changes. ``run`` is pure compute on a
 local file: it reads ``inputs.path``, reports ``inputs.progress(fraction, message)`` and returns
 JSON-safe ``results`` plus output files as bytes. It never touches the database or storage
-(:mod:`jwstdata.processing.runner` does), and it fails only with :class:`ProcessingError`, whose
-``reason`` says which of a few known things went wrong.
+(:mod:`jwstdata.services.processing_run` does), and it fails only with
+:class:`ProcessingError`, whose ``reason`` says which of a few known things went wrong.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
 from pydantic.alias_generators import to_camel
 
-from jwstdata.errors import ValidationError
+from jwstdata.errors import ValidationError, field_problems
 from jwstdata.inflate import InflateLimits
 from jwstdata.models import DataType, JwstDataModel
 from jwstdata.naming import parse_name
@@ -247,10 +247,7 @@ class Algorithm(ABC):
         try:
             return self.Params.model_validate(dict(raw or {}))
         except PydanticValidationError as exc:
-            problems = [
-                {"field": ".".join(str(p) for p in err["loc"]) or "params", "message": err["msg"]}
-                for err in exc.errors()
-            ]
+            problems = field_problems(exc, default="params")
             summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems[:5])
             raise ProcessingError(
                 f"invalid parameters for {self.name}: {summary}",

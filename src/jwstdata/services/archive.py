@@ -39,7 +39,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
-import botocore.exceptions as boto_errors
 from bson import ObjectId
 from pymongo import ReturnDocument
 
@@ -60,7 +59,8 @@ from jwstdata.models import AccessContext, JwstDataModel, utcnow
 from jwstdata.services.archive_report import ArchiveCriteria, ArchiveReport, MoveOutcome
 from jwstdata.services.record_writer import RecordWriter
 from jwstdata.services.storage_walk import stream_sha256
-from jwstdata.storage import S3Storage, StorageProvider
+from jwstdata.storage import StorageProvider
+from jwstdata.storage.base import SupportsStorageClass
 
 MOVES_COLLECTION = "archive_moves"
 NOTE_GRACE = timedelta(hours=1)
@@ -80,7 +80,9 @@ class ArchiveService:
         self.workers = settings.archive_workers
         wanted = settings.archive_storage_class
         self.storage_class = (
-            ArchiveStorageClass(wanted).value if wanted and isinstance(storage, S3Storage) else None
+            ArchiveStorageClass(wanted).value
+            if wanted and isinstance(storage, SupportsStorageClass)
+            else None
         )
         self.writer = RecordWriter(repo, storage)
         self.moves = repo.collection.database[MOVES_COLLECTION]
@@ -200,16 +202,7 @@ class ArchiveService:
         return JwstDataModel.from_document(doc)
 
     def _used_by_others(self, key: str, record_id: ObjectId | None = None) -> bool:
-        flt: dict[str, Any] = {"filePath": key}
-        if record_id is not None:
-            flt["_id"] = {"$ne": record_id}
-        with translate_errors():
-            return (
-                self.repo.collection.find_one(
-                    flt, {"_id": 1}, hint=index_hint(self.repo.collection, "file_path")
-                )
-                is not None
-            )
+        return self.repo.key_in_use(key, except_id=record_id)
 
     def _release(self, key: str) -> None:
         """Delete a key nothing points to any more (queued for collection if storage is down)."""
@@ -219,23 +212,11 @@ class ArchiveService:
     def _apply_storage_class(self, key: str, size: int) -> str | None:
         """Move an archived S3 object to the configured class (a server-side copy)."""
         storage = self.storage
-        if self.storage_class is None or not isinstance(storage, S3Storage):
+        if self.storage_class is None or not isinstance(storage, SupportsStorageClass):
             return None
         if size > MAX_SERVER_COPY:
             return None  # left in its class; a lifecycle rule on the prefix handles these
-        full = storage.prefix + key
-        try:
-            storage.client.copy_object(
-                Bucket=storage.bucket,
-                Key=full,
-                CopySource={"Bucket": storage.bucket, "Key": full},
-                StorageClass=self.storage_class,
-                MetadataDirective="COPY",
-            )
-        except (boto_errors.ClientError, boto_errors.BotoCoreError) as exc:
-            raise StorageError(
-                f"could not set storage class {self.storage_class} on {key!r}: {exc}"
-            ) from None
+        storage.set_storage_class(key, self.storage_class)
         return self.storage_class
 
     # --- the move notes ---------------------------------------------------------------------

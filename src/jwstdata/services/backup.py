@@ -37,6 +37,7 @@ from jwstdata.config import Settings
 from jwstdata.db.connection import DatabaseHandle, translate_errors
 from jwstdata.db.hints import index_hint
 from jwstdata.db.indexes import INDEXES, RECORDS
+from jwstdata.digests import sha256_of
 from jwstdata.errors import NotFoundError
 from jwstdata.models import utcnow
 from jwstdata.models.record import SCHEMA_VERSION
@@ -54,7 +55,6 @@ from jwstdata.services.backup_format import (
     iter_documents,
     raw_batches,
     raw_collection,
-    sha256_file,
     split_documents,
     to_json_value,
 )
@@ -296,5 +296,5 @@ class FileCopier:
             "directory": FILES_DIR,
             "count": len(self.copied),
             "bytes": sum(size for size, _ in self.copied.values()),
-            "sha256": sha256_file(path),
+            "sha256": sha256_of(path)[1],
         }

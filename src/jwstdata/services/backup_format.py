@@ -41,6 +41,7 @@ from bson.raw_bson import RawBSONDocument
 from jwstdata.db.connection import DatabaseHandle
 from jwstdata.db.hints import index_hint
 from jwstdata.db.indexes import RECORDS
+from jwstdata.digests import sha256_of
 from jwstdata.errors import NotFoundError, ValidationError
 from jwstdata.services.storage_walk import stream_sha256
 from jwstdata.storage import LocalStorage
@@ -159,14 +160,6 @@ class DumpWriter:
         }
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def to_json_value(value: Any) -> Any:
     """BSON values (index options, collection options) as plain JSON, types kept."""
     return json.loads(json_util.dumps(value, json_options=RELAXED_JSON_OPTIONS))
@@ -258,7 +251,7 @@ def check_dump(dest: Path, name: str, entry: dict[str, Any], problems: list[str]
     if not path.is_file():
         problems.append(f"{name}: {entry['file']} is missing")
         return 0
-    if sha256_file(path) != entry["sha256"]:
+    if sha256_of(path)[1] != entry["sha256"]:
         problems.append(f"{name}: {entry['file']} does not match its sha256 (damaged)")
     digest = hashlib.sha256()
     count = 0
@@ -281,7 +274,7 @@ def check_files(
     dest: Path, files: dict[str, Any], problems: list[str], progress: BackupProgress | None
 ) -> int:
     list_path = dest / files["list"]
-    if not list_path.is_file() or sha256_file(list_path) != files["sha256"]:
+    if not list_path.is_file() or sha256_of(list_path)[1] != files["sha256"]:
         problems.append(f"files: {files['list']} is missing or does not match its sha256")
         return 0
     store = LocalStorage(dest / files["directory"])

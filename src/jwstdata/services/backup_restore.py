@@ -26,7 +26,6 @@ lists the pending migrations).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import time
 from collections.abc import Iterator
@@ -36,7 +35,6 @@ from pathlib import Path
 from typing import Any
 
 from bson.raw_bson import RawBSONDocument
-from pymongo import IndexModel
 from pymongo.errors import BulkWriteError, OperationFailure
 
 from jwstdata.db.connection import DatabaseHandle, translate_errors
@@ -46,6 +44,7 @@ from jwstdata.db.migrations import pending_migrations
 from jwstdata.db.portable import create_index
 from jwstdata.db.setup import init_database
 from jwstdata.db.validator import VALIDATORS
+from jwstdata.digests import sha256_of
 from jwstdata.errors import ConflictError, DatabaseError, NotFoundError
 from jwstdata.models.record import SCHEMA_VERSION
 from jwstdata.services.backup_format import (
@@ -58,7 +57,6 @@ from jwstdata.services.backup_format import (
     raw_collection,
     read_files_list,
     read_manifest,
-    sha256_file,
     split_documents,
 )
 from jwstdata.services.storage_walk import stream_sha256
@@ -139,7 +137,7 @@ class RestoreService:
         report = RestoreReport(database=self.handle.db.name)
         clock = time.monotonic()
         for entry in manifest["collections"].values():
-            if sha256_file(dest / entry["file"]) != entry["sha256"]:
+            if sha256_of(dest / entry["file"])[1] != entry["sha256"]:
                 raise BackupError(f"{entry['file']} does not match its sha256: damaged backup")
         with translate_errors(self.handle.redacted_uri):
             self._empty_target(force)
@@ -227,18 +225,8 @@ class RestoreService:
         for name, entry in manifest["collections"].items():
             if progress:
                 progress(f"indexes of {name}", 0, None)
-            declared = INDEXES.get(name, ())
-            if declared:
-                # One createIndexes (servers that scan once per command build faster); on
-                # failure init_database below creates them one by one, as the server allows.
-                with contextlib.suppress(OperationFailure):
-                    db[name].create_indexes(
-                        [
-                            IndexModel(list(s.keys), name=s.name, unique=s.unique, **s.options)
-                            for s in declared
-                        ]
-                    )
-            names = {spec.name for spec in declared} | {ID_INDEX}
+            # The declared indexes: init_database below (one createIndexes per collection).
+            names = {spec.name for spec in INDEXES.get(name, ())} | {ID_INDEX}
             for spec in entry.get("indexes", []):
                 if spec["name"] not in names:
                     self._create_listed_index(name, from_json_value(spec), report)
@@ -281,7 +269,7 @@ class RestoreService:
         report: RestoreReport,
         progress: BackupProgress | None,
     ) -> None:
-        if sha256_file(dest / files["list"]) != files["sha256"]:
+        if sha256_of(dest / files["list"])[1] != files["sha256"]:
             raise BackupError(f"{files['list']} does not match its sha256: damaged backup")
         source = LocalStorage(dest / files["directory"])
         items = list(read_files_list(dest))

@@ -7,12 +7,12 @@ small association JSON); safe to run in worker processes.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jwstdata.digests import sha256_of
 from jwstdata.errors import ValidationError
 from jwstdata.fits import read_header_metadata
 from jwstdata.inflate import InflateLimits
@@ -37,7 +37,6 @@ FORMATS: dict[str, str] = {
 }
 FITS_FORMATS = frozenset({"fits", "fits.gz"})
 MAX_ASN_BYTES = 16 * 1024 * 1024
-_HASH_CHUNK = 1024 * 1024
 
 
 class UnsupportedFormatError(ValidationError):
@@ -64,16 +63,6 @@ def file_format_of(name: ParsedName) -> str:
             f"unsupported file format {name.extension or '(no extension)'!r} (supported: {allowed})"
         )
     return fmt
-
-
-def sha256_of(path: Path) -> tuple[int, str]:
-    digest = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as handle:
-        while chunk := handle.read(_HASH_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return size, digest.hexdigest()
 
 
 def read_association(path: Path) -> dict[str, Any]:

@@ -20,8 +20,8 @@ from typing import Any
 from bson import ObjectId
 from pydantic import ValidationError as PydanticValidationError
 
-from jwstdata.db.records import RecordRepository, pydantic_to_validation_error
-from jwstdata.errors import JwstDataError, ValidationError
+from jwstdata.db.records import RecordRepository
+from jwstdata.errors import JwstDataError, ValidationError, pydantic_to_validation_error
 from jwstdata.inflate import InflateLimits
 from jwstdata.keys import ingest_key
 from jwstdata.models import JwstDataModel, utcnow

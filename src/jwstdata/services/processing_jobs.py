@@ -1,7 +1,7 @@
 """Processing as jobs: the ``process`` job kind, and queuing automatic previews.
 
 A ``process`` job runs one algorithm on one record through
-:func:`jwstdata.processing.runner.run_algorithm` (which stores outputs and appends the
+:func:`jwstdata.services.processing_run.run_algorithm` (which stores outputs and appends the
 ``ProcessingResult``); the worker keeps the record's ``processingStatus`` in step.
 """
 
@@ -17,9 +17,9 @@ from jwstdata.db.records import RecordRepository
 from jwstdata.inflate import InflateLimits
 from jwstdata.models import AccessContext, JwstDataModel
 from jwstdata.models.job import Job
-from jwstdata.processing.runner import run_algorithm, validate_params, wants_auto_preview
 from jwstdata.services.jobs.context import JobContext
 from jwstdata.services.jobs.registry import JobFailed, job_handler
+from jwstdata.services.processing_run import run_algorithm, validate_params, wants_auto_preview
 
 KIND = "process"
 _ADMIN = AccessContext.admin()  # the worker acts for the job's owner, checked when queued

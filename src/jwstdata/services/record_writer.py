@@ -159,13 +159,7 @@ class RecordWriter:
                 ).limit(limit)
             )
         for entry in queued:
-            with translate_errors():
-                in_use = self.repo.collection.find_one(
-                    {"filePath": entry["key"]},
-                    {"_id": 1},
-                    hint=index_hint(self.repo.collection, "file_path"),
-                )
-            if in_use:
+            if self.repo.key_in_use(entry["key"]):
                 kept += 1
             else:
                 try:

@@ -13,9 +13,14 @@ from bson import ObjectId
 from pydantic import ValidationError as PydanticValidationError
 
 from jwstdata.db.connection import translate_errors
-from jwstdata.db.hints import index_hint
-from jwstdata.db.records import RecordRepository, pydantic_to_validation_error
-from jwstdata.errors import JwstDataError, NotFoundError, PermissionDeniedError, ValidationError
+from jwstdata.db.records import RecordRepository
+from jwstdata.errors import (
+    JwstDataError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+    pydantic_to_validation_error,
+)
 from jwstdata.models import AccessContext, JwstDataModel
 from jwstdata.models.bulk import MAX_BULK_IDS, BulkChanges
 from jwstdata.models.search import SearchQuery
@@ -86,15 +91,8 @@ class RecordService:
     def delete(self, record_id: ObjectId, ctx: AccessContext) -> JwstDataModel:
         """Delete the record, then its file (queued for collection if storage is down)."""
         record = self.repo.delete(record_id, ctx)
-        if record.file_path:
-            with translate_errors():
-                shared = self.repo.collection.find_one(
-                    {"filePath": record.file_path},
-                    {"_id": 1},
-                    hint=index_hint(self.repo.collection, "file_path"),
-                )
-            if shared is None:
-                self.writer.discard_file(record.file_path)
+        if record.file_path and not self.repo.key_in_use(record.file_path):
+            self.writer.discard_file(record.file_path)
         return record
 
     # --- sharing ------------------------------------------------------------------------

@@ -332,7 +332,7 @@ class StorageVerifier:
         self, batch: list[ObjectInfo], report: VerifyReport, started: datetime, grace: timedelta
     ) -> None:
         report.files_listed += len(batch)
-        used = self._used_keys([info.key for info in batch])
+        used = self.repo.keys_in_use([info.key for info in batch])
         # Objects written after the walk started are not judged: their records may be
         # on their way (files are stored before records are written).
         candidates = [i for i in batch if i.key not in used and i.modified < started]
@@ -347,15 +347,6 @@ class StorageVerifier:
             if report.repair:
                 outcome = self._delete_orphan(info, started, grace)
                 report.repaired[f"orphans_{outcome}"] += 1
-
-    def _used_keys(self, keys: list[str]) -> set[str]:
-        with translate_errors():
-            docs = self.repo.collection.find(
-                {"filePath": {"$in": keys}},
-                {"_id": 0, "filePath": 1},
-                hint=index_hint(self.repo.collection, "file_path"),
-            )
-            return {d["filePath"] for d in docs}
 
     def _queued_keys(self, keys: list[str]) -> set[str]:
         with translate_errors():
@@ -379,7 +370,7 @@ class StorageVerifier:
             listed.etag or listed.modified
         ):
             return "kept"  # re-written since it was listed
-        if self._used_keys([listed.key]):
+        if self.repo.keys_in_use([listed.key]):
             return "kept"  # a record points to it now
         return "deleted" if self.writer.discard_file(listed.key) else "queued"
 

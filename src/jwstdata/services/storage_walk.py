@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -13,8 +12,8 @@ from jwstdata.db.connection import translate_errors
 from jwstdata.db.hints import index_hint
 from jwstdata.db.portable import group
 from jwstdata.db.records import ID_INDEX, RecordRepository
+from jwstdata.digests import sha256_of
 from jwstdata.storage import StorageProvider
-from jwstdata.storage.base import COPY_CHUNK
 
 HAS_FILE: dict[str, Any] = {"filePath": {"$type": "string"}}
 RECORD_PROJECTION = {"filePath": 1, "fileSize": 1, "checksum": 1, "fileMissing": 1, "version": 1}
@@ -22,13 +21,8 @@ RECORD_PROJECTION = {"filePath": 1, "fileSize": 1, "checksum": 1, "fileMissing":
 
 def stream_sha256(storage: StorageProvider, key: str) -> tuple[int, str]:
     """``(size, sha256)`` of the stored object, read once as a stream (bounded memory)."""
-    digest = hashlib.sha256()
-    size = 0
     with storage.open_read(key) as stream:
-        while chunk := stream.read(COPY_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return size, digest.hexdigest()
+        return sha256_of(stream)
 
 
 def file_totals(repo: RecordRepository) -> tuple[int, int]:

@@ -22,8 +22,12 @@ from typing import Any, BinaryIO
 from pydantic import ValidationError as PydanticValidationError
 
 from jwstdata.config import Settings
-from jwstdata.db.records import RecordRepository, pydantic_to_validation_error
-from jwstdata.errors import PayloadTooLargeError, PermissionDeniedError
+from jwstdata.db.records import RecordRepository
+from jwstdata.errors import (
+    PayloadTooLargeError,
+    PermissionDeniedError,
+    pydantic_to_validation_error,
+)
 from jwstdata.inflate import InflateLimits
 from jwstdata.keys import safe_file_name, upload_key
 from jwstdata.models import AccessContext, JwstDataModel

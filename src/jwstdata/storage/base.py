@@ -127,6 +127,13 @@ class StorageProvider(Protocol):
 # --- helpers shared by the providers ---------------------------------------------------
 
 
+@runtime_checkable
+class SupportsStorageClass(Protocol):
+    """A provider whose objects have storage classes (S3): archiving can move them."""
+
+    def set_storage_class(self, key: str, storage_class: str) -> None: ...
+
+
 class StatShortcuts:
     """``exists`` and ``size`` in terms of the provider's own ``stat``."""
 

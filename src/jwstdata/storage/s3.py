@@ -348,6 +348,19 @@ class S3Storage(base.StatShortcuts):
         except errors.JwstDataError as exc:
             log.warning("stored %r but could not record its sha256: %s", key, exc.message)
 
+    def set_storage_class(self, key: str, storage_class: str) -> None:
+        """Move an object to another storage class: a server-side copy onto itself."""
+        full = self._full(key)
+        self._call(
+            f"set storage class {storage_class} on",
+            key,
+            self.client.copy_object,
+            Key=full,
+            CopySource={"Bucket": self._bucket, "Key": full},
+            StorageClass=storage_class,
+            MetadataDirective="COPY",
+        )
+
     def _call(self, action: str, key: str | None, method: Any, **params: Any) -> Any:
         try:
             return method(Bucket=self._bucket, **params)

@@ -11,8 +11,17 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import SecretStr
 from pydantic import ValidationError as PydanticValidationError
 
-from jwstdata.api.deps import ServicesDep
 from jwstdata.errors import JwstDataError, NotFoundError, ValidationError
+from jwstdata.http.deps import ServicesDep
+from jwstdata.http.session import (
+    SESSION_COOKIE,
+    BrowserSession,
+    check_login_csrf,
+    clear_session_cookie,
+    login_csrf_token,
+    set_login_csrf_cookie,
+    set_session_cookie,
+)
 from jwstdata.models import parse_object_id
 from jwstdata.models.user import UserCreate
 from jwstdata.web.pages import (
@@ -22,15 +31,6 @@ from jwstdata.web.pages import (
     checked_form,
     local_target,
     render,
-)
-from jwstdata.web.session import (
-    SESSION_COOKIE,
-    BrowserSession,
-    check_login_csrf,
-    clear_session_cookie,
-    login_csrf_token,
-    set_login_csrf_cookie,
-    set_session_cookie,
 )
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)

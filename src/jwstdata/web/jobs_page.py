@@ -12,8 +12,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
-from jwstdata.api.deps import ServicesDep
 from jwstdata.errors import NotFoundError
+from jwstdata.http.deps import ServicesDep
 from jwstdata.models import parse_object_id
 from jwstdata.web.pages import PageContextDep, PageRoute, SignedInDep, render
 

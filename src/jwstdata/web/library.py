@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from jwstdata.api.deps import ServicesDep
 from jwstdata.db.record_search import CountBranch
 from jwstdata.errors import DatabaseUnavailableError, JwstDataError
+from jwstdata.http.deps import ServicesDep
 from jwstdata.models import LEVEL_ORDER, DataType, ProcessingLevel, ProcessingStatus
 from jwstdata.models.search import FacetName, SortField, SortOrder
 from jwstdata.web.pages import PageContextDep, PageRoute, SessionDep, render

@@ -8,8 +8,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from jwstdata.api.deps import ServicesDep
 from jwstdata.errors import NotFoundError
+from jwstdata.http.deps import ServicesDep
 from jwstdata.models import ProcessingLevel
 from jwstdata.models.search import SearchQuery
 from jwstdata.web.pages import PageContextDep, PageRoute, render

@@ -23,16 +23,17 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from jwstdata import __version__
-from jwstdata.api.deps import ServicesDep
-from jwstdata.api.errors import UNAVAILABLE
 from jwstdata.errors import (
+    DATABASE_UNAVAILABLE_MESSAGE,
     AuthenticationError,
     DatabaseUnavailableError,
     JwstDataError,
     PermissionDeniedError,
+    field_problems,
 )
+from jwstdata.http.deps import ServicesDep
+from jwstdata.http.session import CSRF_FIELD, BrowserSession, browser_session, check_csrf
 from jwstdata.models import AccessContext
-from jwstdata.web.session import CSRF_FIELD, BrowserSession, browser_session, check_csrf
 
 log = logging.getLogger("jwstdata.web")
 WEB_DIR = Path(__file__).parent
@@ -110,7 +111,7 @@ def database_down_page(request: Request, exc: DatabaseUnavailableError) -> Respo
             "csrf_field": CSRF_FIELD,
             "path": request.url.path,
             "title": STATUS_TITLES[503],
-            "message": UNAVAILABLE,
+            "message": DATABASE_UNAVAILABLE_MESSAGE,
             "code": 503,
         },
         status_code=503,
@@ -144,9 +145,8 @@ class PageRoute(APIRoute):
                 return await run_in_threadpool(error_page, request, exc.http_status, exc.message)
             except RequestValidationError as exc:
                 problems = "; ".join(
-                    f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'request'}: "
-                    f"{e.get('msg', 'invalid')}"
-                    for e in exc.errors()[:3]
+                    f"{p['field']}: {p['message']}"
+                    for p in field_problems(exc, default="request", request=True)[:3]
                 )
                 return await run_in_threadpool(error_page, request, 422, problems)
 

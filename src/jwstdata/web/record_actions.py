@@ -13,8 +13,8 @@ from bson import ObjectId
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from jwstdata.api.deps import RecordIdDep, ServicesDep
 from jwstdata.errors import JwstDataError, ValidationError
+from jwstdata.http.deps import RecordIdDep, ServicesDep
 from jwstdata.services.archive import ArchiveService
 from jwstdata.web.pages import CheckedFormDep, PageContextDep, PageRoute, SignedInDep, render
 from jwstdata.web.record_page import record_view

@@ -10,7 +10,7 @@ from bson import ObjectId
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from jwstdata.api.deps import RecordIdDep, ServicesDep
+from jwstdata.http.deps import RecordIdDep, ServicesDep
 from jwstdata.models import AccessContext, DataType, JwstDataModel
 from jwstdata.naming import parse_name
 from jwstdata.web.pages import PageContextDep, PageRoute, render, when

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
 from jwstdata.api.deps import ServicesDep, SignedInDep
+from jwstdata.api.schemas import OAuth2Token
 from jwstdata.errors import NotFoundError
 from jwstdata.models import parse_object_id
-from jwstdata.models.user import TokenPair, UserCreate
+from jwstdata.models.user import ApiKeyCreated, ApiKeyInfo, TokenPair, User, UserCreate
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -28,20 +29,20 @@ def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _oauth2(pair: TokenPair) -> dict[str, Any]:
+def _oauth2(pair: TokenPair) -> OAuth2Token:
     """The OAuth2 token response (RFC 6749 field names)."""
-    return pair.model_dump(by_alias=False, mode="json")
+    return OAuth2Token.model_validate(pair.model_dump(by_alias=False, mode="json"))
 
 
 @router.post("/token", summary="Sign in (OAuth2 password form)")
 def token(
     svc: ServicesDep, request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()]
-) -> dict[str, Any]:
+) -> OAuth2Token:
     return _oauth2(svc.auth.login(form.username, form.password, _client(request)))
 
 
 @router.post("/refresh", summary="Exchange a refresh token for new tokens (rotation)")
-def refresh(svc: ServicesDep, body: RefreshPayload) -> dict[str, Any]:
+def refresh(svc: ServicesDep, body: RefreshPayload) -> OAuth2Token:
     return _oauth2(svc.auth.refresh(body.refresh_token))
 
 
@@ -51,32 +52,32 @@ def logout(svc: ServicesDep, body: RefreshPayload) -> None:
 
 
 @router.get("/me", summary="The signed-in user")
-def me(user: SignedInDep) -> dict[str, Any]:
-    return user.model_dump(mode="json", by_alias=True)
+def me(user: SignedInDep) -> User:
+    return user
 
 
 @router.post(
     "/register", status_code=status.HTTP_201_CREATED, summary="Self-registration (if enabled)"
 )
-def register(svc: ServicesDep, body: UserCreate) -> dict[str, Any]:
-    return svc.auth.register(body).model_dump(mode="json", by_alias=True)
+def register(svc: ServicesDep, body: UserCreate) -> User:
+    return svc.auth.register(body)
 
 
 @router.post(
     "/api-keys", status_code=status.HTTP_201_CREATED, summary="Create an API key (shown once)"
 )
-def create_api_key(svc: ServicesDep, user: SignedInDep, body: ApiKeyPayload) -> dict[str, Any]:
-    return svc.auth.create_api_key(user, body.name).model_dump(mode="json", by_alias=True)
+def create_api_key(svc: ServicesDep, user: SignedInDep, body: ApiKeyPayload) -> ApiKeyCreated:
+    return svc.auth.create_api_key(user, body.name)
 
 
 @router.get("/api-keys", summary="Your API keys (never the keys themselves)")
-def list_api_keys(svc: ServicesDep, user: SignedInDep) -> list[dict[str, Any]]:
-    return [k.model_dump(mode="json", by_alias=True) for k in svc.auth.list_api_keys(user)]
+def list_api_keys(svc: ServicesDep, user: SignedInDep) -> list[ApiKeyInfo]:
+    return svc.auth.list_api_keys(user)
 
 
 @router.delete("/api-keys/{key_id}", summary="Revoke an API key")
-def revoke_api_key(svc: ServicesDep, user: SignedInDep, key_id: str) -> dict[str, Any]:
+def revoke_api_key(svc: ServicesDep, user: SignedInDep, key_id: str) -> ApiKeyInfo:
     oid = parse_object_id(key_id)
     if oid is None:
         raise NotFoundError(f"API key {key_id} not found")
-    return svc.auth.revoke_api_key(user, oid).model_dump(mode="json", by_alias=True)
+    return svc.auth.revoke_api_key(user, oid)

@@ -9,8 +9,9 @@ from pydantic import BaseModel, Field
 
 from jwstdata.api.deps import ContextDep, RecordIdDep, ServicesDep, require_user
 from jwstdata.api.params import search_query
+from jwstdata.api.schemas import RecordLineage
 from jwstdata.errors import ValidationError
-from jwstdata.models import parse_object_id
+from jwstdata.models import JwstDataModel, parse_object_id
 from jwstdata.models.bulk import BulkRequest
 from jwstdata.models.search import FacetName, SearchQuery
 from jwstdata.services.archive import ArchiveService
@@ -73,8 +74,8 @@ def stats(svc: ServicesDep, ctx: ContextDep, query: SearchDep) -> dict[str, Any]
 )
 def create(
     svc: ServicesDep, ctx: ContextDep, body: Annotated[dict[str, Any], Body()]
-) -> dict[str, Any]:
-    return svc.record_service.create_metadata_record(body, ctx).to_json()
+) -> JwstDataModel:
+    return svc.record_service.create_metadata_record(body, ctx)
 
 
 @router.post(
@@ -99,10 +100,10 @@ def bulk(svc: ServicesDep, ctx: ContextDep, body: BulkRequest) -> dict[str, Any]
 @router.get("/{record_id}", summary="One record")
 def get(
     svc: ServicesDep, ctx: ContextDep, record_id: RecordIdDep, response: Response
-) -> dict[str, Any]:
+) -> JwstDataModel:
     record = svc.records.get(record_id, ctx)
     response.headers["ETag"] = f'"{record.version}"'
-    return record.to_json()
+    return record
 
 
 @router.patch(
@@ -117,13 +118,13 @@ def patch(
     response: Response,
     body: Annotated[dict[str, Any], Body()],
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
-) -> dict[str, Any]:
+) -> JwstDataModel:
     expected = _version(if_match)
     if "version" in body:
         expected = body.pop("version") if isinstance(body["version"], int) else expected
     record = svc.record_service.update(record_id, body, ctx, expected)
     response.headers["ETag"] = f'"{record.version}"'
-    return record.to_json()
+    return record
 
 
 @router.delete(
@@ -144,8 +145,8 @@ def delete(svc: ServicesDep, ctx: ContextDep, record_id: RecordIdDep) -> Respons
 )
 def share(
     svc: ServicesDep, ctx: ContextDep, record_id: RecordIdDep, body: SharePayload
-) -> dict[str, Any]:
-    return svc.record_service.share(record_id, body.usernames, ctx).to_json()
+) -> JwstDataModel:
+    return svc.record_service.share(record_id, body.usernames, ctx)
 
 
 @router.post(
@@ -153,8 +154,8 @@ def share(
 )
 def unshare(
     svc: ServicesDep, ctx: ContextDep, record_id: RecordIdDep, body: SharePayload
-) -> dict[str, Any]:
-    return svc.record_service.unshare(record_id, body.usernames, ctx).to_json()
+) -> JwstDataModel:
+    return svc.record_service.unshare(record_id, body.usernames, ctx)
 
 
 @router.post(
@@ -162,12 +163,9 @@ def unshare(
     summary="Archive: leaves default searches; the file moves to the archive prefix",
     dependencies=[Depends(require_user)],
 )
-def archive(svc: ServicesDep, ctx: ContextDep, record_id: RecordIdDep) -> dict[str, Any]:
-    return (
-        ArchiveService(svc.records, svc.storage, svc.settings)
-        .archive_record(record_id, ctx)
-        .record.to_json()
-    )
+def archive(svc: ServicesDep, ctx: ContextDep, record_id: RecordIdDep) -> JwstDataModel:
+    service = ArchiveService(svc.records, svc.storage, svc.settings)
+    return service.archive_record(record_id, ctx).record
 
 
 @router.post(
@@ -175,17 +173,15 @@ def archive(svc: ServicesDep, ctx: ContextDep, record_id: RecordIdDep) -> dict[s
     summary="Bring back from the archive",
     dependencies=[Depends(require_user)],
 )
-def unarchive(svc: ServicesDep, ctx: ContextDep, record_id: RecordIdDep) -> dict[str, Any]:
-    outcome = ArchiveService(svc.records, svc.storage, svc.settings).unarchive_record(
-        record_id, ctx
-    )
-    return outcome.record.to_json()
+def unarchive(svc: ServicesDep, ctx: ContextDep, record_id: RecordIdDep) -> JwstDataModel:
+    service = ArchiveService(svc.records, svc.storage, svc.settings)
+    return service.unarchive_record(record_id, ctx).record
 
 
 @router.get("/{record_id}/lineage", summary="Ancestors and descendants of a record")
-def record_lineage(svc: ServicesDep, ctx: ContextDep, record_id: RecordIdDep) -> dict[str, Any]:
-    return {
-        "record": str(record_id),
-        "ancestors": [r.to_json() for r in svc.lineage.ancestors(record_id, ctx)],
-        "descendants": [r.to_json() for r in svc.lineage.descendants(record_id, ctx)],
-    }
+def record_lineage(svc: ServicesDep, ctx: ContextDep, record_id: RecordIdDep) -> RecordLineage:
+    return RecordLineage(
+        record=str(record_id),
+        ancestors=svc.lineage.ancestors(record_id, ctx),
+        descendants=svc.lineage.descendants(record_id, ctx),
+    )

@@ -104,7 +104,15 @@ def _disposition(name: str) -> str:
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-@router.get("/{record_id}/file", summary="Download the record's file (Range, ETag)")
+@router.get(
+    "/{record_id}/file",
+    summary="Download the record's file (Range, ETag)",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/octet-stream": {}}, "description": "The file"},
+        206: {"content": {"application/octet-stream": {}}, "description": "The asked range"},
+    },
+)
 def download(
     svc: ServicesDep,
     ctx: ContextDep,

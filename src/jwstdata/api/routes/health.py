@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from jwstdata import __version__
 from jwstdata.api.deps import ServicesDep
 from jwstdata.api.errors import error_body
+from jwstdata.api.schemas import HealthStatus, Readiness
 from jwstdata.errors import JwstDataError
 from jwstdata.services.supervisor import worker_status
 
@@ -17,11 +18,18 @@ router = APIRouter(prefix="/api", tags=["health"])
 
 
 @router.get("/health", summary="Liveness: the process answers")
-def health() -> dict:
-    return {"status": "ok", "version": __version__}
+def health() -> HealthStatus:
+    return HealthStatus(status="ok", version=__version__)
 
 
-@router.get("/ready", summary="Readiness: database, storage and the supervised worker")
+@router.get(
+    "/ready",
+    summary="Readiness: database, storage and the supervised worker",
+    responses={
+        200: {"model": Readiness},
+        503: {"model": Readiness, "description": "A dependency did not answer"},
+    },
+)
 def ready(svc: ServicesDep) -> JSONResponse:
     checks: dict[str, str] = {}
     body: dict[str, Any] = {}

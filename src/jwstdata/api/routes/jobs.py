@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
 from jwstdata.api.deps import ContextDep, ServicesDep, require_user
+from jwstdata.api.schemas import JobPage
 from jwstdata.errors import NotFoundError
 from jwstdata.models import parse_object_id
-from jwstdata.models.job import JobState
+from jwstdata.models.job import Job, JobState
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"], dependencies=[Depends(require_user)])
 
@@ -29,21 +30,21 @@ def list_jobs(
     kind: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
-) -> dict[str, Any]:
+) -> JobPage:
     page = svc.jobs.list(ctx, state=state, kind=kind, limit=limit, cursor=cursor)
-    return {"items": [j.to_json() for j in page.items], "nextCursor": page.next_cursor}
+    return JobPage(items=page.items, next_cursor=page.next_cursor)
 
 
 @router.get("/{job_id}", summary="One job with its progress and log tail")
-def get_job(svc: ServicesDep, ctx: ContextDep, job_id: str) -> dict[str, Any]:
-    return svc.jobs.get(_job_id(job_id), ctx).to_json()
+def get_job(svc: ServicesDep, ctx: ContextDep, job_id: str) -> Job:
+    return svc.jobs.get(_job_id(job_id), ctx)
 
 
 @router.post("/{job_id}/cancel", summary="Cancel (a running job stops at its next step)")
-def cancel_job(svc: ServicesDep, ctx: ContextDep, job_id: str) -> dict[str, Any]:
-    return svc.jobs.request_cancel(_job_id(job_id), ctx).to_json()
+def cancel_job(svc: ServicesDep, ctx: ContextDep, job_id: str) -> Job:
+    return svc.jobs.request_cancel(_job_id(job_id), ctx)
 
 
 @router.post("/{job_id}/resume", summary="Queue a failed or cancelled job again (keeps progress)")
-def resume_job(svc: ServicesDep, ctx: ContextDep, job_id: str) -> dict[str, Any]:
-    return svc.jobs.resume(_job_id(job_id), ctx).to_json()
+def resume_job(svc: ServicesDep, ctx: ContextDep, job_id: str) -> Job:
+    return svc.jobs.resume(_job_id(job_id), ctx)

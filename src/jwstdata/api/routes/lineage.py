@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path
 
 from jwstdata.api.deps import ContextDep, ServicesDep
+from jwstdata.api.schemas import ObservationLineage
 
 router = APIRouter(prefix="/api/lineage", tags=["lineage"])
 
@@ -16,12 +17,10 @@ def observation(
     svc: ServicesDep,
     ctx: ContextDep,
     observation_base_id: Annotated[str, Path(max_length=128)],
-) -> dict[str, Any]:
+) -> ObservationLineage:
     view = svc.lineage.observation(observation_base_id, ctx)
-    return {
-        "observationBaseId": view["observationBaseId"],
-        "levels": {
-            level: [r.to_json() for r in records] for level, records in view["levels"].items()
-        },
-        "edges": [[str(a), str(b)] for a, b in view["edges"]],
-    }
+    return ObservationLineage(
+        observation_base_id=view["observationBaseId"],
+        levels=view["levels"],
+        edges=[(str(a), str(b)) for a, b in view["edges"]],
+    )

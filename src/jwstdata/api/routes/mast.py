@@ -10,9 +10,10 @@ from pydantic import BaseModel, Field
 from pydantic import ValidationError as PydanticValidationError
 
 from jwstdata.api.deps import ContextDep, ServicesDep, require_user
-from jwstdata.db.records import pydantic_to_validation_error
+from jwstdata.errors import pydantic_to_validation_error
 from jwstdata.mast import ObservationQuery, ProductFilter
 from jwstdata.models import ProcessingLevel
+from jwstdata.models.job import Job
 from jwstdata.services.mast.importer import KIND, ImportRequest
 
 router = APIRouter(prefix="/api/mast", tags=["mast"])
@@ -94,7 +95,7 @@ def products(
     dependencies=[Depends(require_user)],
     summary="Start an import job (a worker runs it)",
 )
-def start_import(svc: ServicesDep, ctx: ContextDep, body: ImportBody) -> dict[str, Any]:
+def start_import(svc: ServicesDep, ctx: ContextDep, body: ImportBody) -> Job:
     request = ImportRequest(
         obs_ids=tuple(body.obs_ids),
         levels=tuple(body.levels),
@@ -104,4 +105,4 @@ def start_import(svc: ServicesDep, ctx: ContextDep, body: ImportBody) -> dict[st
     job = svc.jobs.enqueue(
         KIND, request.to_params(), user_id=ctx.user_id, record_id=None, priority=body.priority
     )
-    return job.to_json()
+    return job

@@ -42,6 +42,7 @@ from fastapi import APIRouter, Header, Query, Response, status
 from fastapi.responses import JSONResponse
 
 from jwstdata.api.deps import ContextDep, RecordIdDep, ServicesDep
+from jwstdata.api.schemas import Spectrum
 from jwstdata.errors import NotFoundError, PayloadTooLargeError, ValidationError
 from jwstdata.inflate import InflateError, InflateLimits, inflated_copy
 from jwstdata.models import JwstDataModel
@@ -254,7 +255,11 @@ def _json_floats(values: np.ndarray) -> list[float | None]:
     return [float(v) if math.isfinite(v) else None for v in values.tolist()]
 
 
-@router.get("/{record_id}/spectrum", summary="Wavelength and flux of a 1-D spectrum (JSON)")
+@router.get(
+    "/{record_id}/spectrum",
+    summary="Wavelength and flux of a 1-D spectrum (JSON)",
+    responses={200: {"model": Spectrum}},
+)
 def spectrum(
     svc: ServicesDep,
     ctx: ContextDep,

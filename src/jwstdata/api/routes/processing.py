@@ -10,16 +10,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, status
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from jwstdata.api.deps import ContextDep, RecordIdDep, ServicesDep, require_user
 from jwstdata.errors import NotFoundError, ValidationError
 from jwstdata.inflate import InflateLimits
-from jwstdata.models import AccessContext, JwstDataModel
+from jwstdata.models import AccessContext, JwstDataModel, ProcessingResult
+from jwstdata.models.job import Job
 from jwstdata.processing.registry import list_algorithms
-from jwstdata.processing.runner import run_algorithm
 from jwstdata.services.processing_jobs import enqueue_processing
+from jwstdata.services.processing_run import run_algorithm
 
 router = APIRouter(tags=["processing"])
 
@@ -43,7 +44,7 @@ def algorithms() -> list[dict[str, Any]]:
 )
 def process(
     svc: ServicesDep, ctx: ContextDep, record_id: RecordIdDep, body: Annotated[ProcessBody, Body()]
-) -> dict[str, Any]:
+) -> Job:
     record = svc.records.get(record_id, ctx)
     if not record.file_path:
         raise ValidationError("this record has no file to process")
@@ -55,13 +56,12 @@ def process(
         user_id=ctx.user_id,
         priority=body.priority,
     )
-    return job.to_json()
+    return job
 
 
 @router.get("/api/data/{record_id}/results", summary="The record's processing results")
-def results(svc: ServicesDep, ctx: ContextDep, record_id: RecordIdDep) -> list[dict[str, Any]]:
-    record = svc.records.get(record_id, ctx)
-    return [r.model_dump(mode="json", by_alias=True) for r in record.processing_results]
+def results(svc: ServicesDep, ctx: ContextDep, record_id: RecordIdDep) -> list[ProcessingResult]:
+    return svc.records.get(record_id, ctx).processing_results
 
 
 def _derived(
@@ -103,13 +103,21 @@ def _image(svc: Any, ctx: AccessContext, record_id: Any, role: str) -> Streaming
     return StreamingResponse(body(), media_type="image/png", headers=headers)
 
 
-@router.get("/api/data/{record_id}/preview", summary="PNG preview (made on first request)")
+@router.get(
+    "/api/data/{record_id}/preview",
+    summary="PNG preview (made on first request)",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}, "description": "The PNG"}},
+)
 def preview(svc: ServicesDep, ctx: ContextDep, record_id: RecordIdDep) -> StreamingResponse:
     return _image(svc, ctx, record_id, "preview")
 
 
 @router.get(
-    "/api/data/{record_id}/thumbnail", summary="256-px PNG thumbnail (made on first request)"
+    "/api/data/{record_id}/thumbnail",
+    summary="256-px PNG thumbnail (made on first request)",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}, "description": "The PNG"}},
 )
 def thumbnail(svc: ServicesDep, ctx: ContextDep, record_id: RecordIdDep) -> StreamingResponse:
     return _image(svc, ctx, record_id, "thumbnail")

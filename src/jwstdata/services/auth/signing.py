@@ -17,7 +17,7 @@ from typing import Any
 
 import jwt
 
-from jwstdata.config import Settings
+from jwstdata.config import Settings, secret_from
 from jwstdata.errors import AuthenticationError, ConfigurationError
 
 MIN_SECRET_BYTES = 32
@@ -34,15 +34,8 @@ def signing_secret(settings: Settings) -> bytes:
     """The secret that signs access tokens; a ConfigurationError when there is none."""
     if settings.secret_key is not None:
         return _checked(settings.secret_key.get_secret_value(), "JWSTDATA_SECRET_KEY")
-    if settings.secret_key_file is not None:
-        path = settings.secret_key_file.expanduser()
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigurationError(
-                f"cannot read JWSTDATA_SECRET_KEY_FILE {path}: {exc.strerror or exc}"
-            ) from None
-        return _checked(text, f"JWSTDATA_SECRET_KEY_FILE {path}")
+    if (text := secret_from(None, settings.secret_key_file, "SECRET_KEY")) is not None:
+        return _checked(text, f"JWSTDATA_SECRET_KEY_FILE {settings.secret_key_file}")
     if settings.dev_mode:
         return _checked(_dev_secret(settings.home_dir / DEV_SECRET_FILE), DEV_SECRET_FILE)
     raise ConfigurationError("JWSTDATA_SECRET_KEY (or _FILE) is required outside development mode")

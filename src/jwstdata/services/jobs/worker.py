@@ -30,8 +30,9 @@ from typing import Any, Literal
 from bson.errors import InvalidDocument
 
 from jwstdata.config import Settings
-from jwstdata.db.connection import DatabaseHandle, open_database
+from jwstdata.db.connection import DatabaseHandle
 from jwstdata.db.jobs import JobRepository
+from jwstdata.db.opening import open_database
 from jwstdata.errors import (
     ConfigurationError,
     JwstDataError,

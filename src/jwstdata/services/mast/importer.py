@@ -22,8 +22,7 @@ from typing import Any
 from bson import ObjectId
 from pydantic import ValidationError as PydanticValidationError
 
-from jwstdata.db.records import pydantic_to_validation_error
-from jwstdata.errors import JwstDataError, ValidationError
+from jwstdata.errors import JwstDataError, ValidationError, pydantic_to_validation_error
 from jwstdata.inflate import InflateLimits
 from jwstdata.keys import mast_key, safe_file_name
 from jwstdata.mast import (

@@ -64,11 +64,6 @@ from jwstdata.models import (
     ResultStatus,
     utcnow,
 )
-from jwstdata.processing.outputs import (
-    group_filter,
-    remove_outputs,
-    store_outputs,
-)
 from jwstdata.processing.registry import (
     Algorithm,
     AlgorithmInput,
@@ -80,6 +75,11 @@ from jwstdata.processing.registry import (
     json_safe,
     load_algorithms,
     params_hash,
+)
+from jwstdata.services.processing_outputs import (
+    group_filter,
+    remove_outputs,
+    store_outputs,
 )
 from jwstdata.services.record_writer import RecordWriter
 from jwstdata.storage import StorageProvider

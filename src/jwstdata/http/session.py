@@ -41,17 +41,18 @@ from fastapi import Request, Response
 from pymongo import ReturnDocument
 from pymongo.collection import Collection
 
+from jwstdata.db.auth_indexes import WEB_SESSIONS
 from jwstdata.db.connection import translate_errors
-from jwstdata.db.portable import create_index
+from jwstdata.db.setup import ensure_indexes
 from jwstdata.errors import AuthenticationError, PermissionDeniedError
 from jwstdata.models.base import utcnow
 from jwstdata.models.user import TokenPair, User
 from jwstdata.services.auth import AuthService
 
 if TYPE_CHECKING:
-    from jwstdata.api.container import Services
+    from jwstdata.http.container import Services
 
-COLLECTION = "web_sessions"
+COLLECTION = WEB_SESSIONS
 SESSION_COOKIE = "jwst_session"
 LOGIN_CSRF_COOKIE = "jwst_login_csrf"
 CSRF_HEADER = "X-CSRF-Token"
@@ -123,10 +124,11 @@ class BrowserSessions:
     def ensure_indexes(self) -> None:
         """Expired sessions are removed by a TTL index (and ignored until then).
 
-        On servers without TTL indexes the index is created plain (see db/portable.py).
+        On servers without TTL indexes the index is created plain and ``db init`` purges
+        expired sessions (see db/portable.py).
         """
         with translate_errors():
-            create_index(self.collection, "expiresAt", name="expires_ttl", expireAfterSeconds=0)
+            ensure_indexes(self.collection.database, [COLLECTION]).raise_failures()
 
     # --- lifecycle ----------------------------------------------------------------------
     def start(self, username: str, password: str, client: str) -> tuple[str, BrowserSession]:

@@ -11,9 +11,9 @@ from jwstdata.config import Settings
 from jwstdata.db import DatabaseHandle, RecordRepository, init_database, open_database
 from jwstdata.db.embedded import EmbeddedServer
 from jwstdata.db.jobs import JobRepository
-from jwstdata.errors import JwstDataError
+from jwstdata.errors import ConfigurationError, JwstDataError
 from jwstdata.mast import Mast, open_mast
-from jwstdata.services.auth import AuthService
+from jwstdata.services.auth import AuthService, signing_secret
 from jwstdata.services.lineage_queries import LineageQueries
 from jwstdata.services.records import RecordService
 from jwstdata.services.upload import UploadService
@@ -84,3 +84,12 @@ class Services:
     def close(self) -> None:
         self.mast.close()
         self.handle.close()
+
+
+def check_server_settings(settings: Settings) -> None:
+    """Refuse to serve on settings that cannot work (before anything is opened)."""
+    signing_secret(settings)  # refuse to start without a secret outside development mode
+    if "*" in settings.cors_origins:
+        raise ConfigurationError(
+            "JWSTDATA_CORS_ORIGINS may not contain '*' (credentials are allowed)"
+        )

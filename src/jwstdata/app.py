@@ -1,4 +1,5 @@
-"""The FastAPI application: ``create_app(settings)`` wires services, routes and errors."""
+"""The composition root: ``create_app(settings)`` wires services, the API's routes and errors,
+and the dashboard into one FastAPI application (``jwstdata serve`` runs it under uvicorn)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from fastapi.staticfiles import StaticFiles
 from jwstdata import __version__
 from jwstdata.api import errors
 from jwstdata.api.cache import PrivateCache
-from jwstdata.api.container import Services
 from jwstdata.api.middleware import BodyLimit, SecurityHeaders
 from jwstdata.api.routes import (
     auth,
@@ -26,10 +26,9 @@ from jwstdata.api.routes import (
     processing,
 )
 from jwstdata.config import Settings, load_settings
-from jwstdata.errors import ConfigurationError
-from jwstdata.services.auth import signing_secret
+from jwstdata.http.container import Services, check_server_settings
+from jwstdata.http.session import BrowserSessions
 from jwstdata.web import routes as web
-from jwstdata.web.session import BrowserSessions
 
 DESCRIPTION = """Catalog, store, import and process JWST data.
 
@@ -40,11 +39,7 @@ see public records only. Errors are `{"error": {"code", "message", "details"}}`.
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
-    signing_secret(settings)  # refuse to start without a secret outside development mode
-    if "*" in settings.cors_origins:
-        raise ConfigurationError(
-            "JWSTDATA_CORS_ORIGINS may not contain '*' (credentials are allowed)"
-        )
+    check_server_settings(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
