@@ -30,9 +30,11 @@ def process(
     with database() as handle:
         jobs = JobRepository.for_database(handle)
         jobs.ensure_indexes()
-        record = RecordRepository.for_database(handle).get(parse_record_id(record_id), ctx)
+        records = RecordRepository.for_database(handle)
+        record = records.get(parse_record_id(record_id), ctx)
         job = enqueue_processing(
             jobs,
+            records,
             record,
             algorithm,
             parse_params(param),

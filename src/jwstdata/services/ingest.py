@@ -23,7 +23,7 @@ from pydantic import ValidationError as PydanticValidationError
 from jwstdata.db.records import RecordRepository, pydantic_to_validation_error
 from jwstdata.errors import JwstDataError, ValidationError
 from jwstdata.keys import ingest_key
-from jwstdata.models import JwstDataModel, utcnow
+from jwstdata.models import JwstDataModel, ProcessingStatus, utcnow
 from jwstdata.services.describe import describe_file
 from jwstdata.services.lineage import LineageLinker, prelink
 from jwstdata.services.record_writer import RecordWriter
@@ -220,6 +220,7 @@ class IngestService:
             "isPublic": options.public,
             "tags": options.tags,
             "uploadDate": now,
+            "processingStatus": ProcessingStatus.completed,  # nothing queued (yet)
             "metadata": {**fields.get("metadata", {}), "source": "ingest"},
         }
         try:

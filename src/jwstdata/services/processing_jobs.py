@@ -14,7 +14,7 @@ from bson import ObjectId
 
 from jwstdata.db.jobs import JobRepository
 from jwstdata.db.records import RecordRepository
-from jwstdata.models import AccessContext, JwstDataModel
+from jwstdata.models import AccessContext, JwstDataModel, ProcessingStatus
 from jwstdata.models.job import Job
 from jwstdata.processing.runner import run_algorithm, validate_params, wants_auto_preview
 from jwstdata.services.jobs.context import JobContext
@@ -26,6 +26,7 @@ _ADMIN = AccessContext.admin()  # the worker acts for the job's owner, checked w
 
 def enqueue_processing(
     jobs: JobRepository,
+    records: RecordRepository,
     record: JwstDataModel,
     algorithm: str,
     parameters: dict[str, Any] | None,
@@ -33,15 +34,23 @@ def enqueue_processing(
     user_id: ObjectId | None,
     priority: int = 0,
 ) -> Job:
-    """Validate the request against the record, then queue it."""
+    """Validate the request against the record, then queue it (the record is now pending)."""
     params = validate_params(algorithm, parameters or {}, record)
-    return jobs.enqueue(
+    job = jobs.enqueue(
         KIND,
         {"algorithm": algorithm, "parameters": params},
         user_id=user_id,
         record_id=record.id,
         priority=priority,
     )
+    _mark_pending(records, record)
+    return job
+
+
+def _mark_pending(records: RecordRepository, record: JwstDataModel) -> None:
+    """``pending`` means a job is queued: set it now (a running job keeps ``processing``)."""
+    if record.processing_status is not ProcessingStatus.processing:
+        records.set_fields(record.id, {"processingStatus": ProcessingStatus.pending.value})
 
 
 def queue_auto_previews(
@@ -58,6 +67,7 @@ def queue_auto_previews(
                 record_id=record.id,
                 priority=-10,
             )
+            _mark_pending(repo, record)
             queued += 1
     return queued
 

@@ -25,7 +25,7 @@ from jwstdata.config import Settings
 from jwstdata.db.records import RecordRepository, pydantic_to_validation_error
 from jwstdata.errors import PayloadTooLargeError, PermissionDeniedError
 from jwstdata.keys import safe_file_name, upload_key
-from jwstdata.models import AccessContext, JwstDataModel
+from jwstdata.models import AccessContext, JwstDataModel, ProcessingStatus
 from jwstdata.naming import parse_name
 from jwstdata.services.content import check_content
 from jwstdata.services.describe import describe_file, file_format_of
@@ -126,6 +126,7 @@ class UploadService:
             "isPublic": is_public,
             "tags": tags or [],
             "description": description,
+            "processingStatus": ProcessingStatus.completed,  # nothing queued (yet)
             "metadata": {**fields.get("metadata", {}), "source": "upload"},
         }
         try:

@@ -48,6 +48,7 @@ def process(
         raise ValidationError("this record has no file to process")
     job = enqueue_processing(
         svc.jobs,
+        svc.records,
         record,
         body.algorithm,
         body.parameters,
