@@ -284,9 +284,9 @@ def test_lineage_links_never_cross_cards(
     lineage = page.locator("#lineage")
     expect(lineage).to_have_attribute("data-links", "5")  # rate<-uncal, cal<-rate, i2d<-3 cals
     assert no_sideways_scroll(page)
+    assert page.evaluate(CROSSINGS) == []
     expected = "stacked" if viewport is PHONE else "columns"
     expect(lineage).to_have_attribute("data-layout", expected)
-    assert page.evaluate(CROSSINGS) == []
     page.screenshot(path=str(screenshot_dir / f"lineage-{expected}.png"), full_page=True)
 
 
