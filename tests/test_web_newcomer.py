@@ -190,14 +190,18 @@ def open_page(
 
 
 WIDE_ELEMENTS = """() => [...document.querySelectorAll('body *')]
-    .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+    .filter(e => e.getBoundingClientRect().right > window.innerWidth)
     .slice(0, 8)
     .map(e => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)"""
 
 
 def no_sideways_scroll(page: Page) -> bool:
     fits = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    assert fits, page.evaluate(WIDE_ELEMENTS)  # the culprits, when it does not
+    assert fits, (
+        page.url,
+        page.evaluate("document.documentElement.scrollWidth"),
+        page.evaluate(WIDE_ELEMENTS),
+    )
     return fits
 
 
@@ -428,12 +432,18 @@ def test_run_from_the_record_page_and_read_the_job(
     expect(row).to_contain_text("Processing")
     expect(row).to_contain_text("sources on")
     expect(row.get_by_role("link", name=cal["fileName"])).to_be_visible()
+    job_url = row.get_by_role("link").first.get_attribute("href")
 
     page.goto(f"/records/{cal['id']}")
     results = page.locator("article.result[data-algorithm='sources']")
     expect(results.locator("dt", has_text="Detected")).to_be_visible()
     expect(results.get_by_role("link", name=re.compile(r"_sources\.ecsv$"))).to_be_visible()
     expect(results).not_to_contain_text("{'")
+
+    phone = open_page("nina", viewport=PHONE)  # results, tables and jobs fit a phone too
+    for path in (f"/records/{cal['id']}", job_url, "/jobs"):
+        phone.goto(path)
+        assert no_sideways_scroll(phone), path
 
 
 def test_run_refuses_an_unknown_algorithm_without_a_job(
@@ -456,3 +466,20 @@ def test_run_refuses_an_unknown_algorithm_without_a_job(
         headers={"Origin": site["server"].url},
     )
     assert forged.status_code == 403
+
+
+def test_every_page_fits_a_phone(open_page: Callable[..., Page], site: dict[str, Any]) -> None:
+    page = open_page("nina", viewport=PHONE)
+    for path in (
+        "/library",
+        "/library?view=grid",
+        "/observations",
+        f"/observations/{OBSERVATION}",
+        f"/records/{site['records']['asn']['id']}",
+        f"/records/{site['records']['public']['id']}",
+        "/upload",
+        "/mast",
+        "/jobs",
+    ):
+        page.goto(path)
+        no_sideways_scroll(page)
