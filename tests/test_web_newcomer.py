@@ -392,6 +392,15 @@ def test_statuses_and_owners_say_what_is_true(
     run_worker(server)
     page.reload()
     expect(page.locator(".record-head .status")).to_have_text("ready")
+    # The library's status filter reads the same words (its values stay the API's).
+    page.goto("/library")
+    status = page.locator("fieldset[data-facet='processingStatus']")
+    expect(status.locator("label", has=page.locator("input[value='completed']"))).to_contain_text(
+        "ready"
+    )
+    expect(status.locator("label", has=page.locator("input[value='pending']"))).to_contain_text(
+        "queued"
+    )
 
 
 # --- processing from the record page, readable jobs -------------------------------------------

@@ -34,12 +34,12 @@ def process(
         record = records.get(parse_record_id(record_id), ctx)
         job = enqueue_processing(
             jobs,
-            records,
             record,
             algorithm,
             parse_params(param),
             user_id=record.user_id,
             priority=INTERACTIVE_PRIORITY if wait else 0,
+            records=records,
         )
         if wait:
             Worker(cfg, kinds=[KIND], handle=handle).run_once()

@@ -26,15 +26,16 @@ _ADMIN = AccessContext.admin()  # the worker acts for the job's owner, checked w
 
 def enqueue_processing(
     jobs: JobRepository,
-    records: RecordRepository,
     record: JwstDataModel,
     algorithm: str,
     parameters: dict[str, Any] | None,
     *,
     user_id: ObjectId | None,
     priority: int = 0,
+    records: RecordRepository | None = None,
 ) -> Job:
-    """Validate the request against the record, then queue it (the record is now pending)."""
+    """Validate the request against the record, then queue it; with ``records``, the record
+    is marked pending (every caller with a repository at hand passes it)."""
     params = validate_params(algorithm, parameters or {}, record)
     job = jobs.enqueue(
         KIND,
@@ -43,7 +44,8 @@ def enqueue_processing(
         record_id=record.id,
         priority=priority,
     )
-    _mark_pending(records, record)
+    if records is not None:
+        _mark_pending(records, record)
     return job
 
 

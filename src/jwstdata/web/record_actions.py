@@ -181,7 +181,7 @@ def run_processing(
         if not algorithm:
             raise ValidationError("choose an algorithm to run")
         job = enqueue_processing(
-            svc.jobs, svc.records, record, algorithm, {}, user_id=ctx.user_id, priority=10
+            svc.jobs, record, algorithm, {}, user_id=ctx.user_id, priority=10, records=svc.records
         )
     except JwstDataError as exc:
         return record_view(

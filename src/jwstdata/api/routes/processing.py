@@ -48,12 +48,12 @@ def process(
         raise ValidationError("this record has no file to process")
     job = enqueue_processing(
         svc.jobs,
-        svc.records,
         record,
         body.algorithm,
         body.parameters,
         user_id=ctx.user_id,
         priority=body.priority,
+        records=svc.records,
     )
     return job.to_json()
 
