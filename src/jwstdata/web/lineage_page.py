@@ -7,7 +7,6 @@ describe instead of as a level column or an observation of their own.
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -46,7 +45,8 @@ def fold_runs(counts: dict[str, int]) -> dict[str, int]:
 
 def _run_observations(svc: Any, run_id: str, ctx: AccessContext) -> list[str]:
     """The product observations (``<run>_<target>_<instrument>``) of a run."""
-    query = {"observationBaseId": {"$regex": f"^{re.escape(run_id)}_"}}
+    # A range, not a prefix regex: the embedded server plans a regex as a collection scan.
+    query = {"observationBaseId": {"$gte": f"{run_id}_", "$lt": f"{run_id}`"}}  # '`' follows '_'
     found = svc.records.find_scoped(query, ctx, index="observation", limit=RUN_PRODUCTS)
     return sorted({r.observation_base_id for r in found if r.observation_base_id})
 
