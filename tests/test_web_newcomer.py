@@ -365,9 +365,14 @@ def test_statuses_and_owners_say_what_is_true(
     with server.client(site["token"]) as client:
         raw = client.get(f"/api/data/{public['id']}").json()
         uncal = client.get(f"/api/data/{site['records']['uncal']['id']}").json()
-    # Nothing was queued for the raw files: they are not "pending".
+        bare = client.post(
+            "/api/data", json={"fileName": "notes_without_a_file.txt", "dataType": "metadata"}
+        )
+        assert bare.status_code == 201, bare.text
+    # Nothing was queued for the raw files, nor for a record without a file: not "pending".
     assert raw["processingStatus"] == "completed"
     assert uncal["processingStatus"] == "completed"
+    assert bare.json()["processingStatus"] == "completed"
     page = open_page("nina")
     page.goto(f"/records/{public['id']}")
     expect(page.locator(".record-head .status")).to_have_text("ready")

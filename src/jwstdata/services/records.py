@@ -61,7 +61,11 @@ class RecordService:
                 [{"field": f, "message": "cannot be set"} for f in unknown]
             )
         try:
-            record = JwstDataModel.model_validate({**data, "userId": ctx.user_id, "filePath": None})
+            # Nothing is queued for a new record: completed unless the caller says otherwise.
+            fields = {"processingStatus": ProcessingStatus.completed.value, **data}
+            record = JwstDataModel.model_validate(
+                {**fields, "userId": ctx.user_id, "filePath": None}
+            )
         except PydanticValidationError as exc:
             raise pydantic_to_validation_error(exc) from None
         return self.repo.create(record)
