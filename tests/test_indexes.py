@@ -227,3 +227,23 @@ def test_db_indexes_json_lists_every_index(cli_env: dict, db_handle: DatabaseHan
         (collection, spec.name) for collection, specs in INDEXES.items() for spec in specs
     }
     assert all(r["present"] and r["serves"] for r in rows)
+
+
+def test_a_runs_product_observations_are_found_on_an_index(seeded: RecordRepository) -> None:
+    """The lineage page's look-up of a run's products (``jw02733-o001_*``) seeks the index."""
+    from jwstdata.db.hints import index_hint
+
+    flt = {"observationBaseId": {"$gte": "jw02733-o001_", "$lt": "jw02733-o001`"}}
+    for ctx in CONTEXTS.values():
+        access = ctx.read_filter()
+        pipeline = [{"$match": flt}, *([{"$match": access}] if access else [])]
+        pipeline += [{"$sort": {"_id": 1}}, {"$limit": 200}]
+        hint = index_hint(seeded.collection, "observation")
+        command = {"aggregate": seeded.collection.name, "pipeline": pipeline}
+        if hint:
+            command["hint"] = hint
+        found = list(seeded.collection.aggregate(pipeline, **({"hint": hint} if hint else {})))
+        assert all(d["observationBaseId"].startswith("jw02733-o001_") for d in found)
+        if not server_features(seeded.collection.database).explain_plan_stages:
+            continue
+        _assert_indexed(_explain(seeded.collection.database, command))

@@ -259,7 +259,7 @@ def test_record_viewer_renders_and_stretch_changes_pixels(
     page = open_page("alice")
     page.goto(f"/records/{record['id']}")
     expect(page.locator("h1")).to_have_text(record["fileName"])
-    for group in ("Observation", "Instrument", "Lineage", "MAST", "Storage", "Access"):
+    for group in ("Observation", "Instrument", "Lineage", "Metadata", "Storage", "Access"):
         expect(page.get_by_role("heading", name=group, exact=True)).to_be_visible()
     expect(page.locator("[data-viewer]")).to_have_attribute("data-state", "ready")
     before = canvas_digest(page, "#image-canvas")

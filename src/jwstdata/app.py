@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from jwstdata import __version__
 from jwstdata.api import errors
@@ -35,6 +36,7 @@ DESCRIPTION = """Catalog, store, import and process JWST data.
 Authenticate with `POST /api/auth/token` (OAuth2 password form) and send
 `Authorization: Bearer <access token>`, or use an API key (`X-API-Key`). Anonymous callers
 see public records only. Errors are `{"error": {"code", "message", "details"}}`."""
+DOCS_ASSETS = "/static-docs"  # Swagger UI and ReDoc files, from the fastapi-offline package
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -50,7 +52,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             app.state.services.close()
 
-    app = FastAPI(title="jwstdata", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    # Swagger UI and ReDoc come from the installed package, not a CDN: /docs works offline.
+    app = FastAPIOffline(
+        title="jwstdata",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        static_url=DOCS_ASSETS,
+    )
     errors.install(app)
     for router in (
         health.router,

@@ -19,7 +19,7 @@ SECURITY_HEADERS = [
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 ]
 # Everything (the dashboard included) gets the strict policy: own scripts and styles only,
-# no inline code. Only the interactive API docs load Swagger UI/ReDoc from their CDN.
+# no inline code. Only the interactive API docs run Swagger UI/ReDoc's inline bootstrap code.
 STRICT_CSP = (
     b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
     b"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
@@ -27,8 +27,8 @@ STRICT_CSP = (
 )
 DOCS_CSP = (
     b"default-src 'self'; img-src 'self' data: blob:; "
-    b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    b"script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; frame-ancestors 'none'"
+    b"style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; "
+    b"worker-src 'self' blob:; frame-ancestors 'none'"
 )
 DOCS_PATHS = ("/docs", "/redoc")
 UPLOAD_PATHS = ("/api/data/upload",)

@@ -30,7 +30,8 @@ def process(
     with database() as handle:
         jobs = JobRepository.for_database(handle)
         jobs.ensure_indexes()
-        record = RecordRepository.for_database(handle).get(parse_record_id(record_id), ctx)
+        records = RecordRepository.for_database(handle)
+        record = records.get(parse_record_id(record_id), ctx)
         job = enqueue_processing(
             jobs,
             record,
@@ -38,6 +39,7 @@ def process(
             parse_params(param),
             user_id=record.user_id,
             priority=INTERACTIVE_PRIORITY if wait else 0,
+            records=records,
         )
         if wait:
             Worker(cfg, kinds=[KIND], handle=handle).run_once()

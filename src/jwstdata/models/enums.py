@@ -15,6 +15,20 @@ class DataType(StrEnum):
 
 
 class ProcessingStatus(StrEnum):
+    """Where a record stands with this platform's processing queue (the JWST pipeline stage
+    of the file itself is ``processingLevel``). The status follows the record's jobs:
+
+    - ``pending``: a processing job for the record is queued and waits for a worker;
+    - ``processing``: a worker is running one now;
+    - ``completed``: nothing is queued or running: the file as ingested, uploaded or
+      imported (no job was queued for it), or its last run finished or was cancelled;
+    - ``failed``: its last run failed (the error is in ``processingResults``).
+
+    Ingest, upload and MAST import store ``completed`` unless they queue a job (the
+    automatic preview), which makes it ``pending``. The dashboard reads these as "queued",
+    "processing", "ready" and "failed".
+    """
+
     pending = "pending"
     processing = "processing"
     completed = "completed"

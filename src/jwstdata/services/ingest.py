@@ -24,7 +24,7 @@ from jwstdata.db.records import RecordRepository
 from jwstdata.errors import JwstDataError, ValidationError, pydantic_to_validation_error
 from jwstdata.inflate import InflateLimits
 from jwstdata.keys import ingest_key
-from jwstdata.models import JwstDataModel, utcnow
+from jwstdata.models import JwstDataModel, ProcessingStatus, utcnow
 from jwstdata.services.describe import describe_file
 from jwstdata.services.lineage import LineageLinker, prelink
 from jwstdata.services.record_writer import RecordWriter
@@ -224,6 +224,7 @@ class IngestService:
             "isPublic": options.public,
             "tags": options.tags,
             "uploadDate": now,
+            "processingStatus": ProcessingStatus.completed,  # nothing queued (yet)
             "metadata": {**fields.get("metadata", {}), "source": "ingest"},
         }
         try:

@@ -15,7 +15,7 @@ from bson import ObjectId
 from jwstdata.db.jobs import JobRepository
 from jwstdata.db.records import RecordRepository
 from jwstdata.inflate import InflateLimits
-from jwstdata.models import AccessContext, JwstDataModel
+from jwstdata.models import AccessContext, JwstDataModel, ProcessingStatus
 from jwstdata.models.job import Job
 from jwstdata.services.jobs.context import JobContext
 from jwstdata.services.jobs.registry import JobFailed, job_handler
@@ -33,16 +33,27 @@ def enqueue_processing(
     *,
     user_id: ObjectId | None,
     priority: int = 0,
+    records: RecordRepository | None = None,
 ) -> Job:
-    """Validate the request against the record, then queue it."""
+    """Validate the request against the record, then queue it; with ``records``, the record
+    is marked pending (every caller with a repository at hand passes it)."""
     params = validate_params(algorithm, parameters or {}, record)
-    return jobs.enqueue(
+    job = jobs.enqueue(
         KIND,
         {"algorithm": algorithm, "parameters": params},
         user_id=user_id,
         record_id=record.id,
         priority=priority,
     )
+    if records is not None:
+        _mark_pending(records, record)
+    return job
+
+
+def _mark_pending(records: RecordRepository, record: JwstDataModel) -> None:
+    """``pending`` means a job is queued: set it now (a running job keeps ``processing``)."""
+    if record.processing_status is not ProcessingStatus.processing:
+        records.set_fields(record.id, {"processingStatus": ProcessingStatus.pending.value})
 
 
 def queue_auto_previews(
@@ -59,6 +70,7 @@ def queue_auto_previews(
                 record_id=record.id,
                 priority=-10,
             )
+            _mark_pending(repo, record)
             queued += 1
     return queued
 

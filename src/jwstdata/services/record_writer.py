@@ -29,6 +29,7 @@ KEPT_ON_UPDATE = (
     "description",
     "sharedWith",
     "processingResults",
+    "processingStatus",  # follows the record's jobs, not the file
     "parentId",
     "derivedFrom",
     "isArchived",

@@ -21,7 +21,7 @@ from jwstdata.errors import (
     ValidationError,
     pydantic_to_validation_error,
 )
-from jwstdata.models import AccessContext, JwstDataModel
+from jwstdata.models import AccessContext, JwstDataModel, ProcessingStatus
 from jwstdata.models.bulk import MAX_BULK_IDS, BulkChanges
 from jwstdata.models.search import SearchQuery
 from jwstdata.services.record_writer import RecordWriter
@@ -66,7 +66,11 @@ class RecordService:
                 [{"field": f, "message": "cannot be set"} for f in unknown]
             )
         try:
-            record = JwstDataModel.model_validate({**data, "userId": ctx.user_id, "filePath": None})
+            # Nothing is queued for a new record: completed unless the caller says otherwise.
+            fields = {"processingStatus": ProcessingStatus.completed.value, **data}
+            record = JwstDataModel.model_validate(
+                {**fields, "userId": ctx.user_id, "filePath": None}
+            )
         except PydanticValidationError as exc:
             raise pydantic_to_validation_error(exc) from None
         return self.repo.create(record)

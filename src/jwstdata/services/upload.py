@@ -30,7 +30,7 @@ from jwstdata.errors import (
 )
 from jwstdata.inflate import InflateLimits
 from jwstdata.keys import safe_file_name, upload_key
-from jwstdata.models import AccessContext, JwstDataModel
+from jwstdata.models import AccessContext, JwstDataModel, ProcessingStatus
 from jwstdata.naming import parse_name
 from jwstdata.services.content import check_content
 from jwstdata.services.describe import describe_file, file_format_of
@@ -131,6 +131,7 @@ class UploadService:
             "isPublic": is_public,
             "tags": tags or [],
             "description": description,
+            "processingStatus": ProcessingStatus.completed,  # nothing queued (yet)
             "metadata": {**fields.get("metadata", {}), "source": "upload"},
         }
         try:

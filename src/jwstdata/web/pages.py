@@ -69,7 +69,29 @@ def when(value: datetime | None, with_time: bool = True) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC" if with_time else "%Y-%m-%d")
 
 
+# What a record's processingStatus means to a reader (see ProcessingStatus): the stored
+# values stay the specification's, the pages say what they mean.
+STATUS_LABELS = {
+    "pending": ("queued", "A processing job for this record waits for a worker."),
+    "processing": ("processing", "A worker is processing this record now."),
+    "completed": ("ready", "Nothing is queued or running for this record."),
+    "failed": ("failed", "The last processing run on this record failed."),
+}
+
+
+def status_label(value: Any) -> str:
+    value = getattr(value, "value", value)
+    return STATUS_LABELS.get(str(value), (str(value), ""))[0]
+
+
+def status_help(value: Any) -> str:
+    value = getattr(value, "value", value)
+    return STATUS_LABELS.get(str(value), ("", ""))[1]
+
+
 TEMPLATES.env.filters["filesize"] = file_size
+TEMPLATES.env.filters["status_label"] = status_label
+TEMPLATES.env.filters["status_help"] = status_help
 TEMPLATES.env.filters["when"] = when
 TEMPLATES.env.globals["version"] = __version__
 

@@ -1,4 +1,7 @@
-"""Owner actions on the record page: plain form posts (they work without JavaScript).
+"""Actions on the record page: plain form posts (they work without JavaScript).
+
+Owners edit, share, archive and delete; any signed-in reader may queue processing (Run),
+exactly as ``POST /api/data/{id}/process`` allows.
 
 Each one calls the same :class:`RecordService` method as the API with the same context, so
 the service decides who may do what; a refusal or a conflict is shown on the record page
@@ -16,6 +19,7 @@ from fastapi.responses import RedirectResponse, Response
 from jwstdata.errors import JwstDataError, ValidationError
 from jwstdata.http.deps import RecordIdDep, ServicesDep
 from jwstdata.services.archive import ArchiveService
+from jwstdata.services.processing_jobs import enqueue_processing
 from jwstdata.web.pages import CheckedFormDep, PageContextDep, PageRoute, SignedInDep, render
 from jwstdata.web.record_page import record_view
 
@@ -158,3 +162,29 @@ def delete(
             request, svc, ctx, record_id, status_code=exc.http_status, error=exc.message
         )
     return render(request, "deleted.html", file_name=record.file_name)
+
+
+@router.post("/records/{record_id}/process")
+def run_processing(
+    request: Request,
+    svc: ServicesDep,
+    ctx: PageContextDep,
+    _: CheckedFormDep,
+    record_id: RecordIdDep,
+    algorithm: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Queue an algorithm run with its default parameters, then follow the job."""
+    try:
+        record = svc.records.get(record_id, ctx)
+        if not record.file_path:
+            raise ValidationError("this record has no file to process")
+        if not algorithm:
+            raise ValidationError("choose an algorithm to run")
+        job = enqueue_processing(
+            svc.jobs, record, algorithm, {}, user_id=ctx.user_id, priority=10, records=svc.records
+        )
+    except JwstDataError as exc:
+        return record_view(
+            request, svc, ctx, record_id, status_code=exc.http_status, error=exc.message
+        )
+    return RedirectResponse(f"/jobs/{job.id}", status_code=303)

@@ -13,7 +13,9 @@ from fastapi.responses import Response
 from jwstdata.http.deps import RecordIdDep, ServicesDep
 from jwstdata.models import AccessContext, DataType, JwstDataModel
 from jwstdata.naming import parse_name
+from jwstdata.processing.registry import load_algorithms
 from jwstdata.web.pages import PageContextDep, PageRoute, render, when
+from jwstdata.web.results_view import parameters_text, result_view
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -80,7 +82,6 @@ def _groups(
 ) -> list[dict[str, Any]]:
     image = record.image_info
     spectral = record.spectral_info
-    sensor = record.sensor_info
     obs = record.observation_base_id
     groups = [
         {
@@ -113,7 +114,7 @@ def _groups(
                 _item("Coordinate system", image and image.coordinate_system),
                 _item("Wavelength start (µm)", spectral and spectral.wavelength_start),
                 _item("Wavelength end (µm)", spectral and spectral.wavelength_end),
-                _item("Detector", sensor and sensor.detector_type),
+                _item("Detector", detector_of(record)),
             ],
         },
         {
@@ -126,15 +127,7 @@ def _groups(
                 *[_item("Feeds", c.file_name, f"/records/{c.id}", True) for c in children],
             ],
         },
-        {
-            "title": "MAST",
-            "items": [
-                _item(key, _short_json(value), mono=True)
-                for key, value in sorted(record.metadata.items())
-                if key not in ("asn",)
-            ]
-            or [_item("Metadata", None)],
-        },
+        *_metadata_groups(record),
         {
             "title": "Storage",
             "items": [
@@ -161,6 +154,57 @@ def _groups(
     return groups
 
 
+def runnable_algorithms(record: JwstDataModel) -> list[dict[str, str]]:
+    """The algorithms that take this record's file (the record page's Run menu)."""
+    if not record.file_path or record.file_missing:
+        return []
+    registry = load_algorithms()
+    found = [registry.get(name) for name in registry.names()]
+    return [{"name": a.name, "summary": a.summary} for a in found if a.accepts(record)]
+
+
+def detector_of(record: JwstDataModel) -> str | None:
+    """The DETECTOR keyword (kept in ``metadata`` for every FITS file, in ``sensorInfo`` for
+    raw data), else the file name's detector token; stage-3 blends read ``MULTIPLE``."""
+    sensor = record.sensor_info
+    value = (sensor and sensor.detector_type) or record.metadata.get("detector")
+    if not value:
+        value = parse_name(record.file_name).detector
+    if not value:
+        return None
+    text = str(value).upper()
+    return "multiple" if text == "MULTIPLE" else text
+
+
+def _metadata_groups(record: JwstDataModel) -> list[dict[str, Any]]:
+    """MAST's columns (``mast_*``, on imports) apart from everything else in ``metadata``:
+    a locally ingested file's keywords are not MAST's."""
+    mast, other = [], []
+    for key, value in sorted(record.metadata.items()):
+        if key == "asn":
+            continue
+        if key.startswith("mast_"):
+            mast.append(_item(key.removeprefix("mast_"), _short_json(value), mono=True))
+        else:
+            other.append(_item(key, _short_json(value), mono=True))
+    groups = [{"title": "Metadata", "items": other or [_item("Metadata", None)]}]
+    if mast:
+        groups.append({"title": "MAST", "items": mast})
+    return groups
+
+
+def owner_label(record: JwstDataModel, owner: Any) -> str:
+    """Who owns the record, in words: a user, MAST's public archive (an ownerless import) or
+    nobody (a file an administrator ingested without ``--owner``)."""
+    if owner is not None:
+        return owner.username
+    if record.user_id is not None:
+        return "a removed user"
+    if str(record.metadata.get("source", "")).upper() == "MAST":
+        return "MAST (public archive)"
+    return "nobody (added by an administrator)"
+
+
 def record_view(
     request: Request,
     svc: Any,
@@ -181,7 +225,7 @@ def record_view(
         if r.parent_id == record_id or record_id in r.derived_from
     ]
     owner_user = svc.auth.users.find(record.user_id) if record.user_id else None
-    owner = owner_user.username if owner_user else "MAST (public archive)"
+    owner = owner_label(record, owner_user)
     can_edit = ctx.can_write_owner(record.user_id)
     shared = _usernames(svc, record.shared_with) if can_edit else None
     notice = NOTICES.get(request.query_params.get("notice", ""))
@@ -198,6 +242,12 @@ def record_view(
         error=error,
         form=form or {},
         is_mine=record.user_id is not None and record.user_id == ctx.user_id,
+        algorithms=runnable_algorithms(record) if ctx.user_id is not None else [],
+        results=[
+            (r, result_view(r.results), parameters_text(r.parameters))
+            for r in reversed(record.processing_results)  # newest first
+        ],
+        outputs={c.file_path: c for c in children if c.file_path},
     )
 
 

@@ -78,8 +78,10 @@ def upload(
     if not result.created:
         response.status_code = status.HTTP_200_OK
         response.headers[DUPLICATE_HEADER] = str(record.id)
-    elif svc.settings.auto_preview:
-        queue_auto_previews(svc.jobs, svc.records, [record.object_id])
+    elif svc.settings.auto_preview and queue_auto_previews(
+        svc.jobs, svc.records, [record.object_id]
+    ):
+        record = svc.records.get(record.object_id, ctx)  # now pending: its preview is queued
     return record.to_json()
 
 

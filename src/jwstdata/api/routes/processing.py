@@ -55,6 +55,7 @@ def process(
         body.parameters,
         user_id=ctx.user_id,
         priority=body.priority,
+        records=svc.records,
     )
     return job
 

@@ -58,7 +58,7 @@ _RECORD_STATUS = {
     JobState.completed: ProcessingStatus.completed,
     JobState.failed: ProcessingStatus.failed,
     JobState.queued: ProcessingStatus.pending,
-    JobState.cancelled: ProcessingStatus.pending,
+    JobState.cancelled: ProcessingStatus.completed,  # nothing is queued any more
 }
 
 

@@ -34,7 +34,7 @@ from jwstdata.mast import (
     filter_products,
     open_mast,
 )
-from jwstdata.models import AccessContext, JwstDataModel, ProcessingLevel
+from jwstdata.models import AccessContext, JwstDataModel, ProcessingLevel, ProcessingStatus
 from jwstdata.models.job import Job
 from jwstdata.services.describe import describe_file
 from jwstdata.services.jobs.context import JobContext, JobServices
@@ -305,6 +305,7 @@ class MastImporter:
             "userId": owner,
             "isPublic": public,
             "observationBaseId": base_id,
+            "processingStatus": ProcessingStatus.completed,  # nothing queued (yet)
             "imageInfo": {**header_info, **image_info(item.observation)},
             "metadata": {
                 **fields.get("metadata", {}),

@@ -1,6 +1,7 @@
 // Job page: poll GET /api/jobs/{id} every second and show its progress; Cancel and Resume
 // call POST /api/jobs/{id}/cancel|resume. The state is the server's, so a reload shows the
-// same progress.
+// same progress. A processing job's results are rendered by the server: when one finishes
+// while the page is open, the page reloads once to show them.
 
 import { csrfToken, errorMessage, formatBytes } from "./common.js";
 
@@ -24,7 +25,10 @@ const ui = {
   cancel: el("job-cancel"),
   resume: el("job-resume"),
   action: el("job-action-status"),
+  step: el("job-step"),
 };
+const isProcess = section.dataset.kind === "process";
+let sawUnfinished = section.dataset.finishedOnLoad !== "true";
 let timer = null;
 
 function duration(seconds) {
@@ -55,6 +59,10 @@ function show(job) {
   if (job.state === "completed") percent = 100;
   ui.bar.value = Math.min(100, Math.round(percent));
   ui.bar.setAttribute("aria-valuetext", `${Math.round(percent)} %`);
+  if (isProcess) {
+    showProcess(job, p);
+    return;
+  }
   ui.files.textContent = hasFiles ? `${p.filesDone || 0} of ${p.filesTotal}` : "—";
   ui.bytes.textContent = hasBytes ? `${formatBytes(p.bytesDone || 0)} of ${formatBytes(p.bytesTotal)}` : "—";
   ui.rate.textContent = FINISHED.has(job.state) || !p.rate ? "—" : `${formatBytes(Math.round(p.rate))}/s`;
@@ -94,6 +102,22 @@ function show(job) {
   ui.log.textContent = (job.logTail || []).join("\n");
   ui.cancel.hidden = FINISHED.has(job.state) || Boolean(job.cancelRequested);
   ui.resume.hidden = !RESUMABLE.has(job.state);
+}
+
+function showProcess(job, p) {
+  // A processing job reports `done` as a fraction and `message` as its current step.
+  if (typeof p.done === "number" && job.state !== "completed") {
+    ui.bar.value = Math.min(100, Math.round(100 * p.done));
+    ui.bar.setAttribute("aria-valuetext", `${ui.bar.value} %`);
+  }
+  ui.step.textContent = FINISHED.has(job.state) ? "" : p.message || "";
+  ui.error.hidden = !job.error;
+  ui.error.textContent = job.error || "";
+  ui.log.textContent = (job.logTail || []).join("\n");
+  ui.cancel.hidden = FINISHED.has(job.state) || Boolean(job.cancelRequested);
+  ui.resume.hidden = !RESUMABLE.has(job.state);
+  if (!FINISHED.has(job.state)) sawUnfinished = true;
+  else if (sawUnfinished) window.location.reload();
 }
 
 async function poll() {

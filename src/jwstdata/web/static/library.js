@@ -1,7 +1,17 @@
 // Library grid: thumbnails drawn in the browser from a small pixel request, a few at a time.
+// On phones the filters start folded (one line above the results); wider screens always
+// show them.
 
 import { fetchPixels } from "./common.js";
 import { percentileLimits, renderRGBA, sortedFinite } from "./imaging.js";
+
+const PHONE = window.matchMedia("(max-width: 640px)");
+const facetsPanel = document.getElementById("facets-panel");
+function fitFacets() {
+  if (facetsPanel) facetsPanel.open = !PHONE.matches;
+}
+fitFacets();
+PHONE.addEventListener("change", fitFacets);
 
 const THUMB_SIDE = 160;
 const CONCURRENT = 3;
