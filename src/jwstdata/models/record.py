@@ -90,6 +90,11 @@ class JwstDataModel(CamelModel):
     updated_at: UtcDatetime = Field(default_factory=utcnow)
     is_archived: bool = False
     archived_date: UtcDatetime | None = None
+    archived_from: str | None = Field(
+        default=None,
+        description="The storage key an archived file came from, recorded by the system "
+        "(never by a client): unarchive restores the file there and nowhere else.",
+    )
     version: int = Field(default=1, ge=1, description="Optimistic-concurrency counter")
     schema_version: int = Field(default=SCHEMA_VERSION, ge=1)
 

@@ -13,6 +13,7 @@ from jwstdata.api.deps import ContextDep, ServicesDep, require_user
 from jwstdata.db.records import pydantic_to_validation_error
 from jwstdata.mast import ObservationQuery, ProductFilter
 from jwstdata.models import ProcessingLevel
+from jwstdata.services.job_quota import submit_within_quota
 from jwstdata.services.mast.importer import KIND, ImportRequest
 
 router = APIRouter(prefix="/api/mast", tags=["mast"])
@@ -101,7 +102,17 @@ def start_import(svc: ServicesDep, ctx: ContextDep, body: ImportBody) -> dict[st
         suffixes=tuple(s.lower() for s in body.suffixes),
         min_recommended=body.min_recommended,
     )
-    job = svc.jobs.enqueue(
-        KIND, request.to_params(), user_id=ctx.user_id, record_id=None, priority=body.priority
+    job = submit_within_quota(
+        svc.jobs,
+        ctx,
+        svc.settings.max_active_jobs_per_user,
+        lambda: svc.jobs.enqueue(
+            KIND,
+            request.to_params(),
+            user_id=ctx.user_id,
+            user_requested=True,
+            record_id=None,
+            priority=body.priority,
+        ),
     )
     return job.to_json()

@@ -1,8 +1,11 @@
 """Processing over HTTP: algorithms, runs as jobs, results, previews and thumbnails.
 
-Anyone who can read a record may have it processed: processing never changes the file,
-and its outputs inherit the source's owner and visibility, so nothing becomes visible
-that was not. Previews and thumbnails are generated on first request when missing.
+Anyone signed in who can read a record may have it processed; only those who may write it
+add results to it. A writer's run stores its outputs as records of the source's owner,
+exactly as visible as the source (and following it); a reader's run stores them as the
+reader's own private records and leaves the source untouched. Runs count against the
+per-user active job quota. Previews and thumbnails are made by the system on first request
+when missing, as the source's own (the same the automatic preview job makes).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from jwstdata.errors import NotFoundError, ValidationError
 from jwstdata.models import AccessContext, JwstDataModel
 from jwstdata.processing.registry import list_algorithms
 from jwstdata.processing.runner import run_algorithm
+from jwstdata.services.job_quota import submit_within_quota
 from jwstdata.services.processing_jobs import enqueue_processing
 
 router = APIRouter(tags=["processing"])
@@ -46,13 +50,19 @@ def process(
     record = svc.records.get(record_id, ctx)
     if not record.file_path:
         raise ValidationError("this record has no file to process")
-    job = enqueue_processing(
+    job = submit_within_quota(
         svc.jobs,
-        record,
-        body.algorithm,
-        body.parameters,
-        user_id=ctx.user_id,
-        priority=body.priority,
+        ctx,
+        svc.settings.max_active_jobs_per_user,
+        lambda: enqueue_processing(
+            svc.jobs,
+            record,
+            body.algorithm,
+            body.parameters,
+            user_id=ctx.user_id,
+            priority=body.priority,
+            as_reader=not ctx.can_write_owner(record.user_id),
+        ),
     )
     return job.to_json()
 
