@@ -8,6 +8,7 @@ envelope; jobs the system queues (automatic previews) do not count.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import uuid
@@ -20,6 +21,8 @@ from pydantic import SecretStr
 
 from jwstdata.config import Settings
 from jwstdata.db import init_database, open_database
+from jwstdata.db.features import server_features
+from jwstdata.db.job_indexes import ACTIVE_INDEX
 from jwstdata.db.jobs import JobRepository
 from jwstdata.models import AccessContext
 from jwstdata.models.job import JobState
@@ -203,3 +206,12 @@ def test_system_queued_jobs_do_not_count(
     assert sum(1 for j in queued.items if j.user_id == IDS["vic"]) >= QUOTA + 1
     own = response.json()["id"]
     assert _process(api_server, tokens["vic"], own, "statistics").status_code == 202
+
+
+def test_the_quota_count_runs_on_its_index(api_server: ApiServer, tokens: dict[str, str]) -> None:
+    jobs = JobRepository.for_database(api_server.handle)
+    flt = {"userId": IDS["vic"], "userRequested": True, "state": {"$in": ["queued", "running"]}}
+    if not server_features(api_server.handle.db).explain_plan_stages:
+        pytest.skip("server's explain has no plan stages: index use cannot be shown")
+    plan = json.dumps(jobs.collection.find(flt).explain()["queryPlanner"], default=str)
+    assert "COLLSCAN" not in plan and ACTIVE_INDEX in plan, plan
