@@ -14,6 +14,7 @@ import pytest
 from bson import ObjectId
 
 from jwstdata.db.migrations import MIGRATIONS, pending_migrations, run_migrations
+from jwstdata.models import JwstDataModel
 from jwstdata.storage.local import LocalStorage
 from tests import fitsfactory as ff
 from tests.plugins.api_server import ApiServer
@@ -198,12 +199,25 @@ def test_a_readers_private_output_goes_when_access_does(
         "metadata": {"source": "processing", "algorithm": "statistics", "role": "table"},
         "version": 1,
     }
-    api_server.repo.collection.insert_one(doc)
+    api_server.repo.create(JwstDataModel.from_document(doc))  # through the counters
     with api_server.client(users["olga"]) as client:
         client.post(f"/api/data/{source['id']}/share", json={"usernames": ["quinn"]})
         assert _status(api_server, users["quinn"], f"/api/data/{doc['_id']}") == 200
         client.post(f"/api/data/{source['id']}/unshare", json={"usernames": ["quinn"]})
     assert api_server.repo.collection.find_one({"_id": doc["_id"]}) is None
+
+
+def test_counters_stay_equal_to_a_recount(api_server: ApiServer, users: dict[str, str]) -> None:
+    """Every change the outputs followed above went through the counters."""
+    repo = api_server.repo
+
+    def counted() -> list[dict]:
+        found = repo.counters.collection.find({"n": {"$ne": 0}}, {"_id": 1, "n": 1, "bytes": 1})
+        return sorted(found, key=str)
+
+    maintained = counted()
+    repo.counters.recount(repo.collection)
+    assert counted() == maintained
 
 
 def test_migration_aligns_outputs_written_before(
