@@ -132,9 +132,11 @@ def _archived_date_apply(db: Database) -> int:
 # --- 7: processing outputs follow their source -------------------------------------------
 # Outputs used to keep the visibility their source had when they were made. Those owned by
 # the source's owner take its isPublic, sharedWith and archive flags; any other output (a
-# reader's run, or one whose source is gone) is made private. Files are never touched here.
+# reader's run, or one whose source is gone) is made private. Every output gets
+# ``isDerived: true``, which keeps it out of default searches, facets and counts.
+# Files are never touched here.
 _OUTPUTS = {"metadata.source": PROCESSING_SOURCE, "derivedFrom.0": {"$exists": True}}
-_OUTPUT_FIELDS = {"userId": 1, "derivedFrom": 1, **dict.fromkeys(_FOLLOWED, 1)}
+_OUTPUT_FIELDS = {"userId": 1, "derivedFrom": 1, "isDerived": 1, **dict.fromkeys(_FOLLOWED, 1)}
 
 
 def _output_changes(db: Database) -> list[tuple[Any, dict[str, Any]]]:
@@ -168,6 +170,7 @@ def _batch_changes(db: Database, outputs: list[dict[str, Any]]) -> list[tuple[An
         wanted = wanted_fields(source, doc) if source is not None else None
         if wanted is None:  # no readable source: private to its owner
             wanted = {"isPublic": False, "sharedWith": []}
+        wanted["isDerived"] = True  # listed with its source, not in default searches
         if changed := differs(doc, wanted):
             changes.append((doc["_id"], changed))
     return changes
@@ -223,8 +226,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         7,
         "outputs-follow-source",
-        "give processing outputs (previews, thumbnails, ...) their source's visibility, "
-        "sharing and archive state; other users' outputs and orphans become private",
+        "mark processing outputs (previews, thumbnails, ...) isDerived and give them their "
+        "source's visibility, sharing and archive state; other users' outputs and orphans "
+        "become private",
         _outputs_pending,
         _outputs_apply,
     ),

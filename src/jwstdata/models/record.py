@@ -69,6 +69,12 @@ class JwstDataModel(CamelModel):
     exposure_id: str | None = Field(default=None, max_length=64)
     parent_id: ObjectIdField | None = None
     derived_from: list[ObjectIdField] = Field(default_factory=list)
+    is_derived: bool = Field(
+        default=False,
+        description="Set by the system on processing outputs (previews, thumbnails, spectrum "
+        "plots, source lists): default searches, facets and counts leave them out; they are "
+        "shown with their source.",
+    )
 
     # --- access control ---------------------------------------------------------------
     user_id: ObjectIdField | None = None

@@ -121,6 +121,7 @@ def _output_record(
         processing_level=ProcessingLevel.unknown,
         parent_id=source.object_id,
         derived_from=[source.object_id],
+        is_derived=True,
         user_id=source.user_id,
         is_public=source.is_public,
         shared_with=list(source.shared_with),
