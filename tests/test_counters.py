@@ -46,13 +46,15 @@ def _random_record(rng: random.Random, **fields: Any) -> JwstDataModel:
         processingStatus=rng.choice(["pending", "completed"]),
         tags=rng.sample(["deep", "ero", "review"], rng.randint(0, 2)),
         fileSize=rng.choice([None, 100, 2500]),
+        isDerived=rng.random() < 0.2,  # processing outputs: never counted
         **fields,
     )
 
 
 def _fresh(repo: RecordRepository, query: SearchQuery, ctx: AccessContext) -> dict[str, Any]:
     """What a plain scan of the collection says, computed here from the raw documents."""
-    visible = list(repo.collection.find({"$and": [ctx.read_filter(), {"isArchived": False}]}))
+    shown = {"isArchived": False, "isDerived": {"$ne": True}}
+    visible = list(repo.collection.find({"$and": [ctx.read_filter(), shown]}))
     if query.user_id is not None:
         visible = [d for d in visible if d.get("userId") == query.user_id]
     if query.is_public is not None:
