@@ -8,6 +8,7 @@ the server has ``$facet``.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -336,6 +337,18 @@ class RecordSearch:
     # --- statistics ---------------------------------------------------------------------
     def stats(self, query: SearchQuery, ctx: AccessContext) -> dict[str, Any]:
         """Count and bytes over what ``ctx`` sees, by processing level and data type."""
+        if query.is_derived is None:  # as for counts: the two halves, neither scanning
+            halves = [
+                self.stats(query.model_copy(update={"is_derived": flag}), ctx)
+                for flag in (False, True)
+            ]
+            return _stats(
+                *(sum(h[k] for h in halves) for k in ("count", "totalBytes")),
+                *(
+                    dict(Counter(halves[0][k]) + Counter(halves[1][k]))
+                    for k in ("byLevel", "byDataType")
+                ),
+            )
         cells = cells_for(query, ctx) if unfiltered(query) else None
         snapshot = self.snapshot(ctx, query) if cells is not None else None
         if cells is not None and snapshot is not None and snapshot.present:
