@@ -76,13 +76,20 @@ def test_archive_and_unarchive_round_trip(
     assert outcome.status == "archived" and outcome.moved and not outcome.reused_copy
     assert archived.is_archived and archived.archived_date is not None
     assert archived.file_path == f"archive/{original}"
-    assert archived.metadata["archivedFrom"] == original
+    assert archived.archived_from == original and "archivedFrom" not in archived.metadata
     assert not storage.exists(original)
     assert sha(storage, archived.file_path) == record.checksum
     # Lineage and everything else a user set stays as it was.
     after = archived.to_json()
     changed = {k for k in before if before[k] != after[k]}
-    assert changed == {"filePath", "isArchived", "archivedDate", "metadata", "updatedAt", "version"}
+    assert changed == {
+        "filePath",
+        "isArchived",
+        "archivedDate",
+        "archivedFrom",
+        "updatedAt",
+        "version",
+    }
 
     # Default searches and counts skip it; an explicit filter still finds it.
     assert [r.id for r in repo.search(SearchQuery(), ADMIN).items] == [parent.id]
@@ -100,7 +107,7 @@ def test_archive_and_unarchive_round_trip(
     restored = back.record
     assert back.status == "unarchived" and back.moved
     assert restored.file_path == original and not restored.is_archived
-    assert restored.archived_date is None and "archivedFrom" not in restored.metadata
+    assert restored.archived_date is None and restored.archived_from is None
     assert sha(storage, original) == record.checksum
     assert not storage.exists(f"archive/{original}")
     assert repo.count(SearchQuery(), ADMIN) == 2

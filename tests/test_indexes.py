@@ -61,6 +61,8 @@ SEARCHES: dict[str, dict[str, Any]] = {
     "owner": {"user_id": USER},
     "archived": {"is_archived": True},
     "all archived states": {"is_archived": None},
+    "derived only": {"is_derived": True},
+    "derived and not": {"is_derived": None},
     "text": {"text": "nrca1"},
     "text+level": {"text": "cal", "processing_level": ["L2b"]},
     **{f"sort {s.value}": {"sort": s} for s in SortField},
@@ -102,7 +104,10 @@ def seeded(mongo_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         repo = RecordRepository.for_database(handle)
         records = [
             make_record(
-                userId=USER if i % 3 == 0 else None, isPublic=i % 2 == 0, tags=["a", "b"][: i % 3]
+                userId=USER if i % 3 == 0 else None,
+                isPublic=i % 2 == 0,
+                tags=["a", "b"][: i % 3],
+                isDerived=i % 7 == 0,
             )
             for i in range(300)
         ]

@@ -108,6 +108,11 @@ class Settings(BaseSettings):
         default=True,
         description="Queue a preview+thumbnail job for viewable records on ingest/import.",
     )
+    max_active_jobs_per_user: int = Field(
+        default=20,
+        ge=1,
+        description="Jobs one user may have queued or running at once (processing, imports).",
+    )
 
     # --- API and authentication ------------------------------------------------------
     dev_mode: bool = Field(

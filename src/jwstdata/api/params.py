@@ -11,7 +11,14 @@ from pydantic import ValidationError as PydanticValidationError
 
 from jwstdata.errors import pydantic_to_validation_error
 from jwstdata.models import DataType, ProcessingLevel, ProcessingStatus
-from jwstdata.models.search import MAX_PAGE_SIZE, SearchQuery, SortField, SortOrder, TagMode
+from jwstdata.models.search import (
+    MAX_PAGE_SIZE,
+    DerivedFilter,
+    SearchQuery,
+    SortField,
+    SortOrder,
+    TagMode,
+)
 
 
 def _form_bool(value: object) -> bool:
@@ -56,6 +63,10 @@ def search_query(
         bool | None, Query(alias="isArchived", description="omit: not archived")
     ] = False,
     include_archived: Annotated[bool, Query(alias="includeArchived")] = False,
+    derived: Annotated[
+        DerivedFilter,
+        Query(description="processing outputs (previews, ...): false (default), true, any"),
+    ] = DerivedFilter.false,
     sort: SortField = SortField.upload_date,
     order: SortOrder = SortOrder.desc,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
@@ -84,6 +95,7 @@ def search_query(
             is_public=is_public,
             user_id=user_id,
             is_archived=None if include_archived else is_archived,
+            is_derived=derived.as_query(),
             sort=sort,
             order=order,
             limit=limit,

@@ -11,7 +11,13 @@ from rich.table import Table
 from jwstdata.cli.common import cli_context, console, database, id_column, print_json
 from jwstdata.errors import pydantic_to_validation_error
 from jwstdata.models.enums import DataType, ProcessingLevel, ProcessingStatus
-from jwstdata.models.search import MAX_PAGE_SIZE, SearchQuery, SortField, SortOrder
+from jwstdata.models.search import (
+    MAX_PAGE_SIZE,
+    DerivedFilter,
+    SearchQuery,
+    SortField,
+    SortOrder,
+)
 
 
 def search(
@@ -39,6 +45,11 @@ def search(
     owner: str | None = typer.Option(None, "--owner-id", help="userId of the owner"),
     archived: bool = typer.Option(False, "--archived", help="Only archived records."),
     include_archived: bool = typer.Option(False, "--include-archived"),
+    derived: DerivedFilter = typer.Option(
+        DerivedFilter.false,
+        "--derived",
+        help="Processing outputs (previews, thumbnails, ...): false (default), true, any.",
+    ),
     sort: SortField = typer.Option(SortField.upload_date, "--sort"),
     order: SortOrder = typer.Option(SortOrder.desc, "--order"),
     limit: int = typer.Option(50, "--limit", "-n", min=1, max=MAX_PAGE_SIZE),
@@ -73,6 +84,7 @@ def search(
             is_public=public,
             user_id=owner,
             is_archived=None if include_archived else archived,
+            is_derived=derived.as_query(),
             sort=sort,
             order=order,
             limit=limit,

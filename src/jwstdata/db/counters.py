@@ -1,8 +1,9 @@
 """Facet and total counters, kept beside the records so counts never scan the collection.
 
-Every visible, unarchived record adds one to a counter per (cell, facet, value) and its
-``fileSize`` to that counter's bytes. Cells partition the records by who may see them,
-so the counts of any access scope are sums of disjoint cells:
+Every visible, unarchived record that is not a processing output (``isDerived``) adds one
+to a counter per (cell, facet, value) and its ``fileSize`` to that counter's bytes. Cells
+partition the records by who may see them, so the counts of any access scope are sums of
+disjoint cells:
 
 - ``public`` / ``private``: every public / private record (an admin reads both);
 - ``public-owner:O`` / ``private-owner:O``: those of owner ``O`` (``-`` for MAST imports);
@@ -57,7 +58,15 @@ SORT_KEYS: dict[str, str] = {
 }
 # Every stored field a counter depends on: writes touching none of them skip the counters.
 COUNTED_PATHS = frozenset(
-    {*COUNTED.values(), *SORT_KEYS.values(), "isPublic", "isArchived", "userId", "sharedWith"}
+    {
+        *COUNTED.values(),
+        *SORT_KEYS.values(),
+        "isPublic",
+        "isArchived",
+        "isDerived",
+        "userId",
+        "sharedWith",
+    }
 )
 _NO_OWNER = "-"
 
@@ -93,6 +102,8 @@ def _id(value: Any) -> str:
 def cells_of(document: dict[str, Any] | None) -> list[str]:
     if document is None or document.get("isArchived") is not False:
         return []  # archived, or written before the flag existed: default searches skip it
+    if document.get("isDerived") is True:
+        return []  # processing outputs are listed with their source, not counted
     owner = document.get("userId")
     kind = "public" if document.get("isPublic") else "private"
     sharees = dict.fromkeys(_id(u) for u in document.get("sharedWith") or [] if u != owner)

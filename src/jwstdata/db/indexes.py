@@ -100,6 +100,13 @@ RECORD_INDEXES: tuple[IndexSpec, ...] = (
     _ix("checksum", ("checksum", 1), serves="duplicate detection and storage verify"),
     _ix("file_path", ("filePath", 1), serves="storage verify and file clean-up: who uses a key"),
     _ix("archived", ("isArchived", 1), ("archivedDate", -1), serves="archived listings"),
+    _ix(
+        "derived",
+        ("isDerived", 1),
+        ("uploadDate", -1),
+        ("_id", -1),
+        serves="derived=true: processing outputs (previews, thumbnails, ...) by upload date",
+    ),
 )
 
 GC = "storage_gc"

@@ -16,6 +16,7 @@ RECENT_INDEX = "jobs_recent"
 OWNER_INDEX = "jobs_owner_recent"
 STATE_INDEX = "jobs_state_recent"
 KIND_INDEX = "jobs_kind_recent"
+ACTIVE_INDEX = "jobs_owner_state"
 
 JOB_COLLECTION_INDEXES: tuple[IndexSpec, ...] = (
     # Claims scan the two claimable states (queued, running with an expired lease) in
@@ -49,6 +50,13 @@ JOB_COLLECTION_INDEXES: tuple[IndexSpec, ...] = (
         ("createdAt", -1),
         ("_id", -1),
         serves="jobs of one kind (e.g. mast-import), newest first",
+    ),
+    _ix(
+        ACTIVE_INDEX,
+        ("userId", 1),
+        ("userRequested", 1),
+        ("state", 1),
+        serves="the active (queued, running) jobs a user asked for, counted against a quota",
     ),
 )
 

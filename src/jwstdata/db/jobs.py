@@ -22,7 +22,7 @@ from pymongo import ReturnDocument
 
 from jwstdata.db.connection import DatabaseHandle, translate_errors
 from jwstdata.db.hints import index_hint
-from jwstdata.db.job_indexes import JOBS, QUEUE_INDEX
+from jwstdata.db.job_indexes import ACTIVE_INDEX, JOBS, QUEUE_INDEX
 from jwstdata.db.job_queries import (
     CLAIM_ORDER,
     LIST_ORDER,
@@ -85,6 +85,7 @@ class JobRepository(JobStore):
         record_id: ObjectId | None,
         priority: int = 0,
         max_attempts: int = 3,
+        user_requested: bool = False,
     ) -> Job:
         now = self.clock()
         try:
@@ -93,6 +94,7 @@ class JobRepository(JobStore):
                 kind=kind,
                 params=params,
                 user_id=user_id,
+                user_requested=user_requested,
                 record_id=record_id,
                 priority=priority,
                 max_attempts=max_attempts,
@@ -105,6 +107,23 @@ class JobRepository(JobStore):
         with translate_errors(self._uri):
             self.collection.insert_one(job.to_document())
         return job
+
+    def count_active(self, user_id: ObjectId) -> int:
+        """How many jobs ``user_id`` asked for are queued or running."""
+        active = [JobState.queued.value, JobState.running.value]
+        flt = {"userId": user_id, "userRequested": True, "state": {"$in": active}}
+        hint = index_hint(self.collection, ACTIVE_INDEX)
+        with translate_errors(self._uri):
+            return self.collection.count_documents(flt, **({"hint": hint} if hint else {}))
+
+    def withdraw(self, job_id: ObjectId) -> bool:
+        """Remove a job that is still queued (never claimed); False if a worker has it."""
+        with translate_errors(self._uri):
+            gone = self.collection.delete_one(
+                {"_id": job_id, "state": JobState.queued.value, "attempts": 0},
+                hint=index_hint(self.collection, ID_INDEX),
+            )
+        return gone.deleted_count == 1
 
     # --- worker side --------------------------------------------------------------------
     def claim(

@@ -64,6 +64,9 @@ def build_filter(query: SearchQuery, ctx: AccessContext) -> dict[str, Any]:
     eq: dict[str, Any] = {}
     if query.is_archived is not None:
         eq["isArchived"] = query.is_archived
+    if query.is_derived is not None:
+        # Records written before the flag existed are not outputs: "not True", not "False".
+        eq["isDerived"] = True if query.is_derived else {"$ne": True}
     for path, values in (
         ("dataType", [v.value for v in query.data_type]),
         ("processingStatus", [v.value for v in query.processing_status]),

@@ -8,6 +8,7 @@ the server has ``$facet``.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -92,6 +93,25 @@ def _exact_filter(query: SearchQuery, ctx: AccessContext) -> tuple[dict[str, Any
 
 def _stage(driver: Driver, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
     return {"$match": {**driver.clause, **(extra or {})}}
+
+
+def _half(name: str, derived: bool) -> str:
+    """The name of one half of a ``derived=any`` count (a valid ``$facet`` field name)."""
+    return f"{name}-derived-{str(derived).lower()}"
+
+
+def _added(first: Any, second: Any) -> Any:
+    """The sum of two counts, or of two facets' rows (largest first, as each is given)."""
+    if isinstance(first, int):
+        return first + second
+    rows: dict[Any, dict[str, Any]] = {}
+    for row in [*first, *second]:
+        key = repr(row["value"])
+        if key in rows:
+            rows[key] = {**rows[key], "count": rows[key]["count"] + row["count"]}
+        else:
+            rows[key] = dict(row)
+    return sorted(rows.values(), key=lambda r: -r["count"])[:FACET_LIMIT]
 
 
 class RecordSearch:
@@ -191,6 +211,8 @@ class RecordSearch:
         group runs as one live aggregation (``$facet``): one round trip when the branches
         share their driver, as they do when one facet is selected.
         """
+        if any(branch.query.is_derived is None for branch in branches.values()):
+            return self._with_derived(ctx, branches, snapshot)
         terms = {name: counted_terms(branch.query) for name, branch in branches.items()}
         counted = {
             name: cells_for(branch.query, branch.ctx)
@@ -225,6 +247,31 @@ class RecordSearch:
             else:
                 out.update(self._sampled(sample, members, ctx, snapshot))
         return out
+
+    def _with_derived(
+        self,
+        ctx: AccessContext,
+        branches: Mapping[str, CountBranch],
+        snapshot: Snapshot | None,
+    ) -> dict[str, Any]:
+        """``derived=any`` counted as its two disjoint halves and added up: the records the
+        counters hold, and the processing outputs (served by their own index), so neither
+        half scans the collection."""
+        halves: dict[str, CountBranch] = {}
+        for name, branch in branches.items():
+            if branch.query.is_derived is not None:
+                halves[name] = branch
+                continue
+            for flag in (False, True):
+                query = branch.query.model_copy(update={"is_derived": flag})
+                halves[_half(name, flag)] = CountBranch(query, branch.ctx, branch.facet)
+        counted = self.combined(ctx, halves, snapshot)
+        return {
+            name: counted[name]
+            if name in counted
+            else _added(counted[_half(name, False)], counted[_half(name, True)])
+            for name in branches
+        }
 
     @staticmethod
     def _sample_driver(
@@ -290,6 +337,18 @@ class RecordSearch:
     # --- statistics ---------------------------------------------------------------------
     def stats(self, query: SearchQuery, ctx: AccessContext) -> dict[str, Any]:
         """Count and bytes over what ``ctx`` sees, by processing level and data type."""
+        if query.is_derived is None:  # as for counts: the two halves, neither scanning
+            halves = [
+                self.stats(query.model_copy(update={"is_derived": flag}), ctx)
+                for flag in (False, True)
+            ]
+            return _stats(
+                *(sum(h[k] for h in halves) for k in ("count", "totalBytes")),
+                *(
+                    dict(Counter(halves[0][k]) + Counter(halves[1][k]))
+                    for k in ("byLevel", "byDataType")
+                ),
+            )
         cells = cells_for(query, ctx) if unfiltered(query) else None
         snapshot = self.snapshot(ctx, query) if cells is not None else None
         if cells is not None and snapshot is not None and snapshot.present:

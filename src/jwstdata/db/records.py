@@ -38,6 +38,7 @@ from jwstdata.models.record import JwstDataModel
 from jwstdata.models.search import FacetName, SearchQuery
 
 ID_INDEX = "_id_"
+MAX_SOURCE_DEPTH = 8  # outputs of outputs; the bound only guards against a forged cycle
 # Fields a caller may never set through ``update`` (bookkeeping owned by the repository).
 PROTECTED_FIELDS = frozenset({"id", "_id", "version", "createdAt", "updatedAt", "schemaVersion"})
 
@@ -52,6 +53,12 @@ def by_id_pipeline(ids: list[ObjectId], ctx: AccessContext) -> list[dict[str, An
     locate = {"_id": ids[0]} if len(ids) == 1 else {"_id": {"$in": ids}}
     access = ctx.read_filter()
     return [{"$match": locate}, *([{"$match": access}] if access else [])]
+
+
+def is_processing_output(doc: dict[str, Any]) -> bool:
+    """A file made by processing another record (preview, thumbnail, source list, ...)."""
+    metadata = doc.get("metadata") or {}
+    return metadata.get("source") == "processing" and bool(doc.get("derivedFrom"))
 
 
 def to_stored(record: JwstDataModel) -> dict[str, Any]:
@@ -153,12 +160,38 @@ class RecordRepository:
 
     def get_many(self, ids: Iterable[ObjectId], ctx: AccessContext) -> list[JwstDataModel]:
         """Records by id that the caller may see (the others are simply absent)."""
-        ids = list(ids)
+        return self._get_many(list(ids), ctx, depth=0)
+
+    def _get_many(self, ids: list[ObjectId], ctx: AccessContext, depth: int) -> list[JwstDataModel]:
         if not ids:
             return []
         with translate_errors(self._uri):
-            docs = self.collection.aggregate(by_id_pipeline(ids, ctx))
-            return [JwstDataModel.from_document(d) for d in docs]
+            docs = list(self.collection.aggregate(by_id_pipeline(ids, ctx)))
+        return [JwstDataModel.from_document(d) for d in self._sources_readable(docs, ctx, depth)]
+
+    def _sources_readable(
+        self, docs: list[dict[str, Any]], ctx: AccessContext, depth: int
+    ) -> list[dict[str, Any]]:
+        """Drop processing outputs whose source ``ctx`` cannot read (now).
+
+        Outputs follow their source's visibility when it changes; this check makes a read
+        pass the source's access too, so no interrupted update can leak a private source.
+        """
+        if ctx.is_admin:
+            return docs
+        sources = {s for d in docs if is_processing_output(d) for s in d.get("derivedFrom") or []}
+        if not sources:
+            return docs
+        readable = (
+            {r.object_id for r in self._get_many(sorted(sources), ctx, depth + 1)}
+            if depth < MAX_SOURCE_DEPTH
+            else set()
+        )
+        return [
+            d
+            for d in docs
+            if not is_processing_output(d) or set(d.get("derivedFrom") or []) <= readable
+        ]
 
     def find_scoped(
         self,
@@ -182,8 +215,8 @@ class RecordRepository:
         pipeline += [{"$sort": dict(sort or [("_id", 1)])}, {"$limit": limit}]
         hint = index_hint(self.collection, index)
         with translate_errors(self._uri):
-            docs = self.collection.aggregate(pipeline, **({"hint": hint} if hint else {}))
-            return [JwstDataModel.from_document(d) for d in docs]
+            docs = list(self.collection.aggregate(pipeline, **({"hint": hint} if hint else {})))
+        return [JwstDataModel.from_document(d) for d in self._sources_readable(docs, ctx, 0)]
 
     def find_by_path(self, user_id: ObjectId | None, file_path: str) -> JwstDataModel | None:
         """The record stored under (owner, key), if any (unscoped: for ingest/import)."""

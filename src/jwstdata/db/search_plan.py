@@ -138,6 +138,8 @@ def _index_drivers(
         yield Driver("tags", {"tags": {"$in": query.tags}}, False, estimate)
     if query.is_archived is True:
         yield Driver("archived", {"isArchived": True}, False, global_total * UNKNOWN_SELECTIVITY)
+    if query.is_derived is True:  # the counters leave processing outputs out: a guess
+        yield Driver("derived", {"isDerived": True}, True, global_total * UNKNOWN_SELECTIVITY)
     for path, start, end, index in (
         (
             "imageInfo.observationDate",

@@ -39,6 +39,8 @@ class Job(CamelModel):
     state: JobState = JobState.queued
     priority: int = 0  # higher runs first
     user_id: ObjectIdField | None = None  # owner; None for system jobs (admin-only)
+    # Asked for by the user (not queued by the system for them): counts against their quota.
+    user_requested: bool = False
     record_id: ObjectIdField | None = None  # the record whose processingStatus follows the job
     params: dict[str, Any] = Field(default_factory=dict)
     # Free-form, merged field by field: done/total, bytesDone/bytesTotal, rate, eta, message…

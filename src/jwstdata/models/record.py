@@ -69,6 +69,12 @@ class JwstDataModel(CamelModel):
     exposure_id: str | None = Field(default=None, max_length=64)
     parent_id: ObjectIdField | None = None
     derived_from: list[ObjectIdField] = Field(default_factory=list)
+    is_derived: bool = Field(
+        default=False,
+        description="Set by the system on processing outputs (previews, thumbnails, spectrum "
+        "plots, source lists): default searches, facets and counts leave them out; they are "
+        "shown with their source.",
+    )
 
     # --- access control ---------------------------------------------------------------
     user_id: ObjectIdField | None = None
@@ -91,6 +97,11 @@ class JwstDataModel(CamelModel):
     updated_at: UtcDatetime = Field(default_factory=utcnow)
     is_archived: bool = False
     archived_date: UtcDatetime | None = None
+    archived_from: str | None = Field(
+        default=None,
+        description="The storage key an archived file came from, recorded by the system "
+        "(never by a client): unarchive restores the file there and nowhere else.",
+    )
     version: int = Field(default=1, ge=1, description="Optimistic-concurrency counter")
     schema_version: int = Field(default=SCHEMA_VERSION, ge=1)
 

@@ -35,6 +35,17 @@ class TagMode(StrEnum):
     any = "any"
 
 
+class DerivedFilter(StrEnum):
+    """Whether a search lists processing outputs: not (default), only them, or both."""
+
+    false = "false"
+    true = "true"
+    any = "any"
+
+    def as_query(self) -> bool | None:
+        return {"false": False, "true": True, "any": None}[self.value]
+
+
 class SearchQuery(CamelModel):
     data_type: list[DataType] = Field(default_factory=list)
     processing_status: list[ProcessingStatus] = Field(default_factory=list)
@@ -56,6 +67,11 @@ class SearchQuery(CamelModel):
     is_public: bool | None = None
     user_id: ObjectIdField | None = None
     is_archived: bool | None = Field(default=False, description="None = archived and not")
+    is_derived: bool | None = Field(
+        default=False,
+        description="processing outputs (previews, thumbnails, ...): False = without them "
+        "(the default), True = only them, None = both",
+    )
     text: str | None = Field(default=None, max_length=256, description="in name/description/target")
     sort: SortField = SortField.upload_date
     order: SortOrder = SortOrder.desc

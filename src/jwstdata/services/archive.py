@@ -5,7 +5,11 @@ An archived record keeps everything it had (lineage links included); it gets
 statistics (which match ``isArchived: false``) skip it, while an explicit filter
 (``isArchived=true`` or "include archived") still finds it. Its file moves from its key
 ``K`` to ``archive/K`` in the same storage (``JWSTDATA_ARCHIVE_PREFIX``); the record's
-``filePath`` follows and ``metadata.archivedFrom`` keeps ``K`` for the way back. On S3,
+``filePath`` follows and the system field ``archivedFrom`` keeps ``K`` for the way back
+(records archived before it existed kept ``K`` in ``metadata.archivedFrom``, which is still
+read). Unarchive restores only to the key whose archive key is the record's current
+``filePath``: a recorded origin that does not match (edited by hand) is refused, so a file
+can never be restored into another key, let alone another user's namespace. On S3,
 ``JWSTDATA_ARCHIVE_STORAGE_CLASS`` puts archived objects in a cheaper class, limited to
 classes that can be read without a restore request, so an archived file can still be
 downloaded and unarchived at any time. A separate archive bucket is not offered: a
@@ -53,10 +57,13 @@ from jwstdata.errors import (
     PermissionDeniedError,
     StaleVersionError,
     StorageError,
+    ValidationError,
 )
 from jwstdata.keys import validate_key
 from jwstdata.models import AccessContext, JwstDataModel, utcnow
 from jwstdata.services.archive_report import ArchiveCriteria, ArchiveReport, MoveOutcome
+from jwstdata.services.derived import DerivedProducts
+from jwstdata.services.record_guards import is_processing_output
 from jwstdata.services.record_writer import RecordWriter
 from jwstdata.services.storage_walk import stream_sha256
 from jwstdata.storage import StorageProvider
@@ -85,6 +92,7 @@ class ArchiveService:
             else None
         )
         self.writer = RecordWriter(repo, storage)
+        self.derived = DerivedProducts(repo, storage)
         self.moves = repo.collection.database[MOVES_COLLECTION]
 
     def archive_key(self, key: str) -> str:
@@ -92,15 +100,25 @@ class ArchiveService:
 
     # --- one record -----------------------------------------------------------------------
     def archive_record(self, record_id: ObjectId, ctx: AccessContext) -> MoveOutcome:
-        return self._archive(self._writable(record_id, ctx))
+        return self._followed(self._archive(self._writable(record_id, ctx)))
 
     def unarchive_record(self, record_id: ObjectId, ctx: AccessContext) -> MoveOutcome:
-        return self._unarchive(self._writable(record_id, ctx))
+        return self._followed(self._unarchive(self._writable(record_id, ctx)))
+
+    def _followed(self, outcome: MoveOutcome) -> MoveOutcome:
+        """The record's processing outputs are archived and unarchived with it."""
+        self.derived.follow(outcome.record)
+        return outcome
 
     def _writable(self, record_id: ObjectId, ctx: AccessContext) -> JwstDataModel:
         record = self.repo.get(record_id, ctx)
         if not ctx.can_write_owner(record.user_id):
             raise PermissionDeniedError(f"you may not archive or unarchive record {record_id}")
+        if is_processing_output(record):
+            raise ValidationError(
+                f"record {record_id} is a processing output: it is archived and unarchived "
+                "with its source record"
+            )
         return record
 
     def _archive(self, record: JwstDataModel) -> MoveOutcome:
@@ -115,7 +133,7 @@ class ArchiveService:
         size, reused = self._place_copy(record, source, target)
         storage_class = self._apply_storage_class(target, size)
         updated = self._commit(
-            record, {"isArchived": True, "filePath": target, "metadata.archivedFrom": source}
+            record, {"isArchived": True, "filePath": target, "archivedFrom": source}
         )
         self._release(source)
         self._unnote(record.object_id)
@@ -125,10 +143,11 @@ class ArchiveService:
         if not record.is_archived:
             self._finish_committed(record.object_id)
             return MoveOutcome(record, "not archived")
-        origin = record.metadata.get("archivedFrom")
+        origin = record.archived_from or record.metadata.get("archivedFrom")
         current = record.file_path
         if not current or not isinstance(origin, str):  # archived by flag only
             return MoveOutcome(self._commit(record, {"isArchived": False}), "unarchived")
+        self._check_origin(record, origin, current)
         holder = self.repo.find_by_path(record.user_id, origin)
         if holder is not None and holder.id != record.id:
             raise ConflictError(
@@ -144,6 +163,18 @@ class ArchiveService:
         self._release(current)
         self._unnote(record.object_id)
         return MoveOutcome(updated, "unarchived", True, reused, size)
+
+    def _check_origin(self, record: JwstDataModel, origin: str, current: str) -> None:
+        """The way back must be the way in: ``current`` is the archive key of ``origin``."""
+        try:
+            expected = self.archive_key(origin)
+        except JwstDataError:
+            expected = None
+        if expected != current:
+            raise ConflictError(
+                f"cannot unarchive record {record.id}: its recorded origin {origin!r} is not "
+                f"where {current!r} was archived from (an administrator must restore it)"
+            )
 
     # --- the steps ------------------------------------------------------------------------
     def _place_copy(self, record: JwstDataModel, source: str, target: str) -> tuple[int, bool]:
@@ -186,6 +217,7 @@ class ArchiveService:
         }
         if not archived:
             update["$unset"] = {"metadata.archivedFrom": ""}
+            update["$set"]["archivedFrom"] = None
         expected = {"_id": record.id, "version": record.version, "filePath": record.file_path}
         with translate_errors():
             doc = self.repo.collection.find_one_and_update(
@@ -306,7 +338,10 @@ class ArchiveService:
 
         def archive_one(row: dict[str, Any]) -> MoveOutcome | JwstDataError | None:
             try:
-                return self._archive(self.repo.get(row["_id"], admin))
+                record = self.repo.get(row["_id"], admin)
+                if is_processing_output(record):
+                    return None  # archived with its source, never on its own
+                return self._followed(self._archive(record))
             except NotFoundError:
                 return None  # deleted since it was selected
             except JwstDataError as exc:

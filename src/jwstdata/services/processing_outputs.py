@@ -38,10 +38,12 @@ log = logging.getLogger(__name__)
 CONTENT_TYPES = {"png": "image/png", "ecsv": "text/plain; charset=utf-8"}
 
 
-def group_filter(record: JwstDataModel, name: str, digest: str) -> dict[str, Any]:
+def group_filter(
+    record: JwstDataModel, name: str, digest: str, reader: ObjectId | None = None
+) -> dict[str, Any]:
     return {
         "derivedFrom": record.object_id,
-        "userId": record.user_id,
+        "userId": reader or record.user_id,
         "metadata.source": "processing",
         "metadata.algorithm": name,
         "metadata.paramsHash": digest,
@@ -55,10 +57,15 @@ def store_outputs(
     output: AlgorithmOutput,
     storage: StorageProvider,
     repo: RecordRepository,
+    *,
+    reader: ObjectId | None = None,
 ) -> list[str]:
+    """Store the outputs; ``reader``: a reader's own run (private outputs of theirs)."""
     digest = params_hash(algorithm.name, params)
     source_id = str(record.object_id)
-    keys = [derived_key(source_id, algorithm.name, f"{digest}-{o.name}") for o in output.outputs]
+    # A reader's outputs get keys of their own: the owner's files are never overwritten.
+    stem = f"{reader}-{digest}" if reader else digest
+    keys = [derived_key(source_id, algorithm.name, f"{stem}-{o.name}") for o in output.outputs]
     if len(set(keys)) != len(keys):
         raise ProcessingError(
             f"{algorithm.name} produced two outputs with one name", reason="algorithm_error"
@@ -67,12 +74,19 @@ def store_outputs(
     try:
         for key, item in zip(keys, output.outputs, strict=True):
             written = _write(storage, key, item)
-            _upsert(repo, _output_record(record, algorithm, digest, item, key, written))
-        remove_outputs(repo, writer, group_filter(record, algorithm.name, digest), keep=keys)
+            made = _output_record(record, algorithm, digest, item, key, written)
+            if reader is not None:
+                made = made.model_copy(
+                    update={"user_id": reader, "is_public": False, "shared_with": []}
+                )
+            _upsert(repo, made)
+        group = group_filter(record, algorithm.name, digest, reader)
+        remove_outputs(repo, writer, group, keep=keys)
     except Exception:
         for key in keys:
             writer.discard_file(key)
-        remove_outputs(repo, writer, group_filter(record, algorithm.name, digest), keep=[])
+        group = group_filter(record, algorithm.name, digest, reader)
+        remove_outputs(repo, writer, group, keep=[])
         raise
     return keys
 
@@ -107,9 +121,12 @@ def _output_record(
         processing_level=ProcessingLevel.unknown,
         parent_id=source.object_id,
         derived_from=[source.object_id],
+        is_derived=True,
         user_id=source.user_id,
         is_public=source.is_public,
         shared_with=list(source.shared_with),
+        is_archived=source.is_archived,
+        archived_date=source.archived_date if source.is_archived else None,
         is_viewable=item.is_viewable,
         description=item.description[:4096],
         metadata={

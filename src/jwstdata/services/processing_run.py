@@ -47,6 +47,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from bson import ObjectId
+
 from jwstdata.db.connection import translate_errors
 from jwstdata.db.hints import index_hint
 from jwstdata.db.records import ID_INDEX, RecordRepository
@@ -59,6 +61,7 @@ from jwstdata.errors import (
 from jwstdata.inflate import InflateLimits
 from jwstdata.keys import safe_file_name
 from jwstdata.models import (
+    AccessContext,
     JwstDataModel,
     ProcessingResult,
     ResultStatus,
@@ -113,8 +116,13 @@ def run_algorithm(
     inflate: InflateLimits | None = None,
     progress: Progress | None = None,
     registry: AlgorithmRegistry | None = None,
+    reader: ObjectId | None = None,
 ) -> ProcessingResult:
-    """Run ``algorithm_name`` on ``record``'s file; store outputs; append and return the result."""
+    """Run ``algorithm_name`` on ``record``'s file; store outputs; append and return the result.
+
+    ``reader``: the run of a user who may read but not write ``record``. Its outputs are that
+    user's own private records, and the result is returned without touching ``record``.
+    """
     report = progress or _no_progress
     started = time.monotonic()
     algorithm: Algorithm | None = None
@@ -137,7 +145,7 @@ def run_algorithm(
                 )
             )
         report(_COMPUTED, "storing outputs")
-        keys = store_outputs(record, algorithm, parsed, output, storage, repo)
+        keys = store_outputs(record, algorithm, parsed, output, storage, repo, reader=reader)
         result = _result(algorithm_name, algorithm, parsed, started, ResultStatus.completed)
         result.results = json_safe(output.results)
         result.output_file_path = keys[0] if keys else None
@@ -146,7 +154,11 @@ def run_algorithm(
         result = _result(algorithm_name, algorithm, parsed, started, ResultStatus.failed)
         result.error_message = message[:4096]
         result.results = {"reason": reason}
-    if not _append_result(repo, record, result):
+    if reader is not None:
+        # Access may have been revoked (or the source deleted) while it ran: keep nothing.
+        if record.id is not None and not repo.get_many([record.id], AccessContext.user(reader)):
+            result = _source_vanished(record, algorithm_name, parsed, storage, repo, result, reader)
+    elif not _append_result(repo, record, result):
         result = _source_vanished(record, algorithm_name, parsed, storage, repo, result)
     report(1.0, result.status.value)
     return result
@@ -266,10 +278,11 @@ def _source_vanished(
     storage: StorageProvider,
     repo: RecordRepository,
     result: ProcessingResult,
+    reader: ObjectId | None = None,
 ) -> ProcessingResult:
-    """The source was deleted while we ran: remove what we stored for it."""
+    """The source was deleted (or hidden from ``reader``) while we ran: remove our outputs."""
     if params is not None and result.status is ResultStatus.completed:
-        group = group_filter(record, name, params_hash(name, params))
+        group = group_filter(record, name, params_hash(name, params), reader)
         remove_outputs(repo, RecordWriter(repo, storage), group, keep=[])
     return result.model_copy(
         update={

@@ -24,6 +24,12 @@ from jwstdata.errors import (
 from jwstdata.models import AccessContext, JwstDataModel, ProcessingStatus
 from jwstdata.models.bulk import MAX_BULK_IDS, BulkChanges
 from jwstdata.models.search import SearchQuery
+from jwstdata.services.derived import DerivedProducts
+from jwstdata.services.record_guards import (
+    check_derived_visibility,
+    check_links,
+    check_metadata,
+)
 from jwstdata.services.record_writer import RecordWriter
 from jwstdata.storage import StorageProvider
 
@@ -55,6 +61,7 @@ class RecordService:
         self.repo = repo
         self.storage = storage
         self.writer = RecordWriter(repo, storage)
+        self.derived = DerivedProducts(repo, storage)
 
     def create_metadata_record(self, data: dict[str, Any], ctx: AccessContext) -> JwstDataModel:
         """A record without a file (``POST /api/data``); owned by the caller."""
@@ -65,6 +72,8 @@ class RecordService:
             raise ValidationError.from_fields(
                 [{"field": f, "message": "cannot be set"} for f in unknown]
             )
+        check_metadata({}, data.get("metadata", {}))
+        check_links(self.repo, None, data, ctx)
         try:
             # Nothing is queued for a new record: completed unless the caller says otherwise.
             fields = {"processingStatus": ProcessingStatus.completed.value, **data}
@@ -90,11 +99,20 @@ class RecordService:
         current = self.repo.get(record_id, ctx)
         if "isPublic" in changes and current.user_id is None and not ctx.is_admin:
             raise PermissionDeniedError("only an admin may change MAST public imports")
-        return self.repo.update(record_id, changes, ctx, expected_version=expected_version)
+        if ctx.can_write_owner(current.user_id):  # others get the repository's 403 first
+            if "metadata" in changes:
+                check_metadata(current.metadata, changes["metadata"])
+            check_links(self.repo, current, changes, ctx)
+            check_derived_visibility(current, changes)
+        updated = self.repo.update(record_id, changes, ctx, expected_version=expected_version)
+        if "isPublic" in changes:
+            self.derived.follow(updated)
+        return updated
 
     def delete(self, record_id: ObjectId, ctx: AccessContext) -> JwstDataModel:
         """Delete the record, then its file (queued for collection if storage is down)."""
         record = self.repo.delete(record_id, ctx)
+        self.derived.remove(record.object_id)
         if record.file_path and not self.repo.key_in_use(record.file_path):
             self.writer.discard_file(record.file_path)
         return record
@@ -128,20 +146,26 @@ class RecordService:
 
     def share(self, record_id: ObjectId, usernames: list[str], ctx: AccessContext) -> JwstDataModel:
         record = self._writable(record_id, ctx)
+        check_derived_visibility(record, {"sharedWith": []})
         # The owner already reads the record: sharing with them changes nothing (and the
         # counters count a record's sharees apart from its owner).
         users = [u for u in self._user_ids(usernames) if u != record.user_id]
         merged = list(dict.fromkeys([*record.shared_with, *users]))
-        return self.repo.update(record_id, {"sharedWith": merged}, ctx)
+        updated = self.repo.update(record_id, {"sharedWith": merged}, ctx)
+        self.derived.follow(updated)
+        return updated
 
     def unshare(
         self, record_id: ObjectId, usernames: list[str], ctx: AccessContext
     ) -> JwstDataModel:
         record = self._writable(record_id, ctx)
+        check_derived_visibility(record, {"sharedWith": []})
         users = set(self._user_ids(usernames, strict=False))
-        return self.repo.update(
+        updated = self.repo.update(
             record_id, {"sharedWith": [u for u in record.shared_with if u not in users]}, ctx
         )
+        self.derived.follow(updated)
+        return updated
 
     # --- bulk ---------------------------------------------------------------------------
     def bulk(

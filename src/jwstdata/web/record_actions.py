@@ -19,6 +19,7 @@ from fastapi.responses import RedirectResponse, Response
 from jwstdata.errors import JwstDataError, ValidationError
 from jwstdata.http.deps import RecordIdDep, ServicesDep
 from jwstdata.services.archive import ArchiveService
+from jwstdata.services.job_quota import submit_within_quota
 from jwstdata.services.processing_jobs import enqueue_processing
 from jwstdata.web.pages import CheckedFormDep, PageContextDep, PageRoute, SignedInDep, render
 from jwstdata.web.record_page import record_view
@@ -180,8 +181,20 @@ def run_processing(
             raise ValidationError("this record has no file to process")
         if not algorithm:
             raise ValidationError("choose an algorithm to run")
-        job = enqueue_processing(
-            svc.jobs, record, algorithm, {}, user_id=ctx.user_id, priority=10, records=svc.records
+        job = submit_within_quota(
+            svc.jobs,
+            ctx,
+            svc.settings.max_active_jobs_per_user,
+            lambda: enqueue_processing(
+                svc.jobs,
+                record,
+                algorithm,
+                {},
+                user_id=ctx.user_id,
+                priority=10,
+                as_reader=not ctx.can_write_owner(record.user_id),
+                records=svc.records,
+            ),
         )
     except JwstDataError as exc:
         return record_view(

@@ -32,6 +32,11 @@ NOTICES = {
 }
 
 
+def is_derived_product(record: JwstDataModel) -> bool:
+    """Flagged, or made by processing before the flag existed."""
+    return record.is_derived or record.metadata.get("source") == "processing"
+
+
 def viewer_kind(record: JwstDataModel) -> str | None:
     """Which viewer the page offers: ``image``, ``spectrum``, ``picture`` or none."""
     fmt = record.file_format or ""
@@ -219,11 +224,14 @@ def record_view(
     record = svc.records.get(record_id, ctx)
     parent_ids = list(dict.fromkeys([*record.derived_from, *filter(None, [record.parent_id])]))
     parents = svc.records.get_many(parent_ids, ctx)
-    children = [
+    direct = [
         r
         for r in svc.lineage.descendants(record_id, ctx)
         if r.parent_id == record_id or record_id in r.derived_from
     ]
+    # Processing outputs are listed in their own section, not as lineage products.
+    derived = [r for r in direct if is_derived_product(r)]
+    children = [r for r in direct if not is_derived_product(r)]
     owner_user = svc.auth.users.find(record.user_id) if record.user_id else None
     owner = owner_label(record, owner_user)
     can_edit = ctx.can_write_owner(record.user_id)
@@ -247,7 +255,8 @@ def record_view(
             (r, result_view(r.results), parameters_text(r.parameters))
             for r in reversed(record.processing_results)  # newest first
         ],
-        outputs={c.file_path: c for c in children if c.file_path},
+        outputs={c.file_path: c for c in [*children, *derived] if c.file_path},
+        derived=derived,
     )
 
 

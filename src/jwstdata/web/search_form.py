@@ -3,7 +3,8 @@
 The query string uses the names of ``GET /api/data`` (``q``, ``instrument``, ``filter``,
 ``processingLevel``, ``dataType``, ``processingStatus``, ``tag``, ``observationDateFrom``…,
 ``sort``, ``order``, ``limit``, ``cursor``), so a library URL and an API URL say the same
-thing. The page adds three of its own: ``scope`` (all / mine / public / shared), ``view``
+thing (``derived=any`` is the "show derived products" toggle). The page adds three of its
+own: ``scope`` (all / mine / public / shared), ``view``
 (table / grid) and ``page`` (the page number shown next to a cursor). Parsing never fails
 the page: invalid input becomes a readable message above an empty result.
 """
@@ -21,7 +22,7 @@ from pydantic import ValidationError as PydanticValidationError
 from starlette.datastructures import QueryParams
 
 from jwstdata.models import AccessContext
-from jwstdata.models.search import FacetName, SearchQuery
+from jwstdata.models.search import DerivedFilter, FacetName, SearchQuery
 
 # URL name -> SearchQuery field, for parameters that repeat.
 LIST_PARAMS = {
@@ -126,7 +127,7 @@ class LibrarySearch:
 
 
 def _clean_params(params: QueryParams) -> list[tuple[str, str]]:
-    known = set(LIST_PARAMS) | set(SCALAR_PARAMS) | {"scope", "view", "page"}
+    known = set(LIST_PARAMS) | set(SCALAR_PARAMS) | {"scope", "view", "page", "derived"}
     out: list[tuple[str, str]] = []
     for key, value in params.multi_items():
         value = value.strip()
@@ -154,6 +155,9 @@ def parse_search(params: QueryParams, user_id: ObjectId | None) -> LibrarySearch
             fields.setdefault(LIST_PARAMS[key], []).append(value)
         elif key in SCALAR_PARAMS:
             fields[SCALAR_PARAMS[key]] = _date_value(key, value) if "Date" in key else value
+    derived = dict(cleaned).get("derived", DerivedFilter.false.value)
+    if derived in DerivedFilter.__members__:  # "show derived products" (off by default)
+        fields["is_derived"] = DerivedFilter(derived).as_query()
     raw_scope = dict(cleaned).get("scope", Scope.all.value)
     scope = Scope(raw_scope) if raw_scope in Scope.__members__ else Scope.all
     if user_id is None and scope in (Scope.mine, Scope.shared):

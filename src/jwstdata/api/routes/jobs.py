@@ -11,6 +11,7 @@ from jwstdata.api.schemas import JobPage
 from jwstdata.errors import NotFoundError
 from jwstdata.models import parse_object_id
 from jwstdata.models.job import Job, JobState
+from jwstdata.services.job_quota import check_quota
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"], dependencies=[Depends(require_user)])
 
@@ -47,4 +48,7 @@ def cancel_job(svc: ServicesDep, ctx: ContextDep, job_id: str) -> Job:
 
 @router.post("/{job_id}/resume", summary="Queue a failed or cancelled job again (keeps progress)")
 def resume_job(svc: ServicesDep, ctx: ContextDep, job_id: str) -> Job:
-    return svc.jobs.resume(_job_id(job_id), ctx)
+    oid = _job_id(job_id)
+    svc.jobs.get(oid, ctx)  # someone else's job is not found, before any quota message
+    check_quota(svc.jobs, ctx, svc.settings.max_active_jobs_per_user)
+    return svc.jobs.resume(oid, ctx)

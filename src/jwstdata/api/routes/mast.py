@@ -14,6 +14,7 @@ from jwstdata.errors import pydantic_to_validation_error
 from jwstdata.mast import ObservationQuery, ProductFilter
 from jwstdata.models import ProcessingLevel
 from jwstdata.models.job import Job
+from jwstdata.services.job_quota import submit_within_quota
 from jwstdata.services.mast.importer import KIND, ImportRequest
 
 router = APIRouter(prefix="/api/mast", tags=["mast"])
@@ -102,7 +103,17 @@ def start_import(svc: ServicesDep, ctx: ContextDep, body: ImportBody) -> Job:
         suffixes=tuple(s.lower() for s in body.suffixes),
         min_recommended=body.min_recommended,
     )
-    job = svc.jobs.enqueue(
-        KIND, request.to_params(), user_id=ctx.user_id, record_id=None, priority=body.priority
+    job = submit_within_quota(
+        svc.jobs,
+        ctx,
+        svc.settings.max_active_jobs_per_user,
+        lambda: svc.jobs.enqueue(
+            KIND,
+            request.to_params(),
+            user_id=ctx.user_id,
+            user_requested=True,
+            record_id=None,
+            priority=body.priority,
+        ),
     )
     return job

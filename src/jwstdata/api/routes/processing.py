@@ -1,8 +1,11 @@
 """Processing over HTTP: algorithms, runs as jobs, results, previews and thumbnails.
 
-Anyone who can read a record may have it processed: processing never changes the file,
-and its outputs inherit the source's owner and visibility, so nothing becomes visible
-that was not. Previews and thumbnails are generated on first request when missing.
+Anyone signed in who can read a record may have it processed; only those who may write it
+add results to it. A writer's run stores its outputs as records of the source's owner,
+exactly as visible as the source (and following it); a reader's run stores them as the
+reader's own private records and leaves the source untouched. Runs count against the
+per-user active job quota. Previews and thumbnails are made by the system on first request
+when missing, as the source's own (the same the automatic preview job makes).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from jwstdata.inflate import InflateLimits
 from jwstdata.models import AccessContext, JwstDataModel, ProcessingResult
 from jwstdata.models.job import Job
 from jwstdata.processing.registry import list_algorithms
+from jwstdata.services.job_quota import submit_within_quota
 from jwstdata.services.processing_jobs import enqueue_processing
 from jwstdata.services.processing_run import run_algorithm
 
@@ -48,14 +52,20 @@ def process(
     record = svc.records.get(record_id, ctx)
     if not record.file_path:
         raise ValidationError("this record has no file to process")
-    job = enqueue_processing(
+    job = submit_within_quota(
         svc.jobs,
-        record,
-        body.algorithm,
-        body.parameters,
-        user_id=ctx.user_id,
-        priority=body.priority,
-        records=svc.records,
+        ctx,
+        svc.settings.max_active_jobs_per_user,
+        lambda: enqueue_processing(
+            svc.jobs,
+            record,
+            body.algorithm,
+            body.parameters,
+            user_id=ctx.user_id,
+            priority=body.priority,
+            as_reader=not ctx.can_write_owner(record.user_id),
+            records=svc.records,
+        ),
     )
     return job
 

@@ -267,8 +267,8 @@ class Worker:
     def _track_record(self, job: Job, state: JobState) -> None:
         if job.record_id is None or job.kind not in self.registry:
             return
-        if not self.registry.get(job.kind).tracks_record:
-            return
+        if not self.registry.get(job.kind).tracks_record or job.params.get("asReader"):
+            return  # a reader's run never writes into the record it reads
         status = _RECORD_STATUS[state]
         try:
             self.services.records.set_fields(job.record_id, {"processingStatus": status.value})
