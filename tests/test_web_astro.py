@@ -1,0 +1,84 @@
+"""The astronomer's tools on the record page, in headless Chromium: the FITS header browser."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from astropy.io import fits
+
+from tests import fitsfactory as ff
+from tests.plugins.api_server import ApiServer
+
+pytest.importorskip("playwright.sync_api")
+from playwright.sync_api import Browser, Page, expect
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="module")
+def site(api_server: ApiServer, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    api_server.create_user("astro")
+    folder = tmp_path_factory.mktemp("astro-web")
+    image = ff.stars((80, 80), [(30, 40, 4e4), (60, 20, 1e4)], background=0.3)
+    cal = ff.write_product(folder, "cal", data=image, extras=False)
+    token = api_server.token("astro")
+    with api_server.client(token) as client:
+        response = client.post("/api/data/upload", files={"file": (cal.name, cal.read_bytes())})
+        assert response.status_code == 201, response.text
+        record = response.json()
+    return {"token": token, "files": {"cal": cal}, "records": {"cal": record}}
+
+
+@pytest.fixture
+def open_page(browser: Browser, api_server: ApiServer) -> Iterator[Callable[..., Page]]:
+    """A signed-in page; fails the test on script errors or CSP violations."""
+    contexts, problems = [], []
+
+    def new_page(user: str = "astro") -> Page:
+        context = browser.new_context(
+            viewport={"width": 1280, "height": 900}, base_url=api_server.url
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+        page.on(
+            "console",
+            lambda msg: problems.append(f"console: {msg.text}") if msg.type == "error" else None,
+        )
+        page.goto("/signin")
+        page.get_by_label("User name").fill(user)
+        page.get_by_label("Password").fill(PASSWORD)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Sign in").click()
+        return page
+
+    yield new_page
+    for context in contexts:
+        context.close()
+    assert not problems, problems
+
+
+def test_header_browser_shows_every_card_of_the_chosen_hdu(
+    open_page: Callable[..., Page], site: dict[str, Any], screenshot_dir: Path
+) -> None:
+    page = open_page()
+    page.goto(f"/records/{site['records']['cal']['id']}")
+    page.get_by_text("Show every card of an HDU").click()
+    with fits.open(site["files"]["cal"]) as hdul:
+        primary = len(hdul[0].header.cards)
+        sci = hdul["SCI"].header
+        sci_index = hdul.index_of("SCI")
+    rows = page.locator("#header-cards tbody tr")
+    expect(rows).to_have_count(primary)
+    page.get_by_label("HDU").select_option(str(sci_index))
+    expect(rows).to_have_count(len(sci.cards))
+    page.get_by_label("Filter").fill("CRVAL1")
+    expect(rows).to_have_count(1)
+    cells = rows.first.locator("td")
+    expect(cells.nth(0)).to_have_text("CRVAL1")
+    assert float(cells.nth(1).inner_text()) == pytest.approx(sci["CRVAL1"])
+    page.screenshot(path=str(screenshot_dir / "header-browser.png"), full_page=True)
