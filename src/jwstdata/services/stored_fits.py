@@ -13,8 +13,11 @@ from __future__ import annotations
 import contextlib
 import gzip
 import io
+import shutil
+import tempfile
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from astropy.io import fits
@@ -112,3 +115,23 @@ def unreadable(record: JwstDataModel, exc: Exception) -> ValidationError:
         f"{record.file_name} cannot be read as FITS ({type(exc).__name__}: {str(exc)[:200]}); "
         "the file may be truncated or corrupt"
     )
+
+
+@contextlib.contextmanager
+def local_file(storage: StorageProvider, record: JwstDataModel, staging: Path) -> Iterator[Path]:
+    """A filesystem path of the record's file: its own locally, a temporary copy from S3
+    (for work that reads most of the data, where ranged reads would cost more)."""
+    key = _check_fits(record)
+    local = storage.local_path(key)
+    if local is not None:
+        if not local.is_file():
+            raise NotFoundError(f"the file {key} is missing from storage")
+        yield local
+        return
+    staging.mkdir(parents=True, exist_ok=True)
+    suffix = ".fits.gz" if key.endswith(".gz") else ".fits"
+    with tempfile.NamedTemporaryFile(dir=staging, prefix=".read-", suffix=suffix) as out:
+        with storage.open_read(key) as stream:
+            shutil.copyfileobj(stream, out, 1024 * 1024)
+        out.flush()
+        yield Path(out.name)
