@@ -24,6 +24,7 @@ from jwstdata.api.routes import (
     mast,
     pixels,
     processing,
+    products,
 )
 from jwstdata.config import Settings, load_settings
 from jwstdata.errors import ConfigurationError
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         mast.router,
         jobs.router,
         processing.router,
+        products.router,
         web.router,
     ):
         app.include_router(router)

@@ -1,4 +1,5 @@
-"""``jwstdata cutout``: imaging products made from records, stored as derived records."""
+"""``jwstdata cutout``, ``composite`` and ``mosaic``: imaging products made from records,
+stored as derived records (run as jobs; ``--wait`` runs the job in this process)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from jwstdata.cli.records import parse_record_id
 from jwstdata.db import RecordRepository
 from jwstdata.db.jobs import JobRepository
 from jwstdata.models.job import Job
+from jwstdata.processing.composite import Combine
 from jwstdata.processing.cutout import SizeUnit
+from jwstdata.processing.stretch import Interval, Stretch
+from jwstdata.services.imaging_jobs import COMPOSITE, MOSAIC, enqueue_product
 from jwstdata.services.jobs.worker import Worker
 from jwstdata.services.processing_jobs import KIND as PROCESS_KIND
 from jwstdata.services.processing_jobs import enqueue_processing
@@ -66,3 +70,66 @@ def cutout(
             Worker(cfg, kinds=[PROCESS_KIND], handle=handle).run_once()
             job = jobs.get(job.id, ctx)
     report(job, f"cutout of {record.file_name}", wait=wait, as_json=as_json)
+
+
+def _product(kind: str, record_ids: list[str], parameters: dict, wait: bool, as_json: bool) -> None:
+    cfg = settings()
+    ctx = cli_context()
+    with database() as handle:
+        jobs = JobRepository.for_database(handle)
+        jobs.ensure_indexes()
+        repo = RecordRepository.for_database(handle)
+        job = enqueue_product(
+            jobs,
+            repo,
+            ctx,
+            kind,
+            record_ids,
+            parameters,
+            priority=INTERACTIVE_PRIORITY if wait else 0,
+        )
+        if wait:
+            Worker(cfg, kinds=[kind], handle=handle).run_once()
+            job = jobs.get(job.id, ctx)
+    report(job, f"{kind} of {len(record_ids)} records", wait=wait, as_json=as_json)
+    if not as_json:
+        for output in (job.result or {}).get("outputs", []):
+            console.print(f"  record {output['id']}: {output['role']}", highlight=False)
+
+
+def composite(
+    record_ids: list[str] = typer.Argument(..., help="2 to 6 records, bluest filter first."),
+    color: list[str] = typer.Option(
+        [], "--color", help="#rrggbb per record, in order (default blue, green, red, ...)."
+    ),
+    stretch: Stretch = typer.Option(Stretch.asinh, "--stretch"),
+    interval: Interval = typer.Option(Interval.percentile, "--interval"),
+    resolution: float | None = typer.Option(
+        None, "--resolution", min=0, help="Arcsec per output pixel (default: the finest)."
+    ),
+    wait: bool = typer.Option(False, "--wait", help="Run it now in this process and wait."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Colour composite of 2-6 records: reprojected onto one grid, PNG and FITS cube."""
+    if color and len(color) != len(record_ids):
+        raise typer.BadParameter(f"give one --color per record ({len(record_ids)})")
+    colors = color or [None] * len(record_ids)
+    channels = [{"color": c, "stretch": stretch.value, "interval": interval.value} for c in colors]
+    parameters: dict = {"channels": channels}
+    if resolution:
+        parameters["resolution"] = resolution
+    _product(COMPOSITE, record_ids, parameters, wait, as_json)
+
+
+def mosaic(
+    record_ids: list[str] = typer.Argument(..., help="2 or more overlapping records, one filter."),
+    combine: Combine = typer.Option(Combine.mean, "--combine"),
+    resolution: float | None = typer.Option(None, "--resolution", min=0, help="Arcsec/pixel."),
+    wait: bool = typer.Option(False, "--wait", help="Run it now in this process and wait."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Mosaic of overlapping records of one filter: a FITS image and a preview."""
+    parameters: dict = {"combine": combine.value}
+    if resolution:
+        parameters["resolution"] = resolution
+    _product(MOSAIC, record_ids, parameters, wait, as_json)
