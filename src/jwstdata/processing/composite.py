@@ -38,6 +38,7 @@ from reproject.mosaicking import reproject_and_coadd
 from jwstdata.processing.preview import PreviewParams, render
 from jwstdata.processing.registry import ProcessingError
 from jwstdata.processing.reprojection import (
+    BLOCK,
     Frame,
     SkyImage,
     common_frame,
@@ -176,6 +177,7 @@ def mosaic(
             combine_function=params.combine.value,
             match_background=params.match_background,
             order="bilinear",
+            block_sizes=[BLOCK] * len(images),
         )
     values = values.astype(np.float32, copy=False)
     values[coverage <= 0] = np.nan
