@@ -25,6 +25,7 @@ from jwstdata.api.routes import (
     pixels,
     processing,
     products,
+    tiles,
 )
 from jwstdata.config import Settings, load_settings
 from jwstdata.errors import ConfigurationError
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         files.router,
         pixels.router,
         fits_tools.router,
+        tiles.router,
         data.router,
         lineage.router,
         mast.router,
