@@ -3,12 +3,15 @@ the composite/mosaic composer."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from astropy.io import fits
+from astropy.wcs import WCS
 
 from jwstdata.services.jobs.registry import load_handlers
 from jwstdata.services.jobs.worker import Worker
@@ -23,6 +26,15 @@ PASSWORD = "correct horse battery"
 IGNORED_CONSOLE = ("Failed to load resource",)  # 4xx answers the tests provoke on purpose
 
 
+BIG_STARS = [(100, 200, 5e4), (250, 450, 3e4), (200, 80, 2e4)]
+
+
+def _big_image() -> np.ndarray:
+    rng = np.random.default_rng(8)
+    data = rng.normal(1.0, 0.3, (600, 300)).astype(np.float32)
+    return data + ff.stars((600, 300), BIG_STARS, fwhm=3.0)
+
+
 @pytest.fixture(scope="module")
 def site(api_server: ApiServer, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     api_server.create_user("astro")
@@ -32,6 +44,9 @@ def site(api_server: ApiServer, tmp_path_factory: pytest.TempPathFactory) -> dic
         "cal": ff.write_product(folder, "cal", data=image, extras=False),
         "blue": sf.field_image(folder, exposure="00011", filter="F090W", roll=20),
         "red": sf.field_image(folder, exposure="00012", filter="F444W", roll=120),
+        "big": ff.write_product(
+            folder, "cal", data=_big_image(), extras=False, dq=False, ids=ff.Ids(exposure="00013")
+        ),
     }
     token = api_server.token("astro")
     records = {}
@@ -126,3 +141,69 @@ def test_composer_queues_a_composite_of_the_chosen_images(
     # the composer refuses a mosaic of two filters, with the API's message
     page.get_by_role("button", name="Make mosaic").click()
     expect(page.locator("#composer-status")).to_contain_text("one filter")
+
+
+def test_sky_viewer_zooms_reads_pixels_and_draws_overlays(
+    open_page: Callable[..., Page],
+    site: dict[str, Any],
+    api_server: ApiServer,
+    screenshot_dir: Path,
+) -> None:
+    record = site["records"]["big"]
+    with api_server.client(site["token"]) as client:
+        queued = client.post(f"/api/data/{record['id']}/process", json={"algorithm": "sources"})
+        assert queued.status_code == 202
+        load_handlers()
+        Worker(api_server.settings, kinds=["process"], handle=api_server.handle).run_once()
+        overlay = client.get(f"/api/data/{record['id']}/overlay/sources").json()
+    with fits.open(site["files"]["big"]) as hdul:
+        data = hdul["SCI"].data.astype(np.float64)
+        wcs = WCS(hdul["SCI"].header)
+    page = open_page()
+    page.goto(f"/records/{record['id']}")
+    page.get_by_text("Zoom and pan at full resolution").click()
+    section = page.locator("[data-sky-viewer]")
+    canvas = page.locator("#sky-canvas")
+    expect(section).to_have_attribute("data-state", "ready")
+    expect(canvas).to_have_attribute("data-level", "0")
+    page.get_by_role("button", name="Zoom out").click()
+    expect(canvas).to_have_attribute("data-level", "1")
+    expect(section).to_have_attribute("data-state", "ready")
+
+    # the compass points where astropy says north is (screen-up = +y in FITS pixels)
+    cx, cy = (300 - 1) / 2, (600 - 1) / 2
+    ra, dec = (float(v) for v in wcs.all_pix2world(cx, cy, 0))
+    nx, ny = (float(v) for v in wcs.all_world2pix(ra, dec + 1 / 3600, 0))
+    expected = float(np.degrees(np.arctan2(nx - cx, ny - cy)))
+    assert abs(float(canvas.get_attribute("data-north")) - expected) < 0.5
+    label, width = canvas.get_attribute("data-scale-bar").split(":")
+    assert label.endswith(("\u2033", "\u2032"))  # seconds or minutes of arc
+    assert 60 <= float(width) <= 400
+
+    # typed limits re-render
+    before = canvas.get_attribute("data-look")
+    page.get_by_label("Min", exact=True).fill("0.5")
+    page.get_by_label("Max", exact=True).fill("3")
+    page.get_by_label("Max", exact=True).press("Enter")
+    expect(canvas).to_have_attribute("data-look", re.compile(r"^0.5,3\|"))
+    assert canvas.get_attribute("data-look") != before
+
+    # full resolution: the value under the cursor is the file's pixel
+    page.get_by_role("button", name="Zoom in").click()
+    page.get_by_role("button", name="Zoom in").click()
+    page.get_by_role("button", name="Zoom in").click()
+    expect(canvas).to_have_attribute("data-level", "0")
+    expect(section).to_have_attribute("data-state", "ready")
+    canvas.hover(position={"x": 300, "y": 200})
+    text = page.locator("#sky-readout").inner_text()
+    match = re.match(r"x (\d+), y (\d+): (\S+)", text)
+    assert match, text
+    x, y, value = int(match[1]), int(match[2]), float(match[3])
+    assert value == pytest.approx(data[y - 1, x - 1], rel=1e-5)
+
+    # detected sources drawn over the image
+    page.get_by_role("button", name="Fit").click()
+    page.get_by_label("Detected sources").check()
+    expect(section).to_have_attribute("data-sources", str(len(overlay["sources"])))
+    assert int(section.get_attribute("data-sources-shown")) >= 3
+    section.screenshot(path=str(screenshot_dir / "sky-viewer.png"))
