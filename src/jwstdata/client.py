@@ -24,6 +24,7 @@ from typing import Any, BinaryIO
 
 import httpx
 
+from jwstdata.client_imaging import ImagingMixin
 from jwstdata.errors import (
     AuthenticationError,
     ConflictError,
@@ -150,7 +151,7 @@ class _ProgressReader:
         return chunk
 
 
-class Client:
+class Client(ImagingMixin):
     def __init__(
         self,
         url: str = "http://127.0.0.1:8000",
