@@ -14,6 +14,7 @@ import pytest
 from astropy.io import fits
 from astropy.wcs import WCS
 
+from jwstdata.errors import PayloadTooLargeError
 from jwstdata.models import JwstDataModel
 from jwstdata.services.jobs.registry import load_handlers
 from jwstdata.services.jobs.worker import Worker
@@ -186,3 +187,16 @@ def test_tiles_from_s3(s3_storage: Any, tmp_path: Path, gzip: bool) -> None:
     np.testing.assert_array_equal(tile(source, 0, 1, 1), expected)
     cache.close()
     assert not list((tmp_path / "cache").glob("*.fits"))  # the copy went with it
+
+
+def test_tile_copies_are_bounded(s3_storage: Any, tmp_path: Path) -> None:
+    path = ff.write_product(tmp_path, "cal", data=_image(), extras=False)
+    s3_storage.write_stream("uploads/u/big.fits", io.BytesIO(path.read_bytes()))
+    record = JwstDataModel(
+        file_name="big.fits", file_path="uploads/u/big.fits", file_format="fits",
+        data_type="image", checksum="b" * 64,
+    ).model_copy(update={"id": "0123456789abcdef01234568"})  # fmt: skip
+    cache = TileCache(tmp_path / "cache", max_copy_bytes=100_000)
+    with pytest.raises(PayloadTooLargeError, match="too large to view"):
+        cache.source(s3_storage, record)
+    assert not list((tmp_path / "cache").iterdir())  # nothing half-copied left behind

@@ -167,13 +167,13 @@ def _run(job: Job, ctx: JobContext, kind: str) -> dict[str, Any]:
     services = ctx.services
     params = _parse(kind, job.params.get("parameters"))
     ids = [ObjectId(i) for i in job.params.get("recordIds", [])]
-    records = [services.records.get(i, _ADMIN) for i in ids]
     max_pixels = services.settings.processing_max_pixels
 
     def progress(fraction: float, message: str) -> None:
         ctx.progress(done=round(0.4 + 0.5 * fraction, 3), message=message)
 
     try:
+        records = [services.records.get(i, _ADMIN) for i in ids]  # deleted since queued: 404
         check_inputs(kind, records, params)
         with tempfile.TemporaryDirectory(prefix=f"jwstdata-{kind}-") as scratch:
             images = _read_all(records, ctx, Path(scratch), 0.4)

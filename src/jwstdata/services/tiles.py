@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import gzip
 import math
-import shutil
 import threading
 import warnings
 from collections import OrderedDict
@@ -27,12 +26,13 @@ import numpy as np
 from astropy.io import fits
 from astropy.utils.exceptions import AstropyWarning
 
-from jwstdata.errors import NotFoundError, ValidationError
+from jwstdata.errors import NotFoundError, PayloadTooLargeError, ValidationError
 from jwstdata.models import JwstDataModel
 from jwstdata.storage import StorageProvider
 
 TILE = 256
 CACHED_FILES = 8
+MAX_COPY_BYTES = 4 * 1024**3  # gzip inflated / S3 copied to the tile cache, per file
 _GZIP = b"\x1f\x8b"
 
 
@@ -82,9 +82,12 @@ def _plane_index(shape: tuple[int, ...]) -> tuple[int, ...]:
 class TileCache:
     """Open images by (record id, content version); thread-safe, LRU."""
 
-    def __init__(self, folder: Path, size: int = CACHED_FILES) -> None:
+    def __init__(
+        self, folder: Path, size: int = CACHED_FILES, max_copy_bytes: int = MAX_COPY_BYTES
+    ) -> None:
         self.folder = folder
         self.size = size
+        self.max_copy_bytes = max_copy_bytes
         self._lock = threading.Lock()
         self._open: OrderedDict[tuple[str, str], TileSource] = OrderedDict()
 
@@ -123,15 +126,18 @@ class TileCache:
         self.folder.mkdir(parents=True, exist_ok=True)
         copy = self.folder / f"{record.id}-{record.checksum or record.version}.fits"
         partial = copy.with_suffix(".part")
-        with storage.open_read(key) as stream, open(partial, "wb") as out:
-            head = stream.read(2)
-            if head == _GZIP:
-                source: Any = gzip.GzipFile(fileobj=_Prefixed(head, stream), mode="rb")
-                shutil.copyfileobj(source, out, 1024 * 1024)
-            else:
-                out.write(head)
-                shutil.copyfileobj(stream, out, 1024 * 1024)
-        partial.replace(copy)
+        try:
+            with storage.open_read(key) as stream, open(partial, "wb") as out:
+                head = stream.read(2)
+                source: Any = stream
+                if head == _GZIP:
+                    source = gzip.GzipFile(fileobj=_Prefixed(head, stream), mode="rb")
+                else:
+                    out.write(head)
+                _copy_bounded(source, out, record.file_name, self.max_copy_bytes)
+            partial.replace(copy)
+        finally:
+            partial.unlink(missing_ok=True)
         return copy, copy
 
     def _load(self, storage: StorageProvider, record: JwstDataModel, key: Any) -> TileSource:
@@ -164,6 +170,19 @@ class TileCache:
             plane_index=list(index),
             copy=copy,
         )
+
+
+def _copy_bounded(source: Any, out: Any, name: str, limit: int) -> None:
+    """Copy in chunks, refusing (not filling the disk with) a copy over ``limit`` bytes."""
+    written = 0
+    while chunk := source.read(1024 * 1024):
+        written += len(chunk)
+        if written > limit:
+            raise PayloadTooLargeError(
+                f"{name} is too large to view here (over {limit / 1024**3:g} GiB once "
+                "decompressed or copied from object storage)"
+            )
+        out.write(chunk)
 
 
 class _Prefixed:
