@@ -98,7 +98,7 @@ def messy(tmp_path_factory) -> dict[str, Any]:
 
 def test_list_algorithms_describes_each():
     listed = {entry["name"]: entry for entry in list_algorithms()}
-    assert set(listed) == {"statistics", "preview", "histogram", "sources", "spectrum"}
+    assert set(listed) == {"statistics", "preview", "histogram", "sources", "spectrum", "cutout"}
     for entry in listed.values():
         assert entry["version"]
         assert entry["params"]["type"] == "object"

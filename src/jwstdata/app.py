@@ -19,12 +19,15 @@ from jwstdata.api.routes import (
     auth,
     data,
     files,
+    fits_tools,
     health,
     jobs,
     lineage,
     mast,
     pixels,
     processing,
+    products,
+    tiles,
 )
 from jwstdata.config import Settings, load_settings
 from jwstdata.http.container import Services, check_server_settings
@@ -66,11 +69,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         auth.router,
         files.router,
         pixels.router,
+        fits_tools.router,
+        tiles.router,
         data.router,
         lineage.router,
         mast.router,
         jobs.router,
         processing.router,
+        products.router,
         web.router,
     ):
         app.include_router(router)

@@ -23,6 +23,7 @@ from typing import Any, BinaryIO
 
 import httpx
 
+from jwstdata.client_imaging import ImagingMixin
 from jwstdata.digests import sha256_of
 from jwstdata.errors import ValidationError, error_from_envelope
 
@@ -135,7 +136,7 @@ class _ProgressReader:
         return chunk
 
 
-class Client:
+class Client(ImagingMixin):
     def __init__(
         self,
         url: str = "http://127.0.0.1:8000",

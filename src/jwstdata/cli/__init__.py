@@ -21,6 +21,7 @@ from jwstdata.cli import (
     users,
 )
 from jwstdata.cli.common import err_console, one_line
+from jwstdata.cli.imaging import composite, cutout, mosaic
 from jwstdata.cli.ingest import ingest
 from jwstdata.cli.lineage import lineage
 from jwstdata.cli.process import algorithms, process
@@ -50,6 +51,9 @@ app.command(name="lineage")(lineage)
 app.command(name="serve")(serve)
 app.command(name="process")(process)
 app.command(name="algorithms")(algorithms)
+app.command(name="cutout")(cutout)
+app.command(name="composite")(composite)
+app.command(name="mosaic")(mosaic)
 app.add_typer(naming.app, name="naming")
 app.add_typer(users.app, name="users")
 app.add_typer(mast.app, name="mast")

@@ -49,6 +49,7 @@ ALGORITHM_MODULES: tuple[str, ...] = (
     "jwstdata.processing.histogram",
     "jwstdata.processing.sources",
     "jwstdata.processing.spectrum",
+    "jwstdata.processing.cutout",
 )
 # 100 Mpx: a 10k x 10k mosaic; about 400 MB as float32, a few times that while computing.
 DEFAULT_MAX_PIXELS = 100_000_000
@@ -148,6 +149,7 @@ class OutputFile:
     path: Path | None = None
     width: int | None = None  # images: pixel size, recorded in imageInfo
     height: int | None = None
+    wcs: dict[str, Any] | None = None  # images with a celestial WCS: recorded in imageInfo
 
 
 @dataclass

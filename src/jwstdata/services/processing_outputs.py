@@ -35,7 +35,11 @@ from jwstdata.storage import StorageProvider, WriteResult
 
 log = logging.getLogger(__name__)
 
-CONTENT_TYPES = {"png": "image/png", "ecsv": "text/plain; charset=utf-8"}
+CONTENT_TYPES = {
+    "png": "image/png",
+    "ecsv": "text/plain; charset=utf-8",
+    "fits": "application/fits",
+}
 
 
 def group_filter(
@@ -136,12 +140,23 @@ def _output_record(
             "paramsHash": digest,
             "role": item.role,
         },
-        image_info=(
-            ImageMetadata(width=item.width, height=item.height)
-            if item.width is not None and item.height is not None
-            else None
-        ),
+        image_info=_image_info(source, item),
     )
+
+
+def _image_info(source: JwstDataModel, item: OutputFile) -> ImageMetadata | None:
+    """Width and height of an image output; a FITS image with a WCS (a cutout, a mosaic)
+    also keeps what it shares with its source (target, instrument, filter, units)."""
+    if item.width is None or item.height is None:
+        return None
+    size = {"width": item.width, "height": item.height}
+    if item.wcs is None:
+        return ImageMetadata(**size)
+    system = str(item.wcs.get("RADESYS", "ICRS"))
+    wcs = {"wcs": item.wcs, "coordinate_system": system}
+    if source.image_info is not None:
+        return source.image_info.model_copy(update={**size, **wcs})
+    return ImageMetadata(**size, **wcs)
 
 
 def _upsert(repo: RecordRepository, record: JwstDataModel) -> ObjectId:

@@ -29,6 +29,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "jwstdata.services.jobs.builtin",
     "jwstdata.services.mast.importer",
     "jwstdata.services.processing_jobs",
+    "jwstdata.services.imaging_jobs",
 )
 
 
