@@ -7,16 +7,8 @@ import typer
 
 from jwstdata.cli.common import cli_context, console, database, print_json, settings
 from jwstdata.cli.records import parse_record_id
-from jwstdata.db import RecordRepository
-from jwstdata.db.jobs import JobRepository
+from jwstdata.models.enums import Combine, Interval, SizeUnit, Stretch
 from jwstdata.models.job import Job
-from jwstdata.processing.composite import Combine
-from jwstdata.processing.cutout import SizeUnit
-from jwstdata.processing.stretch import Interval, Stretch
-from jwstdata.services.imaging_jobs import COMPOSITE, MOSAIC, enqueue_product
-from jwstdata.services.jobs.worker import Worker
-from jwstdata.services.processing_jobs import KIND as PROCESS_KIND
-from jwstdata.services.processing_jobs import enqueue_processing
 
 INTERACTIVE_PRIORITY = 100
 
@@ -49,6 +41,12 @@ def cutout(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Cut a rectangle around RA/Dec out of a record; the cutout becomes a derived record."""
+    from jwstdata.db import RecordRepository
+    from jwstdata.db.jobs import JobRepository
+    from jwstdata.services.jobs.worker import Worker
+    from jwstdata.services.processing_jobs import KIND as PROCESS_KIND
+    from jwstdata.services.processing_jobs import enqueue_processing
+
     cfg = settings()
     ctx = cli_context()
     params = {"ra": ra, "dec": dec, "size": size, "unit": unit.value}
@@ -73,6 +71,11 @@ def cutout(
 
 
 def _product(kind: str, record_ids: list[str], parameters: dict, wait: bool, as_json: bool) -> None:
+    from jwstdata.db import RecordRepository
+    from jwstdata.db.jobs import JobRepository
+    from jwstdata.services.imaging_jobs import enqueue_product
+    from jwstdata.services.jobs.worker import Worker
+
     cfg = settings()
     ctx = cli_context()
     with database() as handle:
@@ -118,7 +121,7 @@ def composite(
     parameters: dict = {"channels": channels}
     if resolution:
         parameters["resolution"] = resolution
-    _product(COMPOSITE, record_ids, parameters, wait, as_json)
+    _product("composite", record_ids, parameters, wait, as_json)
 
 
 def mosaic(
@@ -132,4 +135,4 @@ def mosaic(
     parameters: dict = {"combine": combine.value}
     if resolution:
         parameters["resolution"] = resolution
-    _product(MOSAIC, record_ids, parameters, wait, as_json)
+    _product("mosaic", record_ids, parameters, wait, as_json)

@@ -69,3 +69,31 @@ class StorageKind(StrEnum):
 
     local = "local"
     s3 = "s3"
+
+
+# Imaging options (processing/stretch, cutout, composite): here so that the CLI can offer
+# them as choices without importing numpy and astropy.
+
+
+class Combine(StrEnum):
+    mean = "mean"
+    sum = "sum"
+
+
+class SizeUnit(StrEnum):
+    arcsec = "arcsec"
+    arcmin = "arcmin"
+    pixel = "pixel"
+
+
+class Interval(StrEnum):
+    zscale = "zscale"
+    percentile = "percentile"
+    minmax = "minmax"
+
+
+class Stretch(StrEnum):
+    linear = "linear"
+    sqrt = "sqrt"
+    log = "log"
+    asinh = "asinh"

@@ -23,7 +23,6 @@ import io
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -35,6 +34,7 @@ from pydantic.alias_generators import to_camel
 from reproject import reproject_interp
 from reproject.mosaicking import reproject_and_coadd
 
+from jwstdata.models.enums import Combine
 from jwstdata.processing.preview import PreviewParams, render
 from jwstdata.processing.registry import ProcessingError
 from jwstdata.processing.reprojection import (
@@ -69,11 +69,6 @@ class CompositeParams(_Params):
     resolution: float | None = Field(
         default=None, gt=0, le=3600, description="arcsec per output pixel (default: finest)"
     )
-
-
-class Combine(StrEnum):
-    mean = "mean"
-    sum = "sum"
 
 
 class MosaicParams(_Params):

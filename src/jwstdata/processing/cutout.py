@@ -15,7 +15,6 @@ from __future__ import annotations
 import io
 import math
 import warnings
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from astropy.wcs.utils import proj_plane_pixel_scales
 from pydantic import Field
 
 from jwstdata.models import DataType
+from jwstdata.models.enums import SizeUnit
 from jwstdata.processing.data import open_image, select_plane
 from jwstdata.processing.registry import (
     IMAGE_INPUT,
@@ -45,12 +45,6 @@ from jwstdata.processing.registry import (
 
 MAX_CUTOUT_SIDE = 8192  # pixels: a cutout is a piece, not a copy of a mosaic
 _LINEAR_KEYS = ("CD1_1", "CD1_2", "CD2_1", "CD2_2", "PC1_1", "PC1_2", "PC2_1", "PC2_2")
-
-
-class SizeUnit(StrEnum):
-    arcsec = "arcsec"
-    arcmin = "arcmin"
-    pixel = "pixel"
 
 
 class CutoutParams(AlgorithmParams):

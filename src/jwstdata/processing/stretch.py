@@ -32,20 +32,9 @@ from astropy.visualization import (
     ZScaleInterval,
 )
 
+from jwstdata.models.enums import Interval, Stretch
+
 PERCENTILE_SAMPLE = 1_000_000
-
-
-class Interval(StrEnum):
-    zscale = "zscale"
-    percentile = "percentile"
-    minmax = "minmax"
-
-
-class Stretch(StrEnum):
-    linear = "linear"
-    sqrt = "sqrt"
-    log = "log"
-    asinh = "asinh"
 
 
 class Colormap(StrEnum):

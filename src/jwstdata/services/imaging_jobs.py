@@ -37,11 +37,11 @@ from jwstdata.models import (
 from jwstdata.models.job import Job
 from jwstdata.naming import parse_name
 from jwstdata.processing.composite import CompositeParams, MosaicParams, Product, composite, mosaic
-from jwstdata.processing.outputs import _upsert as upsert_record
 from jwstdata.processing.registry import IMAGE_INPUT, ProcessingError
 from jwstdata.processing.reprojection import SkyImage, read_image, wcs_summary
 from jwstdata.services.jobs.context import JobContext
 from jwstdata.services.jobs.registry import JobFailed, job_handler
+from jwstdata.services.processing_outputs import _upsert as upsert_record
 from jwstdata.services.stored_fits import local_file
 from jwstdata.storage import StorageProvider
 
@@ -132,6 +132,7 @@ def enqueue_product(
         },
         # the command line acts for no one: the job (and its outputs) go to the first owner
         user_id=ctx.user_id or records[0].user_id,
+        user_requested=ctx.user_id is not None,
         record_id=records[0].id,
         priority=priority,
     )

@@ -18,15 +18,22 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query, Response, status
 
 from jwstdata.api.deps import ContextDep, RecordIdDep, ServicesDep, require_user
+from jwstdata.api.viewer_schemas import FitsHeader
+from jwstdata.models.job import Job
 from jwstdata.processing.cutout import CutoutParams, SizeUnit
 from jwstdata.services.cutouts import cutout_download
 from jwstdata.services.fits_header import read_header
+from jwstdata.services.job_quota import submit_within_quota
 from jwstdata.services.processing_jobs import enqueue_processing
 
 router = APIRouter(prefix="/api/data", tags=["viewer"])
 
 
-@router.get("/{record_id}/header", summary="Every header card of one HDU, and the HDU list")
+@router.get(
+    "/{record_id}/header",
+    summary="Every header card of one HDU, and the HDU list",
+    response_model=FitsHeader,
+)
 def header(
     svc: ServicesDep,
     ctx: ContextDep,
@@ -68,6 +75,7 @@ def cutout(
     status_code=status.HTTP_202_ACCEPTED,
     dependencies=[Depends(require_user)],
     summary="Queue a cutout that is stored as a derived record (a job)",
+    response_model=Job,
 )
 def queue_cutout(
     svc: ServicesDep,
@@ -76,5 +84,18 @@ def queue_cutout(
     body: Annotated[dict[str, Any], Body(examples=[{"ra": 151.7574, "dec": -40.4372, "size": 5}])],
 ) -> dict[str, Any]:
     record = svc.records.get(record_id, ctx)
-    job = enqueue_processing(svc.jobs, record, "cutout", body, user_id=ctx.user_id)
+    job = submit_within_quota(
+        svc.jobs,
+        ctx,
+        svc.settings.max_active_jobs_per_user,
+        lambda: enqueue_processing(
+            svc.jobs,
+            record,
+            "cutout",
+            body,
+            user_id=ctx.user_id,
+            as_reader=not ctx.can_write_owner(record.user_id),
+            records=svc.records,
+        ),
+    )
     return job.to_json()

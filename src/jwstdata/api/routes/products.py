@@ -14,7 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from jwstdata.api.deps import ContextDep, ServicesDep, require_user
+from jwstdata.models.job import Job
 from jwstdata.services.imaging_jobs import COMPOSITE, MOSAIC, enqueue_product
+from jwstdata.services.job_quota import submit_within_quota
 
 router = APIRouter(prefix="/api", tags=["processing"], dependencies=[Depends(require_user)])
 
@@ -28,14 +30,19 @@ class ProductBody(BaseModel):
 
 
 def _queue(svc: Any, ctx: Any, kind: str, body: ProductBody) -> dict[str, Any]:
-    job = enqueue_product(
+    job = submit_within_quota(
         svc.jobs,
-        svc.records,
         ctx,
-        kind,
-        body.record_ids,
-        body.parameters,
-        priority=body.priority,
+        svc.settings.max_active_jobs_per_user,
+        lambda: enqueue_product(
+            svc.jobs,
+            svc.records,
+            ctx,
+            kind,
+            body.record_ids,
+            body.parameters,
+            priority=body.priority,
+        ),
     )
     return job.to_json()
 
@@ -44,6 +51,7 @@ def _queue(svc: Any, ctx: Any, kind: str, body: ProductBody) -> dict[str, Any]:
     "/composites",
     status_code=status.HTTP_202_ACCEPTED,
     summary="Queue a colour composite of 2-6 records (PNG and FITS cube)",
+    response_model=Job,
 )
 def composites(
     svc: ServicesDep, ctx: ContextDep, body: Annotated[ProductBody, Body()]
@@ -55,6 +63,7 @@ def composites(
     "/mosaics",
     status_code=status.HTTP_202_ACCEPTED,
     summary="Queue a mosaic of overlapping records of one filter (FITS and preview)",
+    response_model=Job,
 )
 def mosaics(
     svc: ServicesDep, ctx: ContextDep, body: Annotated[ProductBody, Body()]

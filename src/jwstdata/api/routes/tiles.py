@@ -20,6 +20,7 @@ import numpy as np
 from fastapi import APIRouter, Header, Query, Response, status
 
 from jwstdata.api.deps import ContextDep, RecordIdDep, ServicesDep
+from jwstdata.api.viewer_schemas import SourceOverlay, TileInfo
 from jwstdata.models import JwstDataModel
 from jwstdata.services.sky_info import source_overlay, tile_info
 from jwstdata.services.tiles import TileCache, TileSource, tile
@@ -41,7 +42,11 @@ def _etag(record: JwstDataModel, *parts: int) -> str:
     return f'"tile-{"-".join(map(str, parts))}-{record.checksum or record.version}"'
 
 
-@router.get("/{record_id}/tiles", summary="Tile pyramid, WCS and orientation of the image")
+@router.get(
+    "/{record_id}/tiles",
+    summary="Tile pyramid, WCS and orientation of the image",
+    response_model=TileInfo,
+)
 def tiles(svc: ServicesDep, ctx: ContextDep, record_id: RecordIdDep) -> dict[str, Any]:
     record = svc.records.get(record_id, ctx)
     return tile_info(_source(svc, record))
@@ -77,7 +82,11 @@ def one_tile(
     return Response(body, media_type=TILE_MEDIA_TYPE, headers=headers)
 
 
-@router.get("/{record_id}/overlay/sources", summary="Detected sources to draw over the image")
+@router.get(
+    "/{record_id}/overlay/sources",
+    summary="Detected sources to draw over the image",
+    response_model=SourceOverlay,
+)
 def sources(svc: ServicesDep, ctx: ContextDep, record_id: RecordIdDep) -> dict[str, Any]:
     record = svc.records.get(record_id, ctx)
     return source_overlay(svc.records, svc.storage, record, ctx)
