@@ -113,6 +113,8 @@ RECORD_INDEXES: tuple[IndexSpec, ...] = (
     _ix("checksum", ("checksum", 1), serves="duplicate detection and storage verify"),
     _ix("file_path", ("filePath", 1), serves="storage verify and file clean-up: who uses a key"),
     _ix("archived", ("isArchived", 1), ("archivedDate", -1), serves="archived listings"),
+    # Positional search: HEALPix cells (NUNIQ) covering each footprint, multikey.
+    _ix("sky", ("_skyCells", 1), serves="cone searches (ra/dec/radius): candidate footprints"),
 )
 
 GC = "storage_gc"

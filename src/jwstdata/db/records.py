@@ -24,6 +24,7 @@ from jwstdata.db.indexes import RECORD_INDEXES, RECORDS
 from jwstdata.db.portable import name_duplicate
 from jwstdata.db.query import encode_cursor, search_keys
 from jwstdata.db.record_search import RecordSearch
+from jwstdata.db.sky import ConeResolver, sky_keys, with_sky
 from jwstdata.errors import (
     DuplicateError,
     NotFoundError,
@@ -35,6 +36,7 @@ from jwstdata.models.access import AccessContext
 from jwstdata.models.base import utcnow
 from jwstdata.models.record import JwstDataModel
 from jwstdata.models.search import FacetName, SearchQuery
+from jwstdata.sky.cells import FIELD as SKY_CELLS
 
 ID_INDEX = "_id_"
 # Fields a caller may never set through ``update`` (bookkeeping owned by the repository).
@@ -62,8 +64,9 @@ def by_id_pipeline(ids: list[ObjectId], ctx: AccessContext) -> list[dict[str, An
 
 
 def to_stored(record: JwstDataModel) -> dict[str, Any]:
-    doc = record.to_document()
+    doc = with_sky(record).to_document()
     doc["_norm"] = search_keys(doc)
+    doc[SKY_CELLS] = sky_keys(doc.get("sky"))
     return doc
 
 
@@ -86,6 +89,7 @@ class RecordRepository:
         self._uri = redacted_uri
         self.counters = RecordCounters(collection.database, redacted_uri)
         self.searches = RecordSearch(collection, self.counters, redacted_uri)
+        self.cones = ConeResolver(collection, redacted_uri)
 
     @classmethod
     def for_database(cls, handle: Any) -> RecordRepository:
@@ -93,7 +97,7 @@ class RecordRepository:
 
     # --- create -------------------------------------------------------------------------
     def create(self, record: JwstDataModel) -> JwstDataModel:
-        record = record.model_copy(update={"id": record.id or ObjectId()})
+        record = with_sky(record.model_copy(update={"id": record.id or ObjectId()}))
         doc = to_stored(record)
         try:
             with translate_errors(self._uri):
@@ -226,6 +230,7 @@ class RecordRepository:
         snapshot: Snapshot | None = None,
     ) -> SearchPage:
         """One keyset page (windowed on the sort key, see :mod:`jwstdata.db.search_plan`)."""
+        query = self.cones.resolve(query, ctx)
         if snapshot is None:
             snapshot = self.searches.snapshot(ctx, query)
         docs = self.searches.page(query, ctx, snapshot)
@@ -249,17 +254,17 @@ class RecordRepository:
             query = query.model_copy(update={"cursor": page.next_cursor})
 
     def count(self, query: SearchQuery, ctx: AccessContext) -> int:
-        return self.searches.count(query, ctx)
+        return self.searches.count(self.cones.resolve(query, ctx), ctx)
 
     def facets(
         self, query: SearchQuery, ctx: AccessContext, names: Iterable[FacetName] = tuple(FacetName)
     ) -> dict[str, list[dict[str, Any]]]:
         """Counts per value of each facet, over what the caller can see."""
-        return self.searches.facets(query, ctx, names)
+        return self.searches.facets(self.cones.resolve(query, ctx), ctx, names)
 
     def stats(self, query: SearchQuery, ctx: AccessContext) -> dict[str, Any]:
         """Count and bytes, by processing level and data type, over what ``ctx`` sees."""
-        return self.searches.stats(query, ctx)
+        return self.searches.stats(self.cones.resolve(query, ctx), ctx)
 
     # --- update -------------------------------------------------------------------------
     def update(

@@ -56,8 +56,17 @@ def _prefix_range(prefix: str) -> dict[str, str]:
     return {"$gte": prefix, "$lt": prefix[:-1] + chr(ord(prefix[-1]) + 1)}
 
 
+def _cone_driver(query: SearchQuery) -> Driver | None:
+    """A resolved positional search: its exact ids, on the primary key."""
+    if query.cone_ids is None:
+        return None
+    return Driver("_id_", {"_id": {"$in": list(query.cone_ids)}}, False, len(query.cone_ids))
+
+
 def _selective(query: SearchQuery) -> Driver | None:
     """An equality on a field whose values hold few records: no window needed."""
+    if (cone := _cone_driver(query)) is not None:
+        return cone
     for attribute, path, index in (
         ("exposure_id", "exposureId", "exposure"),
         ("observation_base_id", "observationBaseId", "observation"),

@@ -124,6 +124,8 @@ def _output_record(
             if item.width is not None and item.height is not None
             else None
         ),
+        # An output (preview, catalogue, spectrum) shows the same sky as its source file.
+        sky=source.sky,
     )
 
 

@@ -1,0 +1,115 @@
+"""The sky on ``jwst_data``: the footprint kept on each record, its cells, cone searches.
+
+Writes: :func:`with_sky` derives a record's ``sky`` from its metadata (see
+:mod:`jwstdata.sky.derive`; a footprint given explicitly is kept when the metadata says
+nothing), and :func:`sky_keys` the HEALPix cells stored beside it in ``_skyCells`` (the
+``sky`` index, multikey; see :mod:`jwstdata.sky.cells`).
+
+Searches: :class:`ConeResolver` turns a search's cone into the exact set of matching
+record ids before the search runs. The cells pre-filter on the index, the rest of the
+search's filter (access included) narrows on the server, then the exact spherical test
+(:func:`jwstdata.sky.geometry.cone_overlaps`) runs on the few candidates' footprints. The
+search then runs unchanged with ``_id $in ids``: pages, cursors, counts and facets stay
+exact, because the set is exact before anything is paged or counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pymongo.collection import Collection
+
+from jwstdata.db.connection import translate_errors
+from jwstdata.db.hints import index_hint
+from jwstdata.db.query import build_filter
+from jwstdata.models.access import AccessContext
+from jwstdata.models.record import JwstDataModel
+from jwstdata.models.search import SearchQuery
+from jwstdata.sky.cells import FIELD, cone_cells, footprint_cells
+from jwstdata.sky.derive import sky_from_fields
+from jwstdata.sky.geometry import Cone, cone_overlaps
+
+SKY_INDEX = "sky"
+
+
+def derive_sky(document: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The ``sky`` sub-document for a stored (camelCase) record document."""
+    found = sky_from_fields(document.get("metadata"), document.get("imageInfo"))
+    return found.model_dump(mode="json", by_alias=True) if found is not None else None
+
+
+def with_sky(record: JwstDataModel) -> JwstDataModel:
+    """``record`` with its footprint derived from its metadata (kept if none derives)."""
+    image_info = record.image_info.model_dump(by_alias=True) if record.image_info else None
+    found = sky_from_fields(record.metadata, image_info)
+    if found is None or found == record.sky:
+        return record
+    return record.model_copy(update={"sky": found})
+
+
+def sky_keys(sky: Mapping[str, Any] | None) -> list[int]:
+    """The cells to store in ``_skyCells`` for a ``sky`` sub-document (none without one)."""
+    if not sky:
+        return []
+    footprint = [tuple(v) for v in sky.get("footprint") or []]
+    return footprint_cells(sky["ra"], sky["dec"], sky.get("radius") or 0.0, footprint)
+
+
+def sky_fields(document: Mapping[str, Any]) -> dict[str, Any]:
+    """``sky`` and ``_skyCells`` for a whole stored document (bulk writers past the model)."""
+    sky = derive_sky(document)
+    return {"sky": sky, FIELD: sky_keys(sky)}
+
+
+def overlaps(cone: Cone, sky: Mapping[str, Any] | None) -> bool:
+    if not sky:
+        return False
+    footprint = [tuple(v) for v in sky.get("footprint") or []]
+    return cone_overlaps(cone, footprint, sky["ra"], sky["dec"], sky.get("radius") or 0.0)
+
+
+def cone_of(query: SearchQuery) -> Cone:
+    assert query.ra is not None and query.dec is not None
+    return Cone(query.ra, query.dec, query.cone_radius)
+
+
+class ConeResolver:
+    def __init__(self, collection: Collection, uri: str = "") -> None:
+        self.collection = collection
+        self._uri = uri
+
+    def candidates_pipeline(self, query: SearchQuery, ctx: AccessContext) -> list[dict[str, Any]]:
+        """Cells on the ``sky`` index first (a flat clause every planner seeks on), then
+        the rest of the search's filter and access scope, keeping only the footprint."""
+        cone = cone_of(query)
+        rest = build_filter(query.model_copy(update={"ra": None, "dec": None, "radius": None}), ctx)
+        return [
+            {"$match": {FIELD: {"$in": cone_cells(cone.ra, cone.dec, cone.radius)}}},
+            *([{"$match": rest}] if rest else []),
+            {"$project": {"sky": 1}},
+        ]
+
+    def resolve(self, query: SearchQuery, ctx: AccessContext) -> SearchQuery:
+        """``query`` with ``cone_ids`` set (unchanged when it has no cone or has them)."""
+        if not query.has_cone or query.cone_ids is not None:
+            return query
+        cone = cone_of(query)
+        hint = index_hint(self.collection, SKY_INDEX)
+        with translate_errors(self._uri):
+            docs = self.collection.aggregate(
+                self.candidates_pipeline(query, ctx), **({"hint": hint} if hint else {})
+            )
+            ids = [d["_id"] for d in docs if overlaps(cone, d.get("sky"))]
+        return query.model_copy(update={"cone_ids": ids})
+
+
+__all__ = [
+    "SKY_INDEX",
+    "ConeResolver",
+    "derive_sky",
+    "overlaps",
+    "sky_fields",
+    "sky_keys",
+    "with_sky",
+]
