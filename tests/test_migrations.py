@@ -136,10 +136,11 @@ def test_db_status_shows_pending_and_db_migrate_applies_them(
     assert [(m["name"], m["documents"]) for m in pending] == [
         ("record-defaults", 3),
         ("search-keys", 3),
+        ("sky-footprints", 3),
     ]
     migrate = _cli(["db", "migrate", "--json"], cli_env)
     assert migrate.returncode == 0, migrate.stderr
-    assert json.loads(migrate.stdout)["documentsChanged"] == 3 * 3 + 3
+    assert json.loads(migrate.stdout)["documentsChanged"] == 3 * 3 + 3 + 3
     again = _cli(["db", "migrate"], cli_env)
     assert again.returncode == 0 and "nothing to migrate" in again.stdout
     status = _cli(["db", "status", "--json"], cli_env)

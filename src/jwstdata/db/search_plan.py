@@ -33,6 +33,7 @@ from jwstdata.models.search import SearchQuery, SortField, SortOrder, TagMode
 WIDEN = 4  # each window covers this many times the sort-key span of the one before
 MAX_SIZED_WINDOWS = 8  # then the rest of the range in one open-ended window
 UNKNOWN_SELECTIVITY = 0.1  # share of records assumed to match a filter the counters lack
+PRIMARY_KEY_INDEX = "_id_"  # built in: not among the declared indexes
 NULLABLE_SORTS = frozenset({SortField.observation_date, SortField.file_size})
 
 
@@ -60,7 +61,8 @@ def _cone_driver(query: SearchQuery) -> Driver | None:
     """A resolved positional search: its exact ids, on the primary key."""
     if query.cone_ids is None:
         return None
-    return Driver("_id_", {"_id": {"$in": list(query.cone_ids)}}, False, len(query.cone_ids))
+    ids = list(query.cone_ids)
+    return Driver(PRIMARY_KEY_INDEX, {"_id": {"$in": ids}}, False, len(ids))
 
 
 def _selective(query: SearchQuery) -> Driver | None:
