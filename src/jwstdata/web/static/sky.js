@@ -174,7 +174,6 @@ function setup() {
       circle.setAttribute("r", 0);
       circle.hidden = false;
     }
-    svg.setPointerCapture(event.pointerId);
   });
 
   svg.addEventListener("pointermove", (event) => {
@@ -182,7 +181,12 @@ function setup() {
     const sky = toSky(p.x, p.y);
     readout.textContent = `RA ${sky.ra.toFixed(4)}° Dec ${sky.dec.toFixed(4)}°`;
     if (!drag) return;
-    if (Math.hypot(event.clientX - drag.client.x, event.clientY - drag.client.y) > 3) moved = true;
+    if (!moved && Math.hypot(event.clientX - drag.client.x, event.clientY - drag.client.y) > 3) {
+      // Captured only once it is a drag: a capture from the press would retarget the
+      // click of a plain press-and-release away from the footprint's link.
+      moved = true;
+      svg.setPointerCapture(event.pointerId);
+    }
     if (mode === "circle") {
       circle.setAttribute("r", Math.hypot(p.x - drag.start.x, p.y - drag.start.y));
     } else if (moved) {
