@@ -57,10 +57,19 @@ function setup() {
     return { x: p.x, y: p.y };
   }
 
+  function visible() {
+    // With "meet" the chart shows more than the viewBox along one axis: grid all of it.
+    const box = svg.getBoundingClientRect();
+    const px = unitsPerPixel();
+    const w = Math.max(box.width, 1) * px;
+    const h = Math.max(box.height, 1) * px;
+    return [view[0] + view[2] / 2 - w / 2, view[1] + view[3] / 2 - h / 2, w, h];
+  }
+
   function drawGrid() {
     grid.replaceChildren();
     const px = unitsPerPixel();
-    const [x0, y0, w, h] = view;
+    const [x0, y0, w, h] = visible();
     const decStep = niceStep(h);
     for (let dec = Math.ceil(-(y0 + h) / decStep) * decStep; dec <= -y0; dec += decStep) {
       if (dec < -90 || dec > 90) continue;
@@ -91,7 +100,9 @@ function setup() {
       line.setAttribute("y2", y0 + h);
       grid.append(line);
       const label = document.createElementNS(SVG_NS, "text");
-      label.setAttribute("x", x + 3 * px);
+      const nearRight = x > x0 + w * 0.85; // keep the label inside the chart
+      label.setAttribute("x", nearRight ? x - 3 * px : x + 3 * px);
+      label.setAttribute("text-anchor", nearRight ? "end" : "start");
       label.setAttribute("y", y0 + h - 4 * px);
       label.setAttribute("font-size", 11 * px);
       label.textContent = `${(((ra % 360) + 360) % 360).toFixed(decimals(raStep))}°`;
