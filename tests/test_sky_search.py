@@ -61,7 +61,7 @@ def _sky_records(owner: ObjectId, friend: ObjectId) -> dict[str, JwstDataModel]:
                 "wcs": _wcs(*NGC),
                 "width": 100,
                 "height": 80,
-            },  # fmt: skip
+            },
         ),
         "far": make_record(isPublic=True, metadata={"targ_ra": 200.0, "targ_dec": 30.0}),
         "nowhere": make_record(isPublic=True),
@@ -205,8 +205,11 @@ def test_cone_results_match_a_brute_force_scan(world: dict[str, Any]) -> None:
     centres = [(0.0, 0.0), (359.995, 0.005), (45.0, 89.92), NGC, FIELD_CENTRE, (200.0, 30.0)]
     for _ in range(25):
         ra, dec = rng.choice(centres)
-        cone = Cone((ra + rng.uniform(-0.05, 0.05)) % 360, max(-90, min(90, dec + rng.uniform(-0.05, 0.05))),
-                    rng.choice([0.0, 0.001, 0.01, 0.05, 0.2]))  # fmt: skip
+        cone = Cone(
+            (ra + rng.uniform(-0.05, 0.05)) % 360,
+            max(-90, min(90, dec + rng.uniform(-0.05, 0.05))),
+            rng.choice([0.0, 0.001, 0.01, 0.05, 0.2]),
+        )
         expected = {
             r.id for r in everything if r.sky and overlaps(cone, r.sky.model_dump(by_alias=True))
         }
