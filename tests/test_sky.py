@@ -237,3 +237,27 @@ def test_positions_and_radii_as_typed() -> None:
                        (parse_radius, "-1arcsec"), (parse_dec, "nan")):  # fmt: skip
         with pytest.raises(CoordinateError):
             parse(bad)
+
+
+def test_the_fast_cell_path_agrees_with_cdshealpix_public_api(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Cells come from cdshealpix's compiled functions where available; the public API
+    (the fallback) must give the very same cells, so a changed release is caught here."""
+    from jwstdata.sky import cells
+
+    shapes = [
+        (10.0, 20.0, 0.02, [(9.98, 19.98), (10.02, 19.98), (10.02, 20.02), (9.98, 20.02)]),
+        (0.0, 0.0, 0.0142, SEAM),
+        (0.0, 90.0, 0.1, POLE),
+        (83.8, -5.4, 0.0, []),
+        (200.0, -60.0, 3.0, circle_polygon(200.0, -60.0, 3.0)),
+    ]
+    fast = [cells.footprint_cells(*s) for s in shapes]
+    fast_cones = [cells.cone_cells(ra, dec, r) for ra, dec, r, _ in shapes]
+    assert cells._EXT is not None  # the installed release has them
+    monkeypatch.setattr(cells, "_EXT", None)
+    cells._footprint_cells.cache_clear()
+    assert [cells.footprint_cells(*s) for s in shapes] == fast
+    assert [cells.cone_cells(ra, dec, r) for ra, dec, r, _ in shapes] == fast_cones
+    cells._footprint_cells.cache_clear()

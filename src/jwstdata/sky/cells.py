@@ -14,8 +14,11 @@ the cells are a pre-filter; :func:`jwstdata.sky.geometry.cone_overlaps` is exact
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from astropy import units as u
@@ -51,7 +54,34 @@ def _lonlat(ras: Sequence[float], decs: Sequence[float]) -> tuple[Longitude, Lat
     return Longitude(list(ras), unit=u.deg), Latitude(list(decs), unit=u.deg)
 
 
+def _extension() -> Any:
+    """cdshealpix's compiled functions, called directly on radians where they are there.
+
+    Every record write computes its cells, and the public functions spend ~15 times the
+    search itself on building and re-validating astropy angles; the public API (below)
+    stays the fallback should a cdshealpix release move or change these.
+    """
+    try:
+        from cdshealpix import cdshealpix as ext
+    except ImportError:  # pragma: no cover - depends on the installed release
+        return None
+    wanted = ("polygon_search", "cone_search", "lonlat_to_healpix")
+    return ext if all(hasattr(ext, name) for name in wanted) else None
+
+
+_EXT = _extension()
+
+
 def _point_cells(ra: float, dec: float, order: int) -> np.ndarray:
+    if _EXT is not None:
+        with contextlib.suppress(TypeError, ValueError):
+            ipix = np.empty(1, dtype=np.uint64)
+            dx, dy = np.empty(1), np.empty(1)
+            lon, lat = np.radians([ra % 360.0]), np.radians([dec])
+            _EXT.lonlat_to_healpix(
+                np.array([order], dtype=np.uint8), lon, lat, ipix, dx, dy, np.uint16(1)
+            )
+            return ipix.astype(np.int64)
     from cdshealpix.nested import lonlat_to_healpix
 
     lon, lat = _lonlat([ra], [dec])
@@ -61,6 +91,13 @@ def _point_cells(ra: float, dec: float, order: int) -> np.ndarray:
 def _cone_cells(ra: float, dec: float, radius: float, order: int) -> np.ndarray:
     if radius <= 0:
         return _point_cells(ra, dec, order)
+    if _EXT is not None:
+        with contextlib.suppress(TypeError, ValueError):
+            ipix, _, _ = _EXT.cone_search(
+                np.uint8(order), np.uint8(2), np.float64(math.radians(ra % 360.0)),
+                np.float64(math.radians(dec)), np.float64(math.radians(radius)), True,
+            )  # fmt: skip
+            return np.asarray(ipix, dtype=np.int64)
     from cdshealpix.nested import cone_search
 
     lon, lat = _lonlat([ra], [dec])
@@ -69,6 +106,12 @@ def _cone_cells(ra: float, dec: float, radius: float, order: int) -> np.ndarray:
 
 
 def _polygon_cells(footprint: Sequence[Vertex], order: int) -> np.ndarray:
+    if _EXT is not None:
+        with contextlib.suppress(TypeError, ValueError):
+            lon = np.radians([v[0] % 360.0 for v in footprint])
+            lat = np.radians([v[1] for v in footprint])
+            ipix, _, _ = _EXT.polygon_search(np.uint8(order), lon, lat, True)
+            return np.asarray(ipix, dtype=np.int64)
     from cdshealpix.nested import polygon_search
 
     lon, lat = _lonlat([v[0] for v in footprint], [v[1] for v in footprint])
@@ -88,16 +131,23 @@ def footprint_cells(
     ra: float, dec: float, radius: float, footprint: Sequence[Vertex] | None
 ) -> list[int]:
     """The cells to store for a record's sky (see the module docstring)."""
+    return list(_footprint_cells(ra, dec, radius, tuple(map(tuple, footprint or ()))))
+
+
+@lru_cache(maxsize=4096)  # a write derives the cells of one footprint more than once
+def _footprint_cells(
+    ra: float, dec: float, radius: float, footprint: tuple[Vertex, ...]
+) -> tuple[int, ...]:
     order = _order_for(radius)
     while True:
-        if footprint and len(footprint) >= 3:
+        if len(footprint) >= 3:
             ipix = _polygon_cells(footprint, order)
-            # A tiny polygon may fall between cdshealpix's sample points: add its centre.
-            ipix = np.concatenate([ipix, _point_cells(ra, dec, order)])
+            if not len(ipix):  # never seen; a cell for the centre keeps the record findable
+                ipix = _point_cells(ra, dec, order)
         else:
             ipix = _cone_cells(ra, dec, radius, order)
         if len(np.unique(ipix)) <= MAX_CELLS or order == ORDERS[0]:
-            return _with_ancestors(order, ipix)
+            return tuple(_with_ancestors(order, ipix))
         order = ORDERS[ORDERS.index(order) - 1]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from jwstdata.models.sky import MAX_FOOTPRINT_VERTICES, SkyFootprint, SkySource
@@ -34,6 +35,11 @@ def _number(value: Any) -> float | None:
 def _from_region(text: Any) -> SkyFootprint | None:
     if not isinstance(text, str) or not text.strip():
         return None
+    return _region_footprint(text)
+
+
+@lru_cache(maxsize=4096)  # a write derives one record's footprint more than once
+def _region_footprint(text: str) -> SkyFootprint | None:
     try:
         region = parse_s_region(text)
     except RegionError:
@@ -52,7 +58,19 @@ def _from_wcs(image_info: Mapping[str, Any]) -> SkyFootprint | None:
     wcs, width, height = image_info.get("wcs"), image_info.get("width"), image_info.get("height")
     if not isinstance(wcs, Mapping) or not isinstance(width, int) or not isinstance(height, int):
         return None
-    corners = wcs_corners(wcs, width, height)
+    try:
+        key = tuple(sorted(wcs.items()))
+        hash(key)
+    except TypeError:  # an unhashable value: nothing to cache by
+        return None
+    return _wcs_footprint(key, width, height)
+
+
+@lru_cache(maxsize=1024)
+def _wcs_footprint(
+    keywords: tuple[tuple[str, Any], ...], width: int, height: int
+) -> SkyFootprint | None:
+    corners = wcs_corners(dict(keywords), width, height)
     if corners is None:
         return None
     polygon = Polygon(corners)
