@@ -28,6 +28,8 @@ from jwstdata.sky.cells import FIELD
 from tests.factories import make_record
 from tests.plugins.api_server import ApiServer
 from tests.test_indexes import NO_PLAN_STAGES, _assert_indexed, _Commands, _explain
+from tests.test_mast_import import NIRCAM as NIRCAM_OBS
+from tests.test_mast_import import _run, import_settings  # noqa: F401  (a fixture)
 
 ADMIN = AccessContext.admin()
 SEAM = "POLYGON ICRS 359.99 -0.01 0.01 -0.01 0.01 0.01 359.99 0.01"
@@ -324,3 +326,38 @@ def test_migration_fills_footprints_of_old_records(
         found = repo.search(SearchQuery(ra=ra, dec=dec, radius=0.001), ADMIN).items
         assert [r.id for r in found] == [doc["_id"]]
     assert run_migrations(db_handle).changed == 0
+
+
+# --- MAST import and refresh --------------------------------------------------------------
+def test_mast_import_and_refresh_keep_footprints(
+    import_settings: Any,
+    db_handle: DatabaseHandle,
+    repo: RecordRepository,
+    mast_server: Any,
+) -> None:
+    from jwstdata.mast import open_mast
+    from jwstdata.services.mast.refresh import refresh_metadata
+
+    job = _run(import_settings, db_handle, {"obsIds": [NIRCAM_OBS]})
+    assert job.state.value == "completed", (job.error, job.log_tail[-5:])
+    records = list(repo.iterate(SearchQuery(limit=500), ADMIN))
+    fits_records = [r for r in records if r.file_name.endswith(".fits")]
+    others = [r for r in records if not r.file_name.endswith(".fits")]
+    assert fits_records and others
+    # FITS files: the header's S_REGION; previews, catalogues, associations: MAST's s_region
+    assert all(r.sky is not None and r.sky.source.value == "s_region" for r in records)
+    found = repo.search(SearchQuery(ra=151.7574, dec=-40.4372, radius=0.01, limit=500), ADMIN)
+    assert {r.id for r in found.items} == {r.id for r in records}
+
+    # MAST moves the observation's region: refresh moves the records that rely on it.
+    moved = "POLYGON ICRS 10.0 20.0 10.04 20.0 10.04 20.04 10.0 20.04"
+    for row in mast_server.observations:
+        if row.get("obs_id") == NIRCAM_OBS:
+            row["s_region"] = moved
+    with open_mast(import_settings) as mast:
+        report = refresh_metadata(mast, repo, [NIRCAM_OBS])
+    assert report["recordsUpdated"] == len(records)
+    there = repo.search(SearchQuery(ra=10.02, dec=20.02, radius=0.001, limit=500), ADMIN)
+    assert {r.id for r in there.items} == {r.id for r in others}
+    here = repo.search(SearchQuery(ra=151.7574, dec=-40.4372, radius=0.01, limit=500), ADMIN)
+    assert {r.id for r in here.items} == {r.id for r in fits_records}
