@@ -29,7 +29,7 @@ from tests.factories import make_record
 from tests.plugins.api_server import ApiServer
 from tests.test_indexes import NO_PLAN_STAGES, _assert_indexed, _Commands, _explain
 from tests.test_mast_import import NIRCAM as NIRCAM_OBS
-from tests.test_mast_import import _run, import_settings  # noqa: F401  (a fixture)
+from tests.test_mast_import import _run
 
 ADMIN = AccessContext.admin()
 SEAM = "POLYGON ICRS 359.99 -0.01 0.01 -0.01 0.01 0.01 359.99 0.01"
@@ -329,6 +329,13 @@ def test_migration_fills_footprints_of_old_records(
 
 
 # --- MAST import and refresh --------------------------------------------------------------
+@pytest.fixture
+def import_settings(settings: Any, mast_server: Any) -> Any:
+    return settings.model_copy(
+        update={"mast_url": mast_server.url, "mast_retries": 2, "mast_backoff": 0.01}
+    )
+
+
 def test_mast_import_and_refresh_keep_footprints(
     import_settings: Any,
     db_handle: DatabaseHandle,
