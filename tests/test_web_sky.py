@@ -130,6 +130,8 @@ def test_hover_shows_the_file_and_click_opens_the_record(
         item.click()
     assert page.url.endswith(f"/records/{east.id}")
     expect(page.get_by_text(east.file_name).first).to_be_visible()
+    # the record page says where it is
+    expect(page.get_by_text(f"{east.sky.ra:.5f}°, {east.sky.dec:+.5f}°")).to_be_visible()
 
 
 def test_zoom_and_pan_move_the_view(open_page: Callable[..., Page]) -> None:
