@@ -132,7 +132,7 @@ def test_a_point_record_is_a_point() -> None:
 
 # The index never loses a record: whenever a cone truly overlaps a footprint, the cone's
 # cells meet the footprint's cells (anywhere on the sky, the seam and poles included).
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, derandomize=True)  # the same cases every run
 @given(
     ra=st.floats(0, 359.999),
     dec=st.floats(-89.9, 89.9),
