@@ -219,6 +219,28 @@ def test_cone_results_match_a_brute_force_scan(world: dict[str, Any]) -> None:
         assert {r.id for r in repo.search(query, ADMIN).items} == expected, cone
 
 
+@pytest.mark.parametrize("sort", ["uploadDate", "fileName", "observationDate"])
+def test_many_matches_page_through_windows_exactly(world: dict[str, Any], sort: str) -> None:
+    """Past a few pages of ids a page reads the sort key in windows (the ids in the exact
+    filter): the pages are still exactly the matches, in order, each of the asked size."""
+    repo = world["server"].repo
+    query = SearchQuery(
+        ra=FIELD_CENTRE[0], dec=FIELD_CENTRE[1], radius=0.1, limit=2, sort=sort, order="asc"
+    )
+    resolved = repo.cones.resolve(query, ADMIN)
+    assert len(resolved.cone_ids) == 30
+    plain = repo.searches.page_plain(resolved.model_copy(update={"limit": 100}), ADMIN)
+    seen = []
+    while True:
+        page = repo.search(query, ADMIN, with_total=True)
+        assert page.total == 30 and (len(page.items) == 2 or page.next_cursor is None)
+        seen += [r.id for r in page.items]
+        if page.next_cursor is None:
+            break
+        query = query.model_copy(update={"cursor": page.next_cursor})
+    assert seen == [d["_id"] for d in plain]
+
+
 # --- CLI and client ---------------------------------------------------------------------------
 def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(

@@ -234,7 +234,7 @@ class RecordRepository:
         if snapshot is None:
             snapshot = self.searches.snapshot(ctx, query)
         docs = self.searches.page(query, ctx, snapshot)
-        total = self.searches.count(query, ctx, snapshot) if with_total else None
+        total = self._count(query, ctx, snapshot) if with_total else None
         more = len(docs) > query.limit
         docs = docs[: query.limit]
         next_cursor = encode_cursor(query, ctx, docs[-1]) if more and docs else None
@@ -254,7 +254,15 @@ class RecordRepository:
             query = query.model_copy(update={"cursor": page.next_cursor})
 
     def count(self, query: SearchQuery, ctx: AccessContext) -> int:
-        return self.searches.count(self.cones.resolve(query, ctx), ctx)
+        return self._count(self.cones.resolve(query, ctx), ctx)
+
+    def _count(
+        self, query: SearchQuery, ctx: AccessContext, snapshot: Snapshot | None = None
+    ) -> int:
+        # A resolved cone's ids already hold every filter and the access scope.
+        if query.cone_ids is not None:
+            return len(query.cone_ids)
+        return self.searches.count(query, ctx, snapshot)
 
     def facets(
         self, query: SearchQuery, ctx: AccessContext, names: Iterable[FacetName] = tuple(FacetName)

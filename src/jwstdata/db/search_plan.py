@@ -58,17 +58,17 @@ def _prefix_range(prefix: str) -> dict[str, str]:
 
 
 def _cone_driver(query: SearchQuery) -> Driver | None:
-    """A resolved positional search: its exact ids, on the primary key."""
+    """A resolved positional search: its exact ids, on the primary key. Chosen like any
+    other option: a few pages of ids are read and sorted; more, and a window on the sort
+    key (the ids in the exact filter) reads only about a page of them."""
     if query.cone_ids is None:
         return None
     ids = list(query.cone_ids)
-    return Driver(PRIMARY_KEY_INDEX, {"_id": {"$in": ids}}, False, len(ids))
+    return Driver(PRIMARY_KEY_INDEX, {"_id": {"$in": ids}}, False, float(len(ids)))
 
 
 def _selective(query: SearchQuery) -> Driver | None:
     """An equality on a field whose values hold few records: no window needed."""
-    if (cone := _cone_driver(query)) is not None:
-        return cone
     for attribute, path, index in (
         ("exposure_id", "exposureId", "exposure"),
         ("observation_base_id", "observationBaseId", "observation"),
@@ -204,6 +204,8 @@ def choose_driver(
 
     plain = Driver(SORT_INDEX[query.sort], {}, True, global_total)
     options = list(_index_drivers(query, ctx, snapshot, global_total))
+    if (cone := _cone_driver(query)) is not None:
+        options.append(cone)
     if query.target_name:
         options.append(_target_driver(query.target_name, snapshot, global_total))
     if not for_page:
