@@ -1,12 +1,14 @@
 """HEALPix cells (NESTED, ``cdshealpix``) that index footprints and select cone candidates.
 
 A record stores, in one multikey array, the cells covering its footprint at the finest
-order of :data:`ORDERS` where few cells do (at most :data:`MAX_CELLS`), plus every
-ancestor of those cells at the coarser orders. A cone is looked up at the finest order
-where it needs few cells, plus those cells' ancestors: a record indexed at a finer order
-holds the cone's cell itself as an ancestor, a record indexed at a coarser order holds one
-of the cone cells' ancestors, so one ``$in`` on one index finds both. Cells are stored as
-NUNIQ numbers (``4 * 4**order + ipix``), unique across orders.
+order of :data:`ORDERS` where few cells do (at most :data:`MAX_CELLS`), as NUNIQ numbers
+(``4 * 4**order + ipix``, unique across orders), and every ancestor of those cells at the
+coarser orders, negated. A cone is looked up at the finest order ``q`` where it needs few
+cells: those cells, plain and negated, match records indexed at ``q`` and the ancestors
+at ``q`` of records indexed finer; the cone cells' own ancestors, plain, match records
+indexed coarser (large footprints) whose cells hold the cone. One ``$in`` on one index
+finds all three, and a small footprint is never found through a coarse ancestor it merely
+shares with the cone (the sign keeps "indexed here" apart from "lies somewhere below").
 
 Cells cover their shape generously (cdshealpix returns every cell that may overlap), so
 the cells are a pre-filter; :func:`jwstdata.sky.geometry.cone_overlaps` is exact.
@@ -40,13 +42,32 @@ def nuniq(order: int, ipix: np.ndarray) -> list[int]:
     return [int(4 * 4**order + p) for p in np.asarray(ipix, dtype=np.int64)]
 
 
-def _with_ancestors(order: int, ipix: np.ndarray) -> list[int]:
-    values: set[int] = set()
+def _ancestors(order: int, ipix: np.ndarray) -> dict[int, list[int]]:
+    """NUNIQ of ``ipix`` (at ``order``) and of their ancestors, by order in ORDERS."""
     ipix = np.unique(np.asarray(ipix, dtype=np.int64))
-    for coarser in ORDERS:
-        if coarser > order:
-            break
-        values.update(nuniq(coarser, np.unique(ipix >> (2 * (order - coarser)))))
+    return {
+        coarser: nuniq(coarser, np.unique(ipix >> (2 * (order - coarser))))
+        for coarser in ORDERS
+        if coarser <= order
+    }
+
+
+def _stored(order: int, ipix: np.ndarray) -> list[int]:
+    """A record's values: its cells at ``order``, and their ancestors negated."""
+    by_order = _ancestors(order, ipix)
+    values = set(by_order.pop(order))
+    for cells in by_order.values():
+        values.update(-c for c in cells)
+    return sorted(values)
+
+
+def _looked_up(order: int, ipix: np.ndarray) -> list[int]:
+    """A cone's values: its cells at ``order`` either way, their ancestors plain."""
+    by_order = _ancestors(order, ipix)
+    own = by_order.pop(order)
+    values = {*own, *(-c for c in own)}
+    for cells in by_order.values():
+        values.update(cells)
     return sorted(values)
 
 
@@ -147,11 +168,11 @@ def _footprint_cells(
         else:
             ipix = _cone_cells(ra, dec, radius, order)
         if len(np.unique(ipix)) <= MAX_CELLS or order == ORDERS[0]:
-            return tuple(_with_ancestors(order, ipix))
+            return tuple(_stored(order, ipix))
         order = ORDERS[ORDERS.index(order) - 1]
 
 
 def cone_cells(ra: float, dec: float, radius: float) -> list[int]:
     """The cell values a cone query matches with ``$in``."""
     order = _order_for(radius)
-    return _with_ancestors(order, _cone_cells(ra, dec, radius, order))
+    return _looked_up(order, _cone_cells(ra, dec, radius, order))
