@@ -65,14 +65,16 @@ FIELDS = {
     "WR-140": (305.1667, 43.8533),
 }
 DETECTOR = 2.2 / 60  # a NIRCam module is ~2.2 arcmin across
+FIELD_HALF = 0.5  # degrees
 
 
 def sky_metadata(rng: random.Random, target: str) -> dict[str, Any]:
-    """``s_region`` of a detector-sized square dithered around the target (9 in 10), or
-    only TARG_RA/TARG_DEC (1 in 10)."""
+    """``s_region`` of a detector-sized square somewhere in a 1-degree field around the
+    target (9 in 10), or only TARG_RA/TARG_DEC (1 in 10). At 100,000 records that is
+    12,500 files per square degree: ~3.5 per square arcminute, a crowded deep field."""
     ra0, dec0 = FIELDS[target]
-    ra = ra0 + rng.uniform(-0.1, 0.1) / math.cos(math.radians(dec0))
-    dec = dec0 + rng.uniform(-0.1, 0.1)
+    ra = ra0 + rng.uniform(-FIELD_HALF, FIELD_HALF) / math.cos(math.radians(dec0))
+    dec = dec0 + rng.uniform(-FIELD_HALF, FIELD_HALF)
     if rng.random() < 0.1:
         return {"targ_ra": ra % 360, "targ_dec": dec}
     half_ra, half_dec = DETECTOR / 2 / math.cos(math.radians(dec)), DETECTOR / 2
@@ -213,8 +215,8 @@ def measure_cones(
             ra, dec = FIELDS[rng.choice(TARGETS)]
             queries.append(
                 SearchQuery(
-                    ra=ra + rng.uniform(-0.05, 0.05),
-                    dec=dec + rng.uniform(-0.05, 0.05),
+                    ra=ra + rng.uniform(-0.3, 0.3) / math.cos(math.radians(dec)),
+                    dec=dec + rng.uniform(-0.3, 0.3),
                     radius=radius,
                     **filters,
                 )
