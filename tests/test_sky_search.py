@@ -180,6 +180,9 @@ def test_cone_pages_totals_and_facets_combine_with_filters(world: dict[str, Any]
         "MIRI": 15,
         "NIRCAM": 15,
     }
+    with world["server"].client() as client:
+        stats = client.get("/api/data/stats", params=params).json()
+    assert stats["count"] == 30
     # a smaller cone holds fewer, and a cursor of one cone is refused by another
     small = _api(world, None, **{**params, "radius": 0.02}, withTotal="true").json()
     assert 0 < small["total"] < 30
