@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from astropy.io import fits
 from astropy.wcs import WCS
@@ -146,9 +147,9 @@ def test_cells_never_miss_an_overlap(
 ) -> None:
     footprint = circle_polygon(ra, dec, size, sides=5)
     polygon = Polygon(footprint)
-    centre = unit_vector(ra, dec)
-    north = unit_vector(ra, dec + 90) if dec < 0 else -unit_vector(ra, dec - 90)
-    east = __import__("numpy").cross(north, centre)
+    centre = np.array(unit_vector(ra, dec))
+    north = np.array(unit_vector(ra, dec + 90) if dec < 0 else unit_vector(ra + 180, 90 - dec))
+    east = np.cross(north, centre)
     step = math.radians((size + cone_size) * offset)
     direction = math.cos(bearing) * north + math.sin(bearing) * east
     cra, cdec = to_radec(math.cos(step) * centre + math.sin(step) * direction)

@@ -14,26 +14,52 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import numpy as np
+from functools import cached_property
 
 Vertex = tuple[float, float]  # (ra, dec) in degrees
+Vector = tuple[float, float, float]
+# Plain floats, not numpy: these run on 3-vectors, one record at a time, where numpy's
+# per-call overhead is many times the arithmetic.
 
 
-def unit_vector(ra: float, dec: float) -> np.ndarray:
+def _cross(a: Sequence[float], b: Sequence[float]) -> Vector:
+    return (a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0])
+
+
+def _dot(a: Sequence[float], b: Sequence[float]) -> float:
+    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+
+
+def _norm(a: Sequence[float]) -> float:
+    return math.sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2])
+
+
+def _scaled(a: Sequence[float], k: float) -> Vector:
+    return (a[0] * k, a[1] * k, a[2] * k)
+
+
+def _plus(a: Sequence[float], b: Sequence[float]) -> Vector:
+    return (a[0] + b[0], a[1] + b[1], a[2] + b[2])
+
+
+def _unit(a: Sequence[float]) -> Vector:
+    return _scaled(a, 1.0 / _norm(a))
+
+
+def unit_vector(ra: float, dec: float) -> Vector:
     a, d = math.radians(ra), math.radians(dec)
-    return np.array([math.cos(d) * math.cos(a), math.cos(d) * math.sin(a), math.sin(d)])
+    return (math.cos(d) * math.cos(a), math.cos(d) * math.sin(a), math.sin(d))
 
 
-def to_radec(vector: np.ndarray) -> Vertex:
-    x, y, z = (float(c) for c in vector / np.linalg.norm(vector))
+def to_radec(vector: Sequence[float]) -> Vertex:
+    x, y, z = _unit(vector)
     ra = math.degrees(math.atan2(y, x)) % 360.0
     return (0.0 if ra >= 360.0 else ra), math.degrees(math.asin(max(-1.0, min(1.0, z))))
 
 
-def _angle(a: np.ndarray, b: np.ndarray) -> float:
+def _angle(a: Sequence[float], b: Sequence[float]) -> float:
     """Angle between unit vectors in degrees (atan2: accurate for tiny and large angles)."""
-    return math.degrees(math.atan2(float(np.linalg.norm(np.cross(a, b))), float(np.dot(a, b))))
+    return math.degrees(math.atan2(_norm(_cross(a, b)), _dot(a, b)))
 
 
 def angular_distance(ra1: float, dec1: float, ra2: float, dec2: float) -> float:
@@ -52,7 +78,7 @@ class Cone:
     radius: float  # degrees; 0 is a point
 
     @property
-    def vector(self) -> np.ndarray:
+    def vector(self) -> Vector:
         return unit_vector(self.ra, self.dec)
 
 
@@ -64,10 +90,14 @@ class Polygon:
             raise ValueError("a polygon needs at least 3 vertices")
         self.vertices = [(normalise_ra(ra), float(dec)) for ra, dec in vertices]
         self.vectors = [unit_vector(ra, dec) for ra, dec in self.vertices]
-        total = np.sum(self.vectors, axis=0)
-        if np.linalg.norm(total) < 1e-12:
+        total = (
+            sum(v[0] for v in self.vectors),
+            sum(v[1] for v in self.vectors),
+            sum(v[2] for v in self.vectors),
+        )
+        if _norm(total) < 1e-12:
             raise ValueError("polygon vertices surround no single centre")
-        self.centre_vector = total / np.linalg.norm(total)
+        self.centre_vector = _unit(total)
 
     @property
     def centre(self) -> Vertex:
@@ -78,22 +108,26 @@ class Polygon:
         """Largest distance from the centre to a vertex: the circle that holds the polygon."""
         return max(_angle(self.centre_vector, v) for v in self.vectors)
 
-    def edges(self) -> list[tuple[np.ndarray, np.ndarray]]:
+    def edges(self) -> list[tuple[Vector, Vector]]:
         vs = self.vectors
         return [(vs[i], vs[(i + 1) % len(vs)]) for i in range(len(vs))]
 
-    def _projected(self, vector: np.ndarray) -> tuple[float, float] | None:
-        """Gnomonic (tangent-plane) coordinates at the centre; None on the far hemisphere."""
+    @cached_property
+    def _basis(self) -> tuple[Vector, Vector]:
         c = self.centre_vector
-        cosine = float(np.dot(vector, c))
+        east = _cross((0.0, 0.0, 1.0), c)
+        if _norm(east) < 1e-12:  # centre at a pole: any orthogonal basis will do
+            east = (1.0, 0.0, 0.0)
+        east = _unit(east)
+        return east, _cross(c, east)
+
+    def _projected(self, vector: Sequence[float]) -> tuple[float, float] | None:
+        """Gnomonic (tangent-plane) coordinates at the centre; None on the far hemisphere."""
+        cosine = _dot(vector, self.centre_vector)
         if cosine <= 1e-12:
             return None
-        east = np.cross([0.0, 0.0, 1.0], c)
-        if np.linalg.norm(east) < 1e-12:  # centre at a pole: any orthogonal basis will do
-            east = np.array([1.0, 0.0, 0.0])
-        east = east / np.linalg.norm(east)
-        north = np.cross(c, east)
-        return float(np.dot(vector, east)) / cosine, float(np.dot(vector, north)) / cosine
+        east, north = self._basis
+        return _dot(vector, east) / cosine, _dot(vector, north) / cosine
 
     def contains(self, ra: float, dec: float) -> bool:
         point = self._projected(unit_vector(ra, dec))
@@ -110,18 +144,18 @@ class Polygon:
         return inside
 
 
-def distance_to_arc(point: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
+def distance_to_arc(point: Vector, a: Vector, b: Vector) -> float:
     """Smallest angle (degrees) from ``point`` to the great-circle arc from ``a`` to ``b``."""
-    normal = np.cross(a, b)
-    length = float(np.linalg.norm(normal))
+    normal = _cross(a, b)
+    length = _norm(normal)
     if length < 1e-15:  # a degenerate edge: a point
         return _angle(point, a)
-    normal = normal / length
-    foot = point - float(np.dot(point, normal)) * normal
-    if np.linalg.norm(foot) > 1e-15:
-        foot = foot / np.linalg.norm(foot)
+    normal = _scaled(normal, 1.0 / length)
+    foot = _plus(point, _scaled(normal, -_dot(point, normal)))
+    if _norm(foot) > 1e-15:
+        foot = _unit(foot)
         # The foot lies on the arc when it is between a and b as seen along the normal.
-        if np.dot(np.cross(a, foot), normal) >= 0 and np.dot(np.cross(foot, b), normal) >= 0:
+        if _dot(_cross(a, foot), normal) >= 0 and _dot(_cross(foot, b), normal) >= 0:
             return _angle(point, foot)
     return min(_angle(point, a), _angle(point, b))
 
@@ -165,7 +199,7 @@ def convex_hull(points: Sequence[Vertex]) -> list[Vertex]:
     if any(p is None for p in plane):
         raise ValueError("points span more than a hemisphere")
     try:
-        hull = ConvexHull(np.array(plane))
+        hull = ConvexHull(plane)
     except QhullError:  # collinear points: keep them as they are
         return unique
     return [unique[i] for i in hull.vertices]
@@ -174,15 +208,16 @@ def convex_hull(points: Sequence[Vertex]) -> list[Vertex]:
 def circle_polygon(ra: float, dec: float, radius: float, sides: int = 16) -> list[Vertex]:
     """A polygon around a circle (vertices just outside it, so it covers the circle)."""
     centre = unit_vector(ra, dec)
-    east = np.cross([0.0, 0.0, 1.0], centre)
-    if np.linalg.norm(east) < 1e-12:
-        east = np.array([1.0, 0.0, 0.0])
-    east = east / np.linalg.norm(east)
-    north = np.cross(centre, east)
+    east = _cross((0.0, 0.0, 1.0), centre)
+    if _norm(east) < 1e-12:
+        east = (1.0, 0.0, 0.0)
+    east = _unit(east)
+    north = _cross(centre, east)
     reach = math.radians(radius) / math.cos(math.pi / sides)
     vertices = []
     for k in range(sides):
         theta = 2 * math.pi * k / sides
-        direction = math.cos(theta) * east + math.sin(theta) * north
-        vertices.append(to_radec(math.cos(reach) * centre + math.sin(reach) * direction))
+        direction = _plus(_scaled(east, math.cos(theta)), _scaled(north, math.sin(theta)))
+        point = _plus(_scaled(centre, math.cos(reach)), _scaled(direction, math.sin(reach)))
+        vertices.append(to_radec(point))
     return vertices
