@@ -393,3 +393,27 @@ def test_mast_import_and_refresh_keep_footprints(
     assert {r.id for r in there.items} == {r.id for r in others}
     here = repo.search(SearchQuery(ra=151.7574, dec=-40.4372, radius=0.01, limit=500), ADMIN)
     assert {r.id for r in here.items} == {r.id for r in fits_records}
+
+
+# --- ingest ---------------------------------------------------------------------------------
+def test_ingest_records_footprints_from_headers(repo: RecordRepository, tmp_path: Any) -> None:
+    from jwstdata.services.ingest import IngestOptions, IngestService
+    from jwstdata.storage import LocalStorage
+    from tests import fitsfactory as ff
+
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    ff.write_product(folder, "cal", ra=83.82, dec=-5.39, extras=False)  # S_REGION
+    ff.write_product(
+        folder / "jw02733001001_02101_00002_nrcb1_i2d.fits", "i2d", ra=83.9, dec=-5.3,
+        extras=False, sci={"S_REGION": None},
+    )  # fmt: skip
+    report = IngestService(repo, LocalStorage(tmp_path / "store")).ingest([folder], IngestOptions())
+    assert report.failed == [] and report.ingested == 2
+    records = {r.file_name: r for r in repo.get_many(report.record_ids, ADMIN)}
+    cal = records[ff.exposure_name("cal")]
+    i2d = records["jw02733001001_02101_00002_nrcb1_i2d.fits"]
+    assert cal.sky.source.value == "s_region" and i2d.sky.source.value == "wcs"
+    for record, (ra, dec) in ((cal, (83.82, -5.39)), (i2d, (83.9, -5.3))):
+        found = repo.search(SearchQuery(ra=ra, dec=dec), ADMIN).items
+        assert [r.id for r in found] == [record.id]
