@@ -222,13 +222,14 @@ def test_cone_results_match_a_brute_force_scan(world: dict[str, Any]) -> None:
         assert {r.id for r in repo.search(query, ADMIN).items} == expected, cone
 
 
-@pytest.mark.parametrize("sort", ["uploadDate", "fileName", "observationDate"])
-def test_many_matches_page_through_windows_exactly(world: dict[str, Any], sort: str) -> None:
-    """Past a few pages of ids a page reads the sort key in windows (the ids in the exact
-    filter): the pages are still exactly the matches, in order, each of the asked size."""
+@pytest.mark.parametrize("order", ["asc", "desc"])
+@pytest.mark.parametrize("sort", ["uploadDate", "fileName", "observationDate", "fileSize"])
+def test_cone_pages_follow_the_servers_order(world: dict[str, Any], sort: str, order: str) -> None:
+    """A cone's page is cut from its matches in the search's order after the cursor: the
+    pages together are exactly what one sorted query on the server returns."""
     repo = world["server"].repo
     query = SearchQuery(
-        ra=FIELD_CENTRE[0], dec=FIELD_CENTRE[1], radius=0.1, limit=2, sort=sort, order="asc"
+        ra=FIELD_CENTRE[0], dec=FIELD_CENTRE[1], radius=0.1, limit=2, sort=sort, order=order
     )
     resolved = repo.cones.resolve(query, ADMIN)
     assert len(resolved.cone_ids) == 30

@@ -229,11 +229,14 @@ class RecordRepository:
         with_total: bool = False,
         snapshot: Snapshot | None = None,
     ) -> SearchPage:
-        """One keyset page (windowed on the sort key, see :mod:`jwstdata.db.search_plan`)."""
-        query = self.cones.resolve(query, ctx)
-        if snapshot is None:
-            snapshot = self.searches.snapshot(ctx, query)
-        docs = self.searches.page(query, ctx, snapshot)
+        """One keyset page (windowed on the sort key, see :mod:`jwstdata.db.search_plan`;
+        a positional search's page is cut from its matches, see :mod:`jwstdata.db.sky`)."""
+        if query.has_cone and query.cone_ids is None:
+            query, docs = self.cones.page(query, ctx)
+        else:
+            if snapshot is None:
+                snapshot = self.searches.snapshot(ctx, query)
+            docs = self.searches.page(query, ctx, snapshot)
         total = self._count(query, ctx, snapshot) if with_total else None
         more = len(docs) > query.limit
         docs = docs[: query.limit]

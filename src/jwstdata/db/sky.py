@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -24,10 +25,11 @@ from pymongo.collection import Collection
 
 from jwstdata.db.connection import translate_errors
 from jwstdata.db.hints import index_hint
-from jwstdata.db.query import build_filter
+from jwstdata.db.query import SORT_PATHS, build_filter, decode_cursor
 from jwstdata.models.access import AccessContext
+from jwstdata.models.base import _to_utc
 from jwstdata.models.record import JwstDataModel
-from jwstdata.models.search import SearchQuery
+from jwstdata.models.search import SearchQuery, SortOrder
 from jwstdata.sky.cells import FIELD, cone_cells, footprint_cells
 from jwstdata.sky.derive import sky_from_fields
 from jwstdata.sky.geometry import Cone, cone_overlaps
@@ -113,29 +115,84 @@ class ConeResolver:
         self.collection = collection
         self._uri = uri
 
-    def candidates_pipeline(self, query: SearchQuery, ctx: AccessContext) -> list[dict[str, Any]]:
+    def candidates_pipeline(
+        self, query: SearchQuery, ctx: AccessContext, *, whole: bool = False
+    ) -> list[dict[str, Any]]:
         """Cells on the ``sky`` index first (a flat clause every planner seeks on), then
-        the rest of the search's filter and access scope, keeping only the footprint."""
+        the rest of the search's filter and access scope; only the footprint unless
+        ``whole`` documents are wanted (a page is then sorted from them)."""
         cone = cone_of(query)
         rest = build_filter(query.model_copy(update={"ra": None, "dec": None, "radius": None}), ctx)
         return [
             {"$match": {FIELD: {"$in": cone_cells(cone.ra, cone.dec, cone.radius)}}},
             *([{"$match": rest}] if rest else []),
-            {"$project": {"sky": 1}},
+            *([] if whole else [{"$project": {"sky": 1}}]),
         ]
+
+    def _matches(
+        self, query: SearchQuery, ctx: AccessContext, *, whole: bool
+    ) -> list[dict[str, Any]]:
+        cone = cone_of(query)
+        hint = index_hint(self.collection, SKY_INDEX)
+        with translate_errors(self._uri):
+            docs = self.collection.aggregate(
+                self.candidates_pipeline(query, ctx, whole=whole),
+                **({"hint": hint} if hint else {}),
+            )
+            candidates = [d for d in docs if d.get("sky")]
+        chosen = set(overlapping(cone, candidates))
+        return [d for d in candidates if d["_id"] in chosen]
 
     def resolve(self, query: SearchQuery, ctx: AccessContext) -> SearchQuery:
         """``query`` with ``cone_ids`` set (unchanged when it has no cone or has them)."""
         if not query.has_cone or query.cone_ids is not None:
             return query
-        cone = cone_of(query)
-        hint = index_hint(self.collection, SKY_INDEX)
-        with translate_errors(self._uri):
-            docs = self.collection.aggregate(
-                self.candidates_pipeline(query, ctx), **({"hint": hint} if hint else {})
-            )
-            candidates = [d for d in docs if d.get("sky")]
-        return query.model_copy(update={"cone_ids": overlapping(cone, candidates)})
+        ids = [d["_id"] for d in self._matches(query, ctx, whole=False)]
+        return query.model_copy(update={"cone_ids": ids})
+
+    def page(
+        self, query: SearchQuery, ctx: AccessContext
+    ) -> tuple[SearchQuery, list[dict[str, Any]]]:
+        """The resolved query and up to ``limit + 1`` documents of its page.
+
+        The matches were read whole to find them, so the page is cut from them here, in
+        the search's order and after its cursor, instead of reading them again by id
+        (a long ``_id $in`` costs more than the candidates themselves on some servers).
+        """
+        docs = self._matches(query, ctx, whole=True)
+        resolved = query.model_copy(update={"cone_ids": [d["_id"] for d in docs]})
+        return resolved, page_of(docs, query, ctx)
+
+
+def _sort_key(doc: Mapping[str, Any], path: str) -> tuple[int, Any, Any]:
+    """MongoDB's order for one sort field: missing/null lowest, then the value, then _id."""
+    value: Any = doc
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return (0, 0, doc["_id"]) if value is None else (1, value, doc["_id"])
+
+
+def page_of(
+    docs: list[dict[str, Any]], query: SearchQuery, ctx: AccessContext
+) -> list[dict[str, Any]]:
+    """``limit + 1`` of ``docs`` in the query's sort order, after its cursor."""
+    path = SORT_PATHS[query.sort]
+    descending = query.order is SortOrder.desc
+    ordered = sorted(docs, key=lambda d: _sort_key(d, path), reverse=descending)
+    position = decode_cursor(query, ctx)
+    if position is not None:
+        value, last_id = position
+        mark = (0, 0, last_id) if value is None else (1, _to_utc_if_date(value), last_id)
+        ordered = [
+            d
+            for d in ordered
+            if (_sort_key(d, path) < mark if descending else _sort_key(d, path) > mark)
+        ]
+    return ordered[: query.limit + 1]
+
+
+def _to_utc_if_date(value: Any) -> Any:
+    return _to_utc(value) if isinstance(value, datetime) else value
 
 
 __all__ = [
