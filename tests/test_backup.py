@@ -30,6 +30,7 @@ from jwstdata.db.embedded import EmbeddedServer
 from jwstdata.db.users import UserRepository
 from jwstdata.errors import ConflictError
 from jwstdata.models import AccessContext, utcnow
+from jwstdata.models.record import SCHEMA_VERSION
 from jwstdata.models.search import FacetName, SearchQuery
 from jwstdata.services.archive import ArchiveService
 from jwstdata.services.backup import BackupService
@@ -150,7 +151,7 @@ def test_backup_drop_restore_gives_identical_documents_and_working_searches(
     assert summary["collections"]["jwst_data"] == 15 and summary["files"] == 14
     assert summary["missingFiles"] == []
     manifest = json.loads((dest / "manifest.json").read_text())
-    assert manifest["schemaVersion"] == 1 and manifest["database"] == settings.database
+    assert manifest["schemaVersion"] == SCHEMA_VERSION and manifest["database"] == settings.database
     assert "custom_kind_state" in {ix["name"] for ix in manifest["collections"]["jobs"]["indexes"]}
     assert verify_backup(dest).ok
 

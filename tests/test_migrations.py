@@ -63,7 +63,12 @@ def test_old_documents_are_counted_migrated_and_then_searchable(
     # Without isArchived the four old documents are invisible to default searches.
     assert repo.count(SearchQuery(), ADMIN) == 2
     pending = {m.name: m.documents for m in pending_migrations(db_handle)}
-    assert pending == {"record-defaults": 5, "search-keys": 5, "archived-date": 1}
+    assert pending == {
+        "record-defaults": 5,
+        "search-keys": 5,
+        "archived-date": 1,
+        "sky-footprints": 5,
+    }
 
     report = run_migrations(db_handle)
     assert [item["number"] for item in report.applied] == [m.number for m in MIGRATIONS]
@@ -71,7 +76,7 @@ def test_old_documents_are_counted_migrated_and_then_searchable(
     assert repo.count(SearchQuery(), ADMIN) == 6
     assert repo.count(SearchQuery(target_name="ngc-31"), ADMIN) == 6
     migrated = records.find_one({"_id": stale["_id"]})
-    assert migrated["schemaVersion"] == SCHEMA_VERSION == 1
+    assert migrated["schemaVersion"] == SCHEMA_VERSION == 2
     assert migrated["sharedWith"] == [] and migrated["archivedDate"] is None
     assert repo.get(stale["_id"], ADMIN).is_archived is False  # loads again
     current_doc = records.with_options(codec_options=RAW).find_one({"_id": current.id})
@@ -131,10 +136,11 @@ def test_db_status_shows_pending_and_db_migrate_applies_them(
     assert [(m["name"], m["documents"]) for m in pending] == [
         ("record-defaults", 3),
         ("search-keys", 3),
+        ("sky-footprints", 3),
     ]
     migrate = _cli(["db", "migrate", "--json"], cli_env)
     assert migrate.returncode == 0, migrate.stderr
-    assert json.loads(migrate.stdout)["documentsChanged"] == 3 * 3 + 3
+    assert json.loads(migrate.stdout)["documentsChanged"] == 3 * 3 + 3 + 3
     again = _cli(["db", "migrate"], cli_env)
     assert again.returncode == 0 and "nothing to migrate" in again.stdout
     status = _cli(["db", "status", "--json"], cli_env)

@@ -122,6 +122,37 @@ def _path(record: dict[str, Any], dotted: str) -> Any:
     return value
 
 
+def _sky_params(params: dict[str, Any]) -> dict[str, Any]:
+    """``ra``/``dec``/``radius`` as the API takes them (degrees), from numbers, text
+    (``"10h07m01.75s"``, ``"-40d26m12.5s"``, ``"30arcsec"``) or astropy quantities."""
+    from jwstdata.sky.coords import CoordinateError, parse_dec, parse_ra, parse_radius
+
+    for name, parse in (("ra", parse_ra), ("dec", parse_dec), ("radius", parse_radius)):
+        if name in params:
+            try:
+                params[name] = parse(params[name])
+            except CoordinateError as exc:
+                problem = [{"field": name, "message": str(exc)}]
+                raise ValidationError(str(exc), details=problem) from None
+    return params
+
+
+def _add_sky_columns(table: Any, rows: list[dict[str, Any]]) -> None:
+    """``ra``, ``dec`` and ``skyRadius`` of each record's footprint, in degrees (masked
+    where a record has no sky position); the footprints are in ``table.meta["records"]``."""
+    from astropy import units as u
+    from astropy.table import MaskedColumn
+
+    for name, key in (("ra", "ra"), ("dec", "dec"), ("skyRadius", "radius")):
+        values = [(r.get("sky") or {}).get(key) for r in rows]
+        table[name] = MaskedColumn(
+            [0.0 if v is None else float(v) for v in values],
+            mask=[v is None for v in values],
+            unit=u.deg,
+            dtype=float,
+        )
+
+
 class _ProgressReader:
     """A file wrapper that reports bytes read (httpx streams it as the upload body)."""
 
@@ -184,7 +215,7 @@ class Client(ImagingMixin):
         valid ones (it would otherwise be ignored and match everything).
         """
         check_filters(filters)
-        params = {k: v for k, v in filters.items() if v is not None}
+        params = _sky_params({k: v for k, v in filters.items() if v is not None})
         params["limit"] = page_size
         while True:
             page = self._request("GET", "/api/data", params=params).json()
@@ -207,6 +238,7 @@ class Client(ImagingMixin):
             names=[name for name, _ in TABLE_COLUMNS],
             dtype=None if rows else [object] * len(TABLE_COLUMNS),
         )
+        _add_sky_columns(table, rows)
         table.meta["records"] = rows
         return table
 

@@ -71,6 +71,20 @@ def search_query(
     order: SortOrder = SortOrder.desc,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    ra: Annotated[
+        float | None, Query(ge=-360, le=360, description="cone centre RA, degrees (ICRS)")
+    ] = None,
+    dec: Annotated[
+        float | None, Query(ge=-90, le=90, description="cone centre Dec, degrees (ICRS)")
+    ] = None,
+    radius: Annotated[
+        float | None,
+        Query(
+            ge=0,
+            le=180,
+            description="cone radius, degrees; 0 or omitted: files covering the point (ra, dec)",
+        ),
+    ] = None,
 ) -> SearchQuery:
     try:
         return SearchQuery(
@@ -100,6 +114,9 @@ def search_query(
             order=order,
             limit=limit,
             cursor=cursor,
+            ra=ra,
+            dec=dec,
+            radius=radius,
         )
     except PydanticValidationError as exc:
         raise pydantic_to_validation_error(exc) from None

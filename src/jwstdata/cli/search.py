@@ -9,6 +9,7 @@ from pydantic import ValidationError as PydanticValidationError
 from rich.table import Table
 
 from jwstdata.cli.common import cli_context, console, database, id_column, print_json
+from jwstdata.cli.sky_options import sky_cells, sky_option
 from jwstdata.errors import pydantic_to_validation_error
 from jwstdata.models.enums import DataType, ProcessingLevel, ProcessingStatus
 from jwstdata.models.search import (
@@ -54,6 +55,25 @@ def search(
     order: SortOrder = typer.Option(SortOrder.desc, "--order"),
     limit: int = typer.Option(50, "--limit", "-n", min=1, max=MAX_PAGE_SIZE),
     cursor: str | None = typer.Option(None, "--cursor"),
+    ra: str | None = typer.Option(
+        None,
+        "--ra",
+        callback=sky_option("ra"),
+        help="Cone centre RA: degrees or sexagesimal hours (10h07m01.75s, 10:07:01.75).",
+    ),
+    dec: str | None = typer.Option(
+        None,
+        "--dec",
+        callback=sky_option("dec"),
+        help="Cone centre Dec: degrees or sexagesimal (-40d26m12.5s, -40:26:12.5).",
+    ),
+    radius: str | None = typer.Option(
+        None,
+        "--radius",
+        callback=sky_option("radius"),
+        help="Cone radius: degrees or with a unit (0.5arcmin, 30arcsec, 0.01deg); "
+        "omitted or 0: files covering the point.",
+    ),
     total: bool = typer.Option(False, "--total", help="Also count all matches."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     as_table: bool = typer.Option(False, "--table", help="Print a table (default)."),
@@ -89,6 +109,9 @@ def search(
             order=order,
             limit=limit,
             cursor=cursor,
+            ra=ra,
+            dec=dec,
+            radius=radius,
         )
     except PydanticValidationError as exc:
         raise pydantic_to_validation_error(exc) from None
@@ -104,10 +127,20 @@ def search(
         )
         return
     table = Table(
-        id_column(), "fileName", "level", "dataType", "instrument", "filter", "target", "uploaded"
+        id_column(),
+        "fileName",
+        "level",
+        "dataType",
+        "instrument",
+        "filter",
+        "target",
+        "ra",
+        "dec",
+        "uploaded",
     )
     for record in page.items:
         info = record.image_info
+        ra, dec = sky_cells(record)
         table.add_row(
             str(record.id),
             record.file_name,
@@ -116,6 +149,8 @@ def search(
             info.instrument if info else "",
             info.filter if info else "",
             info.target_name if info else "",
+            ra,
+            dec,
             record.upload_date.strftime("%Y-%m-%d %H:%M"),
         )
     console.print(table)

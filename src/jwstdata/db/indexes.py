@@ -107,6 +107,8 @@ RECORD_INDEXES: tuple[IndexSpec, ...] = (
         ("_id", -1),
         serves="derived=true: processing outputs (previews, thumbnails, ...) by upload date",
     ),
+    # Positional search: HEALPix cells (NUNIQ) covering each footprint, multikey.
+    _ix("sky", ("_skyCells", 1), serves="cone searches (ra/dec/radius): candidate footprints"),
 )
 
 GC = "storage_gc"

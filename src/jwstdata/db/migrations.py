@@ -37,8 +37,10 @@ from jwstdata.db.derived import PROCESSING_SOURCE, differs, wanted_fields
 from jwstdata.db.hints import index_hint
 from jwstdata.db.indexes import RECORDS
 from jwstdata.db.query import search_keys
+from jwstdata.db.sky import derive_sky, sky_keys
 from jwstdata.models.base import utcnow
 from jwstdata.models.record import SCHEMA_VERSION
+from jwstdata.sky.cells import FIELD as SKY_CELLS
 
 MIGRATIONS_COLLECTION = "migrations"
 ID_INDEX = "_id_"
@@ -127,6 +129,44 @@ def _archived_date_pending(db: Database) -> int:
 
 def _archived_date_apply(db: Database) -> int:
     return _update_many(db, _STALE_ARCHIVED_DATE, {"$set": {"archivedDate": None}})
+
+
+# --- 6: sky footprints (schema version 2) ---------------------------------------------------
+# Positional searches match ``_skyCells``; records written before it existed have neither
+# ``sky`` nor cells. The footprint comes from what the record keeps (S_REGION, the SCI
+# WCS and size, TARG_RA/TARG_DEC, MAST's s_region/s_ra/s_dec); see jwstdata.sky.derive.
+_SKY_VERSION = 2
+_BEFORE_SKY: dict[str, Any] = {
+    "$or": [{"schemaVersion": {"$lt": _SKY_VERSION}}, _missing("schemaVersion")]
+}
+
+
+def _sky_pending(db: Database) -> int:
+    return _count(db, _BEFORE_SKY)
+
+
+def _sky_apply(db: Database) -> int:
+    changed = 0
+    cursor = db[RECORDS].find(
+        _BEFORE_SKY,
+        {"metadata": 1, "imageInfo": 1, "sky": 1},
+        hint=index_hint(db[RECORDS], ID_INDEX),
+    )
+    batch: list[UpdateOne] = []
+    for doc in cursor.batch_size(_BATCH):
+        sky = derive_sky(doc) or doc.get("sky")
+        batch.append(
+            UpdateOne(
+                {"_id": doc["_id"], **_BEFORE_SKY},
+                {"$set": {"sky": sky, SKY_CELLS: sky_keys(sky), "schemaVersion": _SKY_VERSION}},
+            )
+        )
+        if len(batch) >= _BATCH:
+            changed += db[RECORDS].bulk_write(batch, ordered=False).modified_count
+            batch = []
+    if batch:
+        changed += db[RECORDS].bulk_write(batch, ordered=False).modified_count
+    return changed
 
 
 # --- 7: processing outputs follow their source -------------------------------------------
@@ -222,6 +262,13 @@ MIGRATIONS: tuple[Migration, ...] = (
         "clear archivedDate on records that are not archived",
         _archived_date_pending,
         _archived_date_apply,
+    ),
+    Migration(
+        6,
+        "sky-footprints",
+        "add the sky footprint (sky) and its HEALPix cells (_skyCells); schemaVersion 2",
+        _sky_pending,
+        _sky_apply,
     ),
     Migration(
         7,

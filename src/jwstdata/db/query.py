@@ -97,6 +97,8 @@ def build_filter(query: SearchQuery, ctx: AccessContext) -> dict[str, Any]:
     ):
         if (clause := _range(start, end)) is not None:
             eq[path] = clause
+    if (cone := _cone_clause(query)) is not None:
+        eq.update(cone)
     if eq:
         clauses.append(eq)
     if query.text:
@@ -105,6 +107,15 @@ def build_filter(query: SearchQuery, ctx: AccessContext) -> dict[str, Any]:
     if not clauses:
         return {}
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def _cone_clause(query: SearchQuery) -> dict[str, Any] | None:
+    """A positional search, once resolved to the exact ids (see :mod:`jwstdata.db.sky`)."""
+    if query.cone_ids is None:
+        if query.has_cone:
+            raise RuntimeError("a cone search must be resolved (ConeResolver) before it runs")
+        return None
+    return {"_id": {"$in": list(query.cone_ids)}}
 
 
 def sort_spec(query: SearchQuery) -> list[tuple[str, int]]:

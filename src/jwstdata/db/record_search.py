@@ -180,6 +180,8 @@ class RecordSearch:
         if query.target_name:
             prefix = normalise_target(query.target_name)
             expected = min(expected, scoped.prefix_count(TARGET, prefix))
+        if query.cone_ids is not None:  # a resolved cone: exactly these
+            expected = min(expected, len(query.cone_ids))
         return expected
 
     # --- counts and facets --------------------------------------------------------------

@@ -24,6 +24,7 @@ from jwstdata.db.indexes import RECORD_INDEXES, RECORDS
 from jwstdata.db.portable import name_duplicate
 from jwstdata.db.query import encode_cursor, search_keys
 from jwstdata.db.record_search import RecordSearch
+from jwstdata.db.sky import ConeResolver, sky_keys, with_sky
 from jwstdata.errors import (
     DuplicateError,
     NotFoundError,
@@ -36,6 +37,7 @@ from jwstdata.models.access import AccessContext
 from jwstdata.models.base import utcnow
 from jwstdata.models.record import JwstDataModel
 from jwstdata.models.search import FacetName, SearchQuery
+from jwstdata.sky.cells import FIELD as SKY_CELLS
 
 ID_INDEX = "_id_"
 MAX_SOURCE_DEPTH = 8  # outputs of outputs; the bound only guards against a forged cycle
@@ -62,8 +64,9 @@ def is_processing_output(doc: dict[str, Any]) -> bool:
 
 
 def to_stored(record: JwstDataModel) -> dict[str, Any]:
-    doc = record.to_document()
+    doc = with_sky(record).to_document()
     doc["_norm"] = search_keys(doc)
+    doc[SKY_CELLS] = sky_keys(doc.get("sky"))
     return doc
 
 
@@ -86,6 +89,7 @@ class RecordRepository:
         self._uri = redacted_uri
         self.counters = RecordCounters(collection.database, redacted_uri)
         self.searches = RecordSearch(collection, self.counters, redacted_uri)
+        self.cones = ConeResolver(collection, redacted_uri)
 
     @classmethod
     def for_database(cls, handle: Any) -> RecordRepository:
@@ -93,7 +97,7 @@ class RecordRepository:
 
     # --- create -------------------------------------------------------------------------
     def create(self, record: JwstDataModel) -> JwstDataModel:
-        record = record.model_copy(update={"id": record.id or ObjectId()})
+        record = with_sky(record.model_copy(update={"id": record.id or ObjectId()}))
         doc = to_stored(record)
         try:
             with translate_errors(self._uri):
@@ -272,11 +276,15 @@ class RecordRepository:
         with_total: bool = False,
         snapshot: Snapshot | None = None,
     ) -> SearchPage:
-        """One keyset page (windowed on the sort key, see :mod:`jwstdata.db.search_plan`)."""
-        if snapshot is None:
-            snapshot = self.searches.snapshot(ctx, query)
-        docs = self.searches.page(query, ctx, snapshot)
-        total = self.searches.count(query, ctx, snapshot) if with_total else None
+        """One keyset page (windowed on the sort key, see :mod:`jwstdata.db.search_plan`;
+        a positional search's page is cut from its matches, see :mod:`jwstdata.db.sky`)."""
+        if query.has_cone and query.cone_ids is None:
+            query, docs = self.cones.page(query, ctx)
+        else:
+            if snapshot is None:
+                snapshot = self.searches.snapshot(ctx, query)
+            docs = self.searches.page(query, ctx, snapshot)
+        total = self._count(query, ctx, snapshot) if with_total else None
         more = len(docs) > query.limit
         docs = docs[: query.limit]
         next_cursor = encode_cursor(query, ctx, docs[-1]) if more and docs else None
@@ -296,17 +304,25 @@ class RecordRepository:
             query = query.model_copy(update={"cursor": page.next_cursor})
 
     def count(self, query: SearchQuery, ctx: AccessContext) -> int:
-        return self.searches.count(query, ctx)
+        return self._count(self.cones.resolve(query, ctx), ctx)
+
+    def _count(
+        self, query: SearchQuery, ctx: AccessContext, snapshot: Snapshot | None = None
+    ) -> int:
+        # A resolved cone's ids already hold every filter and the access scope.
+        if query.cone_ids is not None:
+            return len(query.cone_ids)
+        return self.searches.count(query, ctx, snapshot)
 
     def facets(
         self, query: SearchQuery, ctx: AccessContext, names: Iterable[FacetName] = tuple(FacetName)
     ) -> dict[str, list[dict[str, Any]]]:
         """Counts per value of each facet, over what the caller can see."""
-        return self.searches.facets(query, ctx, names)
+        return self.searches.facets(self.cones.resolve(query, ctx), ctx, names)
 
     def stats(self, query: SearchQuery, ctx: AccessContext) -> dict[str, Any]:
         """Count and bytes, by processing level and data type, over what ``ctx`` sees."""
-        return self.searches.stats(query, ctx)
+        return self.searches.stats(self.cones.resolve(query, ctx), ctx)
 
     # --- update -------------------------------------------------------------------------
     def update(

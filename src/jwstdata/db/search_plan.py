@@ -33,6 +33,7 @@ from jwstdata.models.search import SearchQuery, SortField, SortOrder, TagMode
 WIDEN = 4  # each window covers this many times the sort-key span of the one before
 MAX_SIZED_WINDOWS = 8  # then the rest of the range in one open-ended window
 UNKNOWN_SELECTIVITY = 0.1  # share of records assumed to match a filter the counters lack
+PRIMARY_KEY_INDEX = "_id_"  # built in: not among the declared indexes
 NULLABLE_SORTS = frozenset({SortField.observation_date, SortField.file_size})
 
 
@@ -54,6 +55,16 @@ def _single(values: list[Any]) -> Any:
 def _prefix_range(prefix: str) -> dict[str, str]:
     """Strings starting with ``prefix`` as an index range (a regex is never seeked)."""
     return {"$gte": prefix, "$lt": prefix[:-1] + chr(ord(prefix[-1]) + 1)}
+
+
+def _cone_driver(query: SearchQuery) -> Driver | None:
+    """A resolved positional search: its exact ids, on the primary key. Chosen like any
+    other option: a few pages of ids are read and sorted; more, and a window on the sort
+    key (the ids in the exact filter) reads only about a page of them."""
+    if query.cone_ids is None:
+        return None
+    ids = list(query.cone_ids)
+    return Driver(PRIMARY_KEY_INDEX, {"_id": {"$in": ids}}, False, float(len(ids)))
 
 
 def _selective(query: SearchQuery) -> Driver | None:
@@ -195,6 +206,8 @@ def choose_driver(
 
     plain = Driver(SORT_INDEX[query.sort], {}, True, global_total)
     options = list(_index_drivers(query, ctx, snapshot, global_total))
+    if (cone := _cone_driver(query)) is not None:
+        options.append(cone)
     if query.target_name:
         options.append(_target_driver(query.target_name, snapshot, global_total))
     if not for_page:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from jwstdata.models.enums import DataType, ProcessingLevel, ProcessingStatus, WavelengthRange
+from jwstdata.models.sky import SkySource
 
 
 def _values(enum: type) -> list[str]:
@@ -65,6 +66,22 @@ def record_schema() -> dict[str, Any]:
                 "checksum": {"bsonType": _nullable("string"), "pattern": "^[0-9a-f]{64}$"},
                 "version": {"bsonType": ["int", "long"], "minimum": 1},
                 "schemaVersion": {"bsonType": ["int", "long"], "minimum": 1},
+                "sky": {
+                    "bsonType": _nullable("object"),
+                    "required": ["ra", "dec", "source"],
+                    "properties": {
+                        "ra": {"bsonType": ["double", "int", "long"], "minimum": 0, "maximum": 360},
+                        "dec": {
+                            "bsonType": ["double", "int", "long"],
+                            "minimum": -90,
+                            "maximum": 90,
+                        },
+                        "radius": {"bsonType": ["double", "int", "long"], "minimum": 0},
+                        "footprint": {"bsonType": "array", "items": {"bsonType": "array"}},
+                        "source": {"enum": _values(SkySource)},
+                    },
+                },
+                "_skyCells": {"bsonType": "array", "items": {"bsonType": ["int", "long"]}},
             },
         }
     }

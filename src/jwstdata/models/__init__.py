@@ -13,6 +13,7 @@ from jwstdata.models.enums import (
 from jwstdata.models.metadata import ImageMetadata, SensorMetadata, SpectralMetadata
 from jwstdata.models.record import SCHEMA_VERSION, JwstDataModel
 from jwstdata.models.results import ProcessingResult
+from jwstdata.models.sky import SkyFootprint, SkySource
 
 __all__ = [
     "LEVEL_ORDER",
@@ -28,6 +29,8 @@ __all__ = [
     "ProcessingStatus",
     "ResultStatus",
     "SensorMetadata",
+    "SkyFootprint",
+    "SkySource",
     "SpectralMetadata",
     "UtcDatetime",
     "WavelengthRange",

@@ -13,8 +13,9 @@ from jwstdata.models.base import CamelModel, ObjectIdField, UtcDatetime, utcnow
 from jwstdata.models.enums import DataType, ProcessingLevel, ProcessingStatus
 from jwstdata.models.metadata import ImageMetadata, SensorMetadata, SpectralMetadata
 from jwstdata.models.results import ProcessingResult
+from jwstdata.models.sky import SkyFootprint
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: ``sky`` (footprint) and its HEALPix cells
 MAX_TAGS = 64
 _FORMAT = re.compile(r"^[a-z0-9]+(\.[a-z0-9]+)?$")
 _CHECKSUM = re.compile(r"^[0-9a-f]{64}$")
@@ -91,6 +92,12 @@ class JwstDataModel(CamelModel):
     sensor_info: SensorMetadata | None = None
     spectral_info: SpectralMetadata | None = None
     processing_results: list[ProcessingResult] = Field(default_factory=list)
+    sky: SkyFootprint | None = Field(
+        default=None,
+        description="Where the file looks on the sky (ICRS degrees): from S_REGION, else "
+        "the SCI WCS and image size, else TARG_RA/TARG_DEC as a point. Derived from the "
+        "record's metadata on every write.",
+    )
 
     # --- bookkeeping ------------------------------------------------------------------
     created_at: UtcDatetime = Field(default_factory=utcnow)

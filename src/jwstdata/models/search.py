@@ -77,6 +77,13 @@ class SearchQuery(CamelModel):
     order: SortOrder = SortOrder.desc
     limit: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
     cursor: str | None = Field(default=None, max_length=2048)
+    # --- positional search (a cone; see ``_cone_complete``) ---------------------------
+    ra: float | None = Field(default=None, ge=-360, le=360, description="cone centre, degrees")
+    dec: float | None = Field(default=None, ge=-90, le=90, description="cone centre, degrees")
+    radius: float | None = Field(default=None, ge=0, le=180, description="degrees; 0 = a point")
+    # The ids of the records whose footprint overlaps the cone, resolved by the repository
+    # before the search runs (never from a caller; not part of the cursor's fingerprint).
+    cone_ids: list[ObjectIdField] | None = Field(default=None, exclude=True)
 
     @field_validator("instrument", "filter")
     @classmethod
@@ -107,6 +114,29 @@ class SearchQuery(CamelModel):
             if start is not None and end is not None and start > end:
                 raise ValueError(f"{name}From is after {name}To")
         return self
+
+    @model_validator(mode="after")
+    def _cone_complete(self) -> SearchQuery:
+        given = [n for n in ("ra", "dec", "radius") if getattr(self, n) is not None]
+        if given and not {"ra", "dec"} <= set(given):
+            raise ValueError("a positional search needs ra and dec (and optionally radius)")
+        return self
+
+    @field_validator("ra")
+    @classmethod
+    def _ra_wraps(cls, value: float | None) -> float | None:
+        if value is None:
+            return None
+        value %= 360.0
+        return 0.0 if value >= 360.0 else value
+
+    @property
+    def has_cone(self) -> bool:
+        return self.ra is not None and self.dec is not None
+
+    @property
+    def cone_radius(self) -> float:
+        return self.radius or 0.0
 
     def filter_fingerprint(self) -> dict[str, Any]:
         """The filter part only (no paging), used to bind a cursor to its search."""

@@ -141,6 +141,9 @@ def _output_record(
             "role": item.role,
         },
         image_info=_image_info(source, item),
+        # An output (preview, catalogue, spectrum) shows the same sky as its source file;
+        # one with a WCS of its own (a cutout) gets its own footprint when stored.
+        sky=source.sky,
     )
 
 

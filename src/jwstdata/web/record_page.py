@@ -78,6 +78,18 @@ def _usernames(svc: Any, ids: list[ObjectId]) -> list[str]:
     return names
 
 
+def _sky_items(record: JwstDataModel) -> list[dict[str, Any]]:
+    """Where the file looks on the sky (centre and footprint size), from ``sky``."""
+    sky = record.sky
+    if sky is None:
+        return [_item("RA, Dec (ICRS)", None)]
+    where = f"{sky.ra:.5f}°, {sky.dec:+.5f}°"
+    return [
+        _item("RA, Dec (ICRS)", where, mono=True),
+        _item("Footprint", f"{sky.radius * 60:.2f} arcmin radius, from {sky.source.value}"),
+    ]
+
+
 def _groups(
     record: JwstDataModel,
     owner: str,
@@ -100,6 +112,7 @@ def _groups(
                 _item("Title", image and image.observation_title),
                 _item("Wavelength range", image and image.wavelength_range),
                 _item("Calibration level", image and image.calibration_level),
+                *_sky_items(record),
             ],
         },
         {

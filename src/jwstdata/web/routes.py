@@ -3,7 +3,7 @@
 Pages: library (``/library``), record (``/records/{id}``, with the owner's actions), lineage
 (``/observations`` and ``/observations/{observationBaseId}``), upload (``/upload``), MAST
 search and import (``/mast``), jobs (``/jobs`` and ``/jobs/{id}``), sign in and out
-(``/signin``, ``/signout``) and, for administrators, users (``/admin/users``).
+(``/signin``, ``/signout``), the sky (``/sky``) and, for administrators, users (``/admin/users``).
 The JSON the pages' scripts read comes from the API itself (``/api/...``).
 """
 
@@ -19,6 +19,7 @@ from jwstdata.web import (
     mast_page,
     record_actions,
     record_page,
+    sky_page,
     upload_page,
 )
 from jwstdata.web.pages import STATIC_DIR
@@ -33,6 +34,7 @@ for _pages in (
     mast_page,
     jobs_page,
     account,
+    sky_page,
 ):
     router.include_router(_pages.router)
 

@@ -10,6 +10,7 @@ from jwstdata.db.connection import translate_errors
 from jwstdata.db.counters import apply_set
 from jwstdata.db.hints import index_hint
 from jwstdata.db.records import RecordRepository
+from jwstdata.db.sky import sky_fields
 from jwstdata.errors import ValidationError
 from jwstdata.keys import safe_file_name
 from jwstdata.mast import Mast, ObservationQuery
@@ -17,6 +18,28 @@ from jwstdata.models import utcnow
 from jwstdata.services.mast.records import image_info
 
 _MAST_PREFIX = "mast_"
+
+
+def _refreshed_sky(
+    doc: dict[str, Any], columns: dict[str, Any], info: dict[str, Any]
+) -> dict[str, Any]:
+    """``sky`` and its cells from the record as it will be once refreshed (MAST's
+    ``s_region`` may have changed; the header's S_REGION, when the file has one, wins)."""
+    after = {
+        **doc,
+        "metadata": {
+            **(doc.get("metadata") or {}),
+            **{k.removeprefix("metadata."): v for k, v in columns.items()},
+        },
+        "imageInfo": {
+            **(doc.get("imageInfo") or {}),
+            **{k.removeprefix("imageInfo."): v for k, v in info.items()},
+        },
+    }
+    fields = sky_fields(after)
+    if fields["sky"] is None and doc.get("sky"):
+        return {}  # nothing derives: keep the footprint the record has
+    return fields
 
 
 def refresh_metadata(mast: Mast, repo: RecordRepository, obs_ids: list[str]) -> dict[str, Any]:
@@ -49,6 +72,7 @@ def refresh_metadata(mast: Mast, repo: RecordRepository, obs_ids: list[str]) -> 
                             **columns,
                             **info,
                             "metadata.mast_refreshedAt": utcnow().isoformat(),
+                            **_refreshed_sky(d, columns, info),
                             "updatedAt": utcnow(),
                         },
                         "$inc": {"version": 1},
