@@ -95,6 +95,19 @@ RECORD_INDEXES: tuple[IndexSpec, ...] = (
     _ix("proposal", ("imageInfo.proposalId", 1), ("uploadDate", -1), serves="proposalId filter"),
     _ix("tags", ("tags", 1), ("uploadDate", -1), serves="tags (all/any) filters"),
     _ix("file_format", ("fileFormat", 1), ("uploadDate", -1), serves="fileFormat filter"),
+    _ix(
+        "text_terms",
+        ("_norm.terms", 1),
+        ("uploadDate", -1),
+        serves="text search (q): normalised terms of names, titles, filters (multikey)",
+    ),
+    _ix("detector", ("_norm.detector", 1), ("uploadDate", -1), serves="detector filter, facet"),
+    _ix(
+        "exposure_type",
+        ("_norm.exposureType", 1),
+        ("uploadDate", -1),
+        serves="exposure type (EXP_TYPE) filter and facet",
+    ),
     # Lineage.
     _ix(
         "observation",

@@ -27,7 +27,13 @@ from jwstdata.db.query import (
 )
 from jwstdata.db.search_plan import Driver, choose_driver, sort_path, windows
 from jwstdata.models.access import AccessContext
-from jwstdata.models.search import FACET_ATTRIBUTES, FACET_FIELDS, FacetName, SearchQuery
+from jwstdata.models.search import (
+    FACET_ATTRIBUTES,
+    FACET_FIELDS,
+    LIST_FACETS,
+    FacetName,
+    SearchQuery,
+)
 
 FACET_LIMIT = 200
 # A live facet aggregation reads every record its driver yields. Past this many, facet
@@ -331,9 +337,12 @@ def _branch_stages(branch: CountBranch) -> list[dict[str, Any]]:
     match = {"$match": build_filter(branch.query, branch.ctx)}
     if branch.facet is None:
         return [match, {"$count": "n"}]
+    path = FACET_FIELDS[branch.facet]
+    per_element = [{"$unwind": f"${path}"}] if branch.facet in LIST_FACETS else []
     return [
         match,
-        {"$group": {"_id": f"${FACET_FIELDS[branch.facet]}", "count": {"$sum": 1}}},
+        *per_element,
+        {"$group": {"_id": f"${path}", "count": {"$sum": 1}}},
         {"$sort": {"count": -1, "_id": 1}},
         {"$limit": FACET_LIMIT},
     ]

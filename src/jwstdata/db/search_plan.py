@@ -19,13 +19,14 @@ missing sort values get a window of their own, so the windows always cover every
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from jwstdata.db.counters import TARGET, Snapshot
 from jwstdata.db.query import SORT_PATHS, normalise_target
+from jwstdata.db.text_terms import query_words, selective_word
 from jwstdata.models.access import AccessContext
 from jwstdata.models.base import _to_utc
 from jwstdata.models.search import SearchQuery, SortField, SortOrder, TagMode
@@ -136,6 +137,7 @@ def _index_drivers(
     elif query.tags:
         estimate = float(sum(share("tags", t) for t in query.tags))
         yield Driver("tags", {"tags": {"$in": query.tags}}, False, estimate)
+    yield from _text_and_facet_drivers(query, share, global_total)
     if query.is_archived is True:
         yield Driver("archived", {"isArchived": True}, False, global_total * UNKNOWN_SELECTIVITY)
     for path, start, end, index in (
@@ -150,6 +152,35 @@ def _index_drivers(
         bounds = {k: v for k, v in (("$gte", start), ("$lte", end)) if v is not None}
         if bounds:
             yield Driver(index, {path: bounds}, False, global_total * UNKNOWN_SELECTIVITY)
+
+
+def _text_and_facet_drivers(
+    query: SearchQuery, share: Callable[[str, Any], float], global_total: float
+) -> Iterator[Driver]:
+    """The text search (one word of it: the others are checked by the exact filter) and
+    the facets program, target, detector and exposure type."""
+    words = query_words(query.text)
+    if words:
+        yield Driver(
+            "text_terms",
+            {"_norm.terms": selective_word(words)},
+            True,
+            global_total * UNKNOWN_SELECTIVITY,
+        )
+    for attribute, facet, path, index, windowed in (
+        ("program", "program", "imageInfo.proposalId", "proposal", True),
+        ("target", "target", "_norm.targetName", "target", False),
+        ("detector", "detector", "_norm.detector", "detector", True),
+        ("exposure_type", "exposureType", "_norm.exposureType", "exposure_type", True),
+    ):
+        values = getattr(query, attribute)
+        if not values:
+            continue
+        estimate = float(sum(share(facet, v) for v in values))
+        if len(values) == 1:
+            yield Driver(index, {path: values[0]}, windowed, estimate)
+        else:
+            yield Driver(index, {path: {"$in": values}}, False, estimate)
 
 
 SORT_INDEX = {
