@@ -193,9 +193,7 @@ def test_text_search_terms_are_added_to_records_written_before_them(
     repo.collection.insert_one(doc)
     repo.counters.recount(repo.collection)
     assert repo.count(SearchQuery(text="ngc3132"), ADMIN) == 0
-    assert {m.name: m.documents for m in pending_migrations(db_handle)} == {
-        "text-search-terms": 1
-    }
+    assert {m.name: m.documents for m in pending_migrations(db_handle)} == {"text-search-terms": 1}
     report = run_migrations(db_handle)
     assert {i["name"]: i["changed"] for i in report.applied}["text-search-terms"] == 1
     for text in ("ngc3132", "NGC 3132", "ngc-3132", "f090w", "nrca1"):
