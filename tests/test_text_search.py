@@ -90,7 +90,7 @@ TARGETS = ["NGC 3132", "NGC-3132", "ngc3132", "NGC3132", "M-16", "M16", "Eagle N
 def seeded(repo: RecordRepository) -> dict[str, Any]:
     """The issue's shapes: 19 F090W files of which only some say so in the filter field."""
     ids: dict[str, list[ObjectId]] = {"f090w": [], "ngc": [], "m16": []}
-    for i, target in enumerate(TARGETS):
+    for target in TARGETS:
         record = repo.create(
             make_record(
                 isPublic=True,
