@@ -68,9 +68,9 @@ def test_errors_are_typed(api_server: ApiServer, client: Client) -> None:
 
 def test_unknown_search_filter_names_the_valid_ones(client: Client) -> None:
     with pytest.raises(ValidationError) as info:
-        client.search(target="ngc")
+        client.search(target_name="ngc")
     message = info.value.message
-    assert "'target'" in message and "did you mean 'targetName'?" in message
+    assert "'target_name'" in message and "did you mean 'targetName'?" in message
     assert "instrument" in message and "processingLevel" in message
     with pytest.raises(ValidationError, match="max_records"):
         list(client.iter_records(limit=5))

@@ -149,8 +149,10 @@ def test_db_recount_rebuilds_the_new_facets(seeded: RecordRepository, cli_env: d
     assert seeded.counters.read(["public"]).present
     assert seeded.facets(SearchQuery(), ADMIN) == before
     search = subprocess.run(
-        [sys.executable, "-m", "jwstdata", "search", "--detector", "nrca1", "--program", "2733"]
-        + ["--exposure-type", "NRC_IMAGE", "--json"],
+        [
+            *(sys.executable, "-m", "jwstdata", "search", "--detector", "nrca1"),
+            *("--program", "2733", "--exposure-type", "NRC_IMAGE", "--json"),
+        ],
         env=cli_env,
         capture_output=True,
         text=True,
