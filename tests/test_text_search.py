@@ -192,6 +192,13 @@ def _index_names(plan: Any) -> list[str]:
 def test_the_text_query_seeks_on_the_terms_index_unhinted(
     repo: RecordRepository, seeded: dict, mongo_uri: str, q: str
 ) -> None:
+    # Other public records, so the text is the selective part of the search (on a handful of
+    # records the planner rightly reads them all along the access index instead).
+    filler = [
+        make_record(isPublic=True, imageInfo={"targetName": "Carina", "filter": "F444W"})
+        for _ in range(200)
+    ]
+    assert not repo.bulk_insert(filler).failed
     listener = _Commands()
     db_name = repo.collection.database.name
     with MongoClient(mongo_uri, event_listeners=[listener], tz_aware=True) as client:

@@ -45,7 +45,13 @@ TAGS = "tags"
 BOUNDS_CELL = "bounds"
 # Facet name -> document path: the search facets plus tags.
 TARGET = "target"  # normalised target names (the search key), for estimates and facets
-COUNTED: dict[str, str] = {name.value: path for name, path in FACET_FIELDS.items()} | {
+# Facets with as many values as the library has programmes are not counted: every page reads
+# all counters of its cells, and a counter per programme and cell would make that read grow
+# with the library. Their rows are aggregated live (estimated from recent records when large).
+LIVE_ONLY_FACETS = frozenset({"program"})
+COUNTED: dict[str, str] = {
+    name.value: path for name, path in FACET_FIELDS.items() if name.value not in LIVE_ONLY_FACETS
+} | {
     TAGS: "tags",
     TARGET: "_norm.targetName",
 }

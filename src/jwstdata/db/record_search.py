@@ -15,7 +15,13 @@ from typing import Any
 from pymongo.collection import Collection
 
 from jwstdata.db.connection import translate_errors
-from jwstdata.db.counters import TARGET, RecordCounters, Snapshot, cells_for
+from jwstdata.db.counters import (
+    LIVE_ONLY_FACETS,
+    TARGET,
+    RecordCounters,
+    Snapshot,
+    cells_for,
+)
 from jwstdata.db.features import server_features
 from jwstdata.db.hints import index_hint
 from jwstdata.db.query import (
@@ -46,6 +52,10 @@ _NOT_FILTERS = {"is_public", "user_id", "sort", "order", "limit", "cursor", "is_
 _DEFAULTS = SearchQuery().model_dump(exclude=_NOT_FILTERS)
 
 
+# Pages leave out the derived search keys (the text terms are most of a record's size).
+_NO_KEYS = {"$project": {"_norm": 0}}
+
+
 def unfiltered(query: SearchQuery) -> bool:
     return query.is_archived is False and query.model_dump(exclude=_NOT_FILTERS) == _DEFAULTS
 
@@ -57,6 +67,8 @@ def counted_terms(query: SearchQuery) -> list[tuple[str, Any]] | None:
     if unfiltered(query):
         return []
     chosen = [(f, a) for f, a in FACET_ATTRIBUTES.items() if getattr(query, a)]
+    if any(f.value in LIVE_ONLY_FACETS for f, _ in chosen):
+        return None
     if len(chosen) == 1:
         facet, attribute = chosen[0]
         if unfiltered(query.model_copy(update={attribute: []})):
@@ -127,7 +139,7 @@ class RecordSearch:
         sort = {"$sort": dict(sort_spec(query))}
         if not driver.windowed or not snapshot.present:
             return self._aggregate(
-                [_stage(driver), {"$match": exact}, sort, {"$limit": need}], driver
+                [_stage(driver), {"$match": exact}, sort, {"$limit": need}, _NO_KEYS], driver
             )
         path = sort_path(query)
         docs: list[dict[str, Any]] = []
@@ -139,6 +151,7 @@ class RecordSearch:
                 {"$match": exact},
                 sort,
                 {"$limit": need - len(docs)},
+                _NO_KEYS,
             ]
             docs += self._aggregate(pipeline, driver)
             if len(docs) >= need:
@@ -159,7 +172,7 @@ class RecordSearch:
         expected = float(scoped.total if query.is_archived is False else snapshot.everything.total)
         for facet, attribute in FACET_ATTRIBUTES.items():
             values = [getattr(v, "value", v) for v in getattr(query, attribute)]
-            if values:
+            if values and facet.value not in LIVE_ONLY_FACETS:
                 expected = min(expected, sum(scoped.count_of(facet.value, v) for v in values))
         if query.tags:
             expected = min(expected, sum(scoped.count_of("tags", t) for t in query.tags))
@@ -201,7 +214,8 @@ class RecordSearch:
         counted = {
             name: cells_for(branch.query, branch.ctx)
             # A facet's own counts need an unfiltered query; a total, one facet at most.
-            if terms[name] == [] or (terms[name] and branch.facet is None)
+            if (terms[name] == [] or (terms[name] and branch.facet is None))
+            and (branch.facet is None or branch.facet.value not in LIVE_ONLY_FACETS)
             else None
             for name, branch in branches.items()
         }

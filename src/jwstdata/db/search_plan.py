@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from jwstdata.db.counters import TARGET, Snapshot
+from jwstdata.db.counters import LIVE_ONLY_FACETS, TARGET, Snapshot
 from jwstdata.db.query import SORT_PATHS, normalise_target
 from jwstdata.db.text_terms import query_words, selective_word
 from jwstdata.models.access import AccessContext
@@ -161,12 +161,12 @@ def _text_and_facet_drivers(
     the facets program, target, detector and exposure type."""
     words = query_words(query.text)
     if words:
-        yield Driver(
-            "text_terms",
-            {"_norm.terms": selective_word(words)},
-            True,
-            global_total * UNKNOWN_SELECTIVITY,
-        )
+        # The counters do not count terms. Assume more matches than a few pages (so a page
+        # reads windows of the (terms, uploadDate) index instead of sorting every match)
+        # yet fewer than all records (so the terms index is preferred to a plain listing).
+        pages = float((query.limit + 1) * SMALL_SET_PAGES + 1)
+        estimate = min(max(global_total * UNKNOWN_SELECTIVITY, pages), global_total * 0.99)
+        yield Driver("text_terms", {"_norm.terms": selective_word(words)}, True, estimate)
     for attribute, facet, path, index, windowed in (
         ("program", "program", "imageInfo.proposalId", "proposal", True),
         ("target", "target", "_norm.targetName", "target", False),
@@ -176,7 +176,10 @@ def _text_and_facet_drivers(
         values = getattr(query, attribute)
         if not values:
             continue
-        estimate = float(sum(share(facet, v) for v in values))
+        if facet in LIVE_ONLY_FACETS:
+            estimate = global_total * UNKNOWN_SELECTIVITY * len(values)
+        else:
+            estimate = float(sum(share(facet, v) for v in values))
         if len(values) == 1:
             yield Driver(index, {path: values[0]}, windowed, estimate)
         else:
@@ -197,6 +200,13 @@ def _target_driver(name: str, snapshot: Snapshot, global_total: float) -> Driver
     held = snapshot.everything.prefix_count(TARGET, prefix)
     estimate = float(held) if snapshot.present else global_total
     return Driver("target", {"_norm.targetName": _prefix_range(prefix)}, False, estimate)
+
+
+def _every_record(snapshot: Snapshot) -> Driver:
+    """No clause fits an index: every record, read along the upload-date index (every record
+    has an upload date, and none is older than the smallest one the counters saw)."""
+    low = snapshot.bound("uploadDate", "min")
+    return Driver("recent", {"uploadDate": {"$gte": low}} if low is not None else {}, False)
 
 
 SMALL_SET_PAGES = 8  # an unwindowed driver is chosen when it holds at most this many pages
@@ -227,7 +237,7 @@ def choose_driver(
     if query.target_name:
         options.append(_target_driver(query.target_name, snapshot, global_total))
     if not for_page:
-        return min(options, key=estimate) if options else Driver("recent", {}, False)
+        return min(options, key=estimate) if options else _every_record(snapshot)
     small = (query.limit + 1) * SMALL_SET_PAGES
     known = [d for d in options if d.estimate is not None and d.estimate <= small]
     if known:  # the server sorts all of them: no window
