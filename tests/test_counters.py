@@ -83,7 +83,7 @@ def _fresh(repo: RecordRepository, query: SearchQuery, ctx: AccessContext) -> di
 def _counted(repo: RecordRepository, query: SearchQuery, ctx: AccessContext) -> dict[str, Any]:
     cells = cells_for(query, ctx)
     assert cells is not None
-    snapshot = repo.counters.read(cells)
+    snapshot = repo.counters.read(cells, heavy=True)
     assert snapshot.present
     counts = snapshot.sum(cells)
     out: dict[str, Any] = {TOTAL: counts.total, "bytes": counts.total_bytes}

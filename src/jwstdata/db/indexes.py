@@ -143,11 +143,18 @@ COUNTS = "record_counts"
 COUNT_INDEXES: tuple[IndexSpec, ...] = (
     _ix("count_cell", ("cell", 1), serves="the counters of the cells one page sums"),
 )
+# The programme counters, apart: a counter read costs what its collection holds on the
+# simplest servers, and pages never need these.
+COUNTS_HEAVY = "record_counts_heavy"
+HEAVY_COUNT_INDEXES: tuple[IndexSpec, ...] = (
+    _ix("heavy_count_cell", ("cell", 1), serves="the programme counters of some cells"),
+)
 
 INDEXES: dict[str, tuple[IndexSpec, ...]] = {
     RECORDS: RECORD_INDEXES,
     GC: GC_INDEXES,
     COUNTS: COUNT_INDEXES,
+    COUNTS_HEAVY: HEAVY_COUNT_INDEXES,
 }
 
 from jwstdata.db.auth_indexes import AUTH_INDEXES  # noqa: E402  (needs IndexSpec above)

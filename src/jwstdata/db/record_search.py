@@ -16,7 +16,7 @@ from pymongo.collection import Collection
 
 from jwstdata.db.connection import translate_errors
 from jwstdata.db.counters import (
-    LIVE_ONLY_FACETS,
+    HEAVY_FACETS,
     TARGET,
     RecordCounters,
     Snapshot,
@@ -67,8 +67,6 @@ def counted_terms(query: SearchQuery) -> list[tuple[str, Any]] | None:
     if unfiltered(query):
         return []
     chosen = [(f, a) for f, a in FACET_ATTRIBUTES.items() if getattr(query, a)]
-    if any(f.value in LIVE_ONLY_FACETS for f, _ in chosen):
-        return None
     if len(chosen) == 1:
         facet, attribute = chosen[0]
         if unfiltered(query.model_copy(update={attribute: []})):
@@ -172,7 +170,7 @@ class RecordSearch:
         expected = float(scoped.total if query.is_archived is False else snapshot.everything.total)
         for facet, attribute in FACET_ATTRIBUTES.items():
             values = [getattr(v, "value", v) for v in getattr(query, attribute)]
-            if values and facet.value not in LIVE_ONLY_FACETS:
+            if values and snapshot.knows(facet.value):
                 expected = min(expected, sum(scoped.count_of(facet.value, v) for v in values))
         if query.tags:
             expected = min(expected, sum(scoped.count_of("tags", t) for t in query.tags))
@@ -214,14 +212,19 @@ class RecordSearch:
         counted = {
             name: cells_for(branch.query, branch.ctx)
             # A facet's own counts need an unfiltered query; a total, one facet at most.
-            if (terms[name] == [] or (terms[name] and branch.facet is None))
-            and (branch.facet is None or branch.facet.value not in LIVE_ONLY_FACETS)
+            if terms[name] == [] or (terms[name] and branch.facet is None)
             else None
             for name, branch in branches.items()
         }
         needed = {cell for cells in counted.values() for cell in cells or ()}
-        if snapshot is None or not needed <= snapshot.loaded:
-            snapshot = self.counters.read([*needed, *user_cells(ctx)])
+        heavy = any(
+            (branch.facet is not None and branch.facet.value in HEAVY_FACETS)
+            or any(f in HEAVY_FACETS for f, _ in terms[name] or ())
+            for name, branch in branches.items()
+            if counted[name] is not None
+        )
+        if snapshot is None or not needed <= snapshot.loaded or (heavy and not snapshot.heavy):
+            snapshot = self.counters.read([*needed, *user_cells(ctx)], heavy=heavy)
         out: dict[str, Any] = {}
         groups: dict[str, tuple[Driver, dict[str, CountBranch]]] = {}
         for name, branch in branches.items():

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from jwstdata.db.counters import LIVE_ONLY_FACETS, TARGET, Snapshot
+from jwstdata.db.counters import TARGET, Snapshot
 from jwstdata.db.query import SORT_PATHS, normalise_target
 from jwstdata.db.text_terms import query_words, selective_word
 from jwstdata.models.access import AccessContext
@@ -77,7 +77,11 @@ def _index_drivers(
     field is ``uploadDate`` (the default sort)."""
 
     def share(facet: str, value: Any) -> float:
-        return snapshot.everything.count_of(facet, value) if snapshot.present else global_total
+        if not snapshot.present:
+            return global_total
+        if not snapshot.knows(facet):  # a heavy facet the page did not read
+            return global_total * UNKNOWN_SELECTIVITY
+        return snapshot.everything.count_of(facet, value)
 
     archived = query.is_archived
     if archived is not None:
@@ -176,10 +180,7 @@ def _text_and_facet_drivers(
         values = getattr(query, attribute)
         if not values:
             continue
-        if facet in LIVE_ONLY_FACETS:
-            estimate = global_total * UNKNOWN_SELECTIVITY * len(values)
-        else:
-            estimate = float(sum(share(facet, v) for v in values))
+        estimate = float(sum(share(facet, v) for v in values))
         if len(values) == 1:
             yield Driver(index, {path: values[0]}, windowed, estimate)
         else:
