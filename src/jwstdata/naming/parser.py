@@ -29,6 +29,7 @@ from jwstdata.naming.patterns import (
 from jwstdata.naming.rules import SUFFIX_RULES, NameKind, match_suffix
 
 _UNKNOWN = ProcessingLevel.unknown
+_LIST_KINDS = {"asn": NameKind.association, "pool": NameKind.pool}
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,17 +189,14 @@ def _exposure(file_name: str, stem: str, ext: str | None, compressed: bool) -> A
         acid,
         rest,
     ) = m.groups()
-    suffix = None
-    if rest:
-        tokens = rest.split("_")
-        suffix = match_suffix(tokens) or tokens[-1] or None
-        if acid is None:  # an association id standing after other tokens: ..._nrca1_x_o001_crf
-            acid = next((t for t in tokens[:-1] if ACID_TOKEN.fullmatch(t)), None)
-    elif acid is None and (whole := match_suffix([detector])) is not None:
-        suffix, detector = whole, None  # no detector token: jw..._00001_cal.fits
-    whole = match_suffix([detector, *rest.split("_")]) if rest and acid is None else None
-    if whole is not None and whole.count("_") > rest.count("_"):
-        suffix, detector = whole, None  # jw..._00001_assign_wcs.fits: no detector either
+    tokens = rest.split("_") if rest else []
+    if acid is None:  # an association id may stand after other tokens: ..._nrca1_x_o001_crf
+        acid = next((t for t in tokens[:-1] if ACID_TOKEN.fullmatch(t)), None)
+    whole = match_suffix([detector, *tokens] if acid is None else tokens)
+    if whole is not None and whole.count("_") >= len(tokens):
+        suffix, detector = whole, None  # no detector: jw..._00001_cal, jw..._00001_assign_wcs
+    else:
+        suffix = whole or (tokens[-1] if tokens else None) or None
     rule = SUFFIX_RULES.get(suffix) if suffix else None
     return _Draft(
         file_name,
@@ -381,13 +379,10 @@ def _unknown(file_name: str, stem: str, ext: str | None, compressed: bool) -> An
     """No known shape. A trailing ``_asn``/``_pool`` still says what the file is, and a known
     suffix token still gives the data type; the level stays unknown."""
     head, _, last = stem.rpartition("_")
-    tokens = stem.split("_")
     kind, suffix, data_type, viewable = NameKind.unknown, None, None, False
-    if head and last == "asn":
-        kind, suffix, data_type = NameKind.association, last, DataType.metadata
-    elif head and last == "pool":
-        kind, suffix, data_type = NameKind.pool, last, DataType.metadata
-    elif head and (known := match_suffix(tokens, keep=1)) is not None:
+    if head and last in _LIST_KINDS:
+        kind, suffix, data_type = _LIST_KINDS[last], last, DataType.metadata
+    elif head and (known := match_suffix(stem.split("_"), keep=1)) is not None:
         rule = SUFFIX_RULES[known]
         suffix, data_type, viewable = known, rule.data_type, rule.viewable
     elif ext in METADATA_EXTENSIONS:
