@@ -274,3 +274,31 @@ def test_api_q_cli_and_client_use_the_same_search(api_server: ApiServer, tmp_pat
         table = jw.search(q="NGC 3132")
         assert len(table) == 2
         assert set(table["targetName"]) == {"NGC 3132", "NGC-3132"}
+
+
+def test_a_mast_refresh_keeps_the_terms(
+    repo: RecordRepository, settings: Any, mast_server: Any
+) -> None:
+    from jwstdata.keys import safe_file_name
+    from jwstdata.mast import open_mast
+    from jwstdata.services.mast.refresh import refresh_metadata
+
+    obs_id = "jw02733-o001_t001_nircam_clear-f444w"
+    name = f"{obs_id}_i2d.fits"
+    record = repo.create(
+        make_record(
+            isPublic=True,
+            fileName=name,
+            filePath=f"mast/{safe_file_name(obs_id)}/{name}",
+            imageInfo={"targetName": "Placeholder Target"},
+        )
+    )
+    assert repo.count(SearchQuery(text="placeholder"), ANON) == 1
+    with open_mast(settings.model_copy(update={"mast_url": mast_server.url})) as mast:
+        assert refresh_metadata(mast, repo, [obs_id])["recordsUpdated"] == 1
+    target = repo.get(record.object_id, ANON).image_info.target_name
+    assert target and target != "Placeholder Target"
+    assert repo.count(SearchQuery(text="placeholder"), ANON) == 0
+    assert repo.count(SearchQuery(text=target.replace("-", " ")), ANON) == 1
+    facets = repo.facets(SearchQuery(), ANON)  # counters moved with the new target name
+    assert {r["value"] for r in facets["target"]} == {target.casefold()}
