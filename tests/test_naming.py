@@ -451,3 +451,23 @@ def test_long_hostile_names_do_not_backtrack(hostile):
     start = time.perf_counter()
     _check(parse_name(hostile))
     assert time.perf_counter() - start < 0.5
+
+
+def test_cli_lists_the_suffix_table_with_its_pipeline_version() -> None:
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "jwstdata", "naming", "suffixes", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    listed = json.loads(out.stdout)
+    assert listed["pipeline"] == PIPELINE_VERSION
+    rows = {row["suffix"]: row for row in listed["suffixes"]}
+    assert len(rows) == len(SUFFIX_TABLE)
+    assert rows["residual_fringe"]["exposureLevel"] == "L2b"
+    assert rows["median"]["sourceLevel"] == "L3" and rows["median"]["stage"] == "stage 3"
