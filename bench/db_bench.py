@@ -146,7 +146,7 @@ def library_counts(repo: RecordRepository, query: SearchQuery, ctx: AccessContex
     """A library page's counts: total, facets (each without its own filter), scopes."""
     snapshot = repo.searches.snapshot(ctx, query)
     branches = {
-        f.value: CountBranch(query.model_copy(update={FACET_ATTRIBUTES[f]: []}), ctx, f)
+        f.value: CountBranch(query.model_copy(update={FACET_ATTRIBUTES.get(f, "tags"): []}), ctx, f)
         for f in FacetName
     }
     branches["total"] = CountBranch(query, ctx)
@@ -164,6 +164,10 @@ def measure(
         "anonymous default page": (SearchQuery(), ctx_anon),
         "user: NIRCAM F444W": (SearchQuery(instrument=["NIRCAM"], filter=["F444W"]), ctx_user),
         "user: target prefix 'ngc'": (SearchQuery(target_name="ngc"), ctx_user),
+        "anonymous: q 'NGC 3132' (two words)": (SearchQuery(text="NGC 3132"), ctx_anon),
+        "user: q 'f150w'": (SearchQuery(text="f150w"), ctx_user),
+        "user: q 'smacs0723 nircam'": (SearchQuery(text="smacs0723 nircam"), ctx_user),
+        "user: detector NRCA1": (SearchQuery(detector=["NRCA1"]), ctx_user),
         "anonymous: L3 images by observation date": (
             SearchQuery(processing_level=["L3"], data_type=["image"], sort="observationDate"),
             ctx_anon,

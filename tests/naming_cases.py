@@ -252,12 +252,34 @@ EXPOSURES = [
     exposure("jw00327001001_02101_00002_nrca1", None, "unknown", None, False, "jw00327001001_02101_00002", "nrca1", "nircam", None, None, None),
     exposure("jw90001001003_02101_00001_nis_o001", None, "unknown", None, False, "jw90001001003_02101_00001", "nis", "niriss", "o001", None, None),
     exposure("jw02733001001_02101_00001_nrca1_cal", "cal", "L2b", "image", True, "jw02733001001_02101_00001", "nrca1", "nircam", None, None, None),
+    # multi-token suffixes are one suffix (jwst 3.0.0 step outputs), never their last token
+    exposure("jw01523003001_03102_00001_mirifulong_residual_fringe.fits", "residual_fringe", "L2b", "spectral", True, "jw01523003001_03102_00001", "mirifulong", "miri", None, None, "fits"),
+    exposure("jw02733001001_02101_00001_nrca1_assign_wcs.fits", "assign_wcs", "L2b", "image", True, "jw02733001001_02101_00001", "nrca1", "nircam", None, None, "fits"),
+    exposure("jw01345064001_03101_00001_nrs1_extract_1d.fits", "extract_1d", "L2b", "spectral", False, "jw01345064001_03101_00001", "nrs1", "nirspec", None, None, "fits"),
+    exposure("jw02733001001_02101_00001_nrcb4_dark_current.fits", "dark_current", "L2a", "sensor", False, "jw02733001001_02101_00001", "nrcb4", "nircam", None, None, "fits"),
+    exposure("jw01366001001_04101_00001-seg002_nrs1_gain_scaleints.fits", "gain_scaleints", "L2a", "sensor", False, "jw01366001001_04101_00001", "nrs1", "nirspec", None, "002", "fits"),
+    exposure("jw01345064001_03101_00001_nrs1_master_background_mos.fits", "master_background_mos", "L2b", "spectral", True, "jw01345064001_03101_00001", "nrs1", "nirspec", None, None, "fits"),
+    exposure("jw01523003001_03102_00001_assign_wcs.fits", "assign_wcs", "L2b", "image", True, "jw01523003001_03102_00001", None, None, None, None, "fits"),
+    # official products that are not step names
+    exposure("jw01345064001_03101_00001_nrs1_mbsub.fits", "mbsub", "L2b", "spectral", True, "jw01345064001_03101_00001", "nrs1", "nirspec", None, None, "fits"),
+    exposure("jw01345064001_03101_00001_nrs1_masterbg1d.fits", "masterbg1d", "L2b", "spectral", False, "jw01345064001_03101_00001", "nrs1", "nirspec", None, None, "fits"),
+    exposure("jw01345064001_03101_00001_nrs1_masterbg2d.fits", "masterbg2d", "L2b", "spectral", True, "jw01345064001_03101_00001", "nrs1", "nirspec", None, None, "fits"),
+    exposure("jw01345064001_03101_00001_nrs1_bkgx1d.fits", "bkgx1d", "L2b", "spectral", False, "jw01345064001_03101_00001", "nrs1", "nirspec", None, None, "fits"),
+    exposure("jw02733001001_02101_00001_nrca1_o001_blot.fits", "blot", "L3", "image", True, "jw02733001001_02101_00001", "nrca1", "nircam", "o001", None, "fits"),
+    exposure("jw87600027001_02101_00002_nis_a3001_psf-ami-oi.fits", "psf-ami-oi", "L3", "metadata", False, "jw87600027001_02101_00002", "nis", "niriss", "a3001", None, "fits"),
+    # an association id after another token is still found
+    exposure("jw02733001001_02101_00001_nrca1_x_o001_crf.fits", "crf", "L2b", "image", True, "jw02733001001_02101_00001", "nrca1", "nircam", "o001", None, "fits"),
 ]
 
 # source(name, suffix, level, dataType, viewable, observationBaseId, opticalElements, subarray, sourceId, extension, **extras)
 NIRCAM_I2D = source("jw02733-o001_t001_nircam_clear-f090w_i2d.fits", "i2d", "L3", "image", True, "jw02733-o001_t001_nircam", "clear-f090w", None, None, "fits")
 SOURCES = [
     NIRCAM_I2D,
+    source("jw02733-o001_t001_nircam_clear-f090w_median.fits", "median", "L3", "image", True, "jw02733-o001_t001_nircam", "clear-f090w", None, None, "fits"),
+    source("jw01345-o064_s000000001_nirspec_clear-prism_masterbg1d.fits", "masterbg1d", "L3", "spectral", False, "jw01345-o064_s000000001_nirspec", "clear-prism", None, "s000000001", "fits"),
+    source("jw01386-o001_t001_nircam_f444w-maskrnd-sub320a335r_snr.fits", "snr", "L3", "image", True, "jw01386-o001_t001_nircam", "f444w-maskrnd", "sub320a335r", None, "fits"),
+    source("jw01523-o003_t002_miri_ch1-long_residual_fringe.fits", "residual_fringe", "unknown", "spectral", True, "jw01523-o003_t002_miri", "ch1-long", None, None, "fits"),
+    source("jw01523-o003_t002_miri_ch1-long_extract_1d.fits", "extract_1d", "L3", "spectral", False, "jw01523-o003_t002_miri", "ch1-long", None, None, "fits"),
     source("jw02733-o001_t001_nircam_clear-f090w_segm.fits", "segm", "L3", "image", True, "jw02733-o001_t001_nircam", "clear-f090w", None, None, "fits"),
     source("jw02733-o001_t001_nircam_clear-f090w_cat.ecsv", "cat", "L3", "metadata", False, "jw02733-o001_t001_nircam", "clear-f090w", None, None, "ecsv"),
     source("jw02733-o001_t001_nircam_clear-f444w_i2d.fits", "i2d", "L3", "image", True, "jw02733-o001_t001_nircam", "clear-f444w", None, None, "fits"),

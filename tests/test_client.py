@@ -117,9 +117,9 @@ def test_an_unknown_code_falls_back_on_the_status() -> None:
 
 def test_unknown_search_filter_names_the_valid_ones(client: Client) -> None:
     with pytest.raises(ValidationError) as info:
-        client.search(target="ngc")
+        client.search(target_name="ngc")
     message = info.value.message
-    assert "'target'" in message and "did you mean 'targetName'?" in message
+    assert "'target_name'" in message and "did you mean 'targetName'?" in message
     assert "instrument" in message and "processingLevel" in message
     with pytest.raises(ValidationError, match="max_records"):
         list(client.iter_records(limit=5))

@@ -34,6 +34,12 @@ def _random_record(rng: random.Random, **fields: Any) -> JwstDataModel:
         "targetName": rng.choice(["NGC-3132", "M16"]),
         "instrument": instrument,
         "filter": rng.choice(INSTRUMENTS[instrument]),
+        "proposalId": rng.choice(["2733", "1324", None]),
+    }
+    # Detector from the headers or, without one, the file name (nrca1); EXP_TYPE if known.
+    metadata = {
+        "exp_type": rng.choice(["NRC_IMAGE", "MIR_IMAGE", None]),
+        **({"detector": rng.choice(["NRCB1", "MIRIMAGE"])} if rng.random() < 0.5 else {}),
     }
     owner = rng.choice([*OWNERS, None])
     return make_record(
@@ -46,6 +52,7 @@ def _random_record(rng: random.Random, **fields: Any) -> JwstDataModel:
         processingStatus=rng.choice(["pending", "completed"]),
         tags=rng.sample(["deep", "ero", "review"], rng.randint(0, 2)),
         fileSize=rng.choice([None, 100, 2500]),
+        metadata=metadata,
         **fields,
     )
 
@@ -77,7 +84,7 @@ def _fresh(repo: RecordRepository, query: SearchQuery, ctx: AccessContext) -> di
 def _counted(repo: RecordRepository, query: SearchQuery, ctx: AccessContext) -> dict[str, Any]:
     cells = cells_for(query, ctx)
     assert cells is not None
-    snapshot = repo.counters.read(cells)
+    snapshot = repo.counters.read(cells, heavy=True)
     assert snapshot.present
     counts = snapshot.sum(cells)
     out: dict[str, Any] = {TOTAL: counts.total, "bytes": counts.total_bytes}

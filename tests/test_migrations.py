@@ -67,6 +67,7 @@ def test_old_documents_are_counted_migrated_and_then_searchable(
         "record-defaults": 5,
         "search-keys": 5,
         "archived-date": 1,
+        "text-search-terms": 5,
         "sky-footprints": 5,
     }
 
@@ -136,6 +137,7 @@ def test_db_status_shows_pending_and_db_migrate_applies_them(
     assert [(m["name"], m["documents"]) for m in pending] == [
         ("record-defaults", 3),
         ("search-keys", 3),
+        ("text-search-terms", 3),
         ("sky-footprints", 3),
     ]
     migrate = _cli(["db", "migrate", "--json"], cli_env)
@@ -145,3 +147,60 @@ def test_db_status_shows_pending_and_db_migrate_applies_them(
     assert again.returncode == 0 and "nothing to migrate" in again.stdout
     status = _cli(["db", "status", "--json"], cli_env)
     assert json.loads(status.stdout)["pendingMigrations"] == []
+
+
+# --- 4: pipeline suffixes, 5: text-search terms ------------------------------------------------
+def _as_old_parser_stored(name: str, **changes: Any) -> dict[str, Any]:
+    """A record of ``name`` as ingest stored it when the suffix was unknown to the parser."""
+    doc = make_record(fileName=name, filePath=f"ingest/{name}").to_document()
+    doc.update({"processingLevel": "unknown", "dataType": "metadata", "isViewable": False})
+    doc.update(changes)
+    return doc
+
+
+def test_pipeline_suffixes_derive_levels_again_where_the_table_now_reads_the_name(
+    db_handle: DatabaseHandle, repo: RecordRepository
+) -> None:
+    fringe = _as_old_parser_stored("jw01523003001_03102_00001_mirifulong_residual_fringe.fits")
+    median = _as_old_parser_stored("jw02733-o001_t001_nircam_clear-f090w_median.fits")
+    typed = _as_old_parser_stored("jw01345064001_03101_00001_nrs1_mbsub.fits", dataType="image")
+    unreadable = _as_old_parser_stored("my_notes_median.fits")
+    decided = _as_old_parser_stored("jw02733-o001_t001_nircam_clear-f090w_blot.fits")
+    decided.update(processingLevel="L2b")  # a level someone chose stays
+    repo.collection.insert_many([fringe, median, typed, unreadable, decided])
+    pending = {m.name: m.documents for m in pending_migrations(db_handle)}
+    assert pending["pipeline-suffixes"] == 3
+    run_migrations(db_handle)
+    got = {
+        d["fileName"]: (d["processingLevel"], d["dataType"], d["isViewable"])
+        for d in repo.collection.find({}, hint="_id_")
+    }
+    assert got == {
+        fringe["fileName"]: ("L2b", "spectral", True),
+        median["fileName"]: ("L3", "image", True),
+        typed["fileName"]: ("L2b", "image", False),  # the stored type was not the default
+        unreadable["fileName"]: ("unknown", "metadata", False),
+        decided["fileName"]: ("L2b", "metadata", False),
+    }
+    assert pending_migrations(db_handle) == []
+    levels = repo.facets(SearchQuery(), ADMIN)["processingLevel"]
+    assert {r["value"]: r["count"] for r in levels} == {"L2b": 3, "L3": 1, "unknown": 1}
+
+
+def test_text_search_terms_are_added_to_records_written_before_them(
+    db_handle: DatabaseHandle, repo: RecordRepository
+) -> None:
+    doc = make_record(imageInfo={"targetName": "NGC 3132", "filter": "F090W"}).to_document()
+    doc["_norm"] = {"targetName": "ngc 3132"}  # what migration 2 wrote
+    repo.collection.insert_one(doc)
+    repo.counters.recount(repo.collection)
+    assert repo.count(SearchQuery(text="ngc3132"), ADMIN) == 0
+    assert {m.name: m.documents for m in pending_migrations(db_handle)} == {"text-search-terms": 1}
+    report = run_migrations(db_handle)
+    assert {i["name"]: i["changed"] for i in report.applied}["text-search-terms"] == 1
+    for text in ("ngc3132", "NGC 3132", "ngc-3132", "f090w", "nrca1"):
+        assert repo.count(SearchQuery(text=text), ADMIN) == 1, text
+    stored = repo.collection.find_one({"_id": doc["_id"]})["_norm"]
+    assert stored["detector"] == "NRCA1" and stored["targetName"] == "ngc 3132"
+    detectors = repo.facets(SearchQuery(), ADMIN)["detector"]
+    assert detectors == [{"value": "NRCA1", "count": 1}]

@@ -17,7 +17,9 @@ import jwstdata.naming.rules
 from jwstdata.models.enums import DataType, ProcessingLevel
 from jwstdata.naming import (
     KNOWN_SUFFIXES,
+    PIPELINE_VERSION,
     SUFFIX_RULES,
+    SUFFIX_TABLE,
     NameKind,
     ParsedName,
     level_for,
@@ -36,7 +38,19 @@ def test_name_says(name, expected):
 def test_the_table_is_large_and_covers_every_suffix_and_kind():
     assert len(CASES) >= 150
     assert len({name for name, _ in CASES}) == len(CASES), "duplicate names in the table"
-    assert {doc["suffix"] for _, doc in CASES} >= set(KNOWN_SUFFIXES)
+    named = {doc["suffix"] for _, doc in CASES}
+    # Every product suffix has a real-form row; the step intermediates of the table are
+    # covered one by one by test_every_table_suffix_parses_back_whole.
+    products = {
+        *("uncal", "ramp", "trapsfilled", "fitopt", "rate", "rateints", "dark", "bsub"),
+        *("bsubints", "flat", "cal", "calints", "crf", "crfints", "i2d", "s2d", "s3d", "x1d"),
+        *("x1dints", "c1d", "cat", "segm", "phot", "whtlt", "psfstack", "psfalign", "psfsub"),
+        *("ami", "amiavg", "aminorm", "psf-amiavg", "ami-oi", "amimulti-oi", "amilg"),
+        *("aminorm-oi", "wfscmb", "asn", "pool", "msa", "stream", "bias"),
+        *("mbsub", "median", "blot", "masterbg1d", "masterbg2d", "bkgx1d", "psf-ami-oi", "snr"),
+        *("residual_fringe", "assign_wcs", "extract_1d"),
+    }
+    assert named >= products
     assert {doc["kind"] for _, doc in CASES} == {k.value for k in NameKind}
 
 
@@ -78,10 +92,10 @@ def test_ami_suffixes_with_hyphens_are_single_tokens():
 
 
 def test_an_unknown_suffix_still_parses_the_shape_but_not_the_level():
-    p = parse_name("jw02733001001_02101_00001_nrca1_jump.fits")
+    p = parse_name("jw02733001001_02101_00001_nrca1_mystep.fits")
     assert (p.kind, p.suffix, p.processing_level, p.data_type) == (
         NameKind.exposure,
-        "jump",
+        "mystep",
         ProcessingLevel.unknown,
         None,
     )
@@ -143,9 +157,10 @@ def test_associations_pools_guidestars_and_previews_have_no_level():
         assert parse_name(name).processing_level is ProcessingLevel.unknown
 
 
-def test_the_docstring_table_is_the_rules_table():
+def test_the_docstring_shows_the_one_table_and_cites_the_pipeline_version():
     doc = jwstdata.naming.rules.__doc__ or ""
-    rows = [line.split() for line in doc.splitlines() if re.match(r"^[a-z][a-z0-9-]* +(L|-)", line)]
+    row = re.compile(r"^[a-z][a-z0-9_-]* +(L|-)")
+    rows = [line.split() for line in doc.splitlines() if row.match(line)]
     table = {row[0]: row[1:5] for row in rows}
 
     def cell(level: ProcessingLevel) -> str:
@@ -160,6 +175,59 @@ def test_the_docstring_table_is_the_rules_table():
         ]
         for suffix, rule in SUFFIX_RULES.items()
     }
+    assert PIPELINE_VERSION == "jwst 3.0.0" and PIPELINE_VERSION in doc
+    assert len(SUFFIX_TABLE) == len(SUFFIX_RULES) >= 120, "one row per suffix"
+
+
+@pytest.mark.parametrize("entry", SUFFIX_TABLE, ids=[e.suffix for e in SUFFIX_TABLE])
+def test_every_table_suffix_parses_back_whole(entry):
+    """Longest match: a multi-token suffix is never cut to its last token, in every shape."""
+    exposure = parse_name(f"jw02733001001_02101_00001_nrca1_{entry.suffix}.fits")
+    source = parse_name(f"jw02733-o001_t001_nircam_clear-f090w_{entry.suffix}.fits")
+    renamed = parse_name(f"my_copy_of_{entry.suffix}.fits")
+    if entry.suffix not in ("asn", "pool", "msa"):  # these decide the shape themselves
+        assert (exposure.suffix, exposure.detector) == (entry.suffix, "nrca1")
+        assert exposure.processing_level == entry.rule.exposure_level
+        assert (source.suffix, source.optical_elements) == (entry.suffix, "clear-f090w")
+        assert source.processing_level == entry.rule.source_level
+        assert renamed.suffix == entry.suffix and renamed.data_type == entry.rule.data_type
+    for parsed in (exposure, source):
+        if parsed.processing_level is not ProcessingLevel.unknown:
+            assert parsed.data_type == entry.rule.data_type
+            assert parsed.is_viewable == entry.rule.viewable
+
+
+@pytest.mark.parametrize(
+    ("name", "suffix", "level"),
+    [
+        ("jw01523003001_03102_00001_mirifulong_residual_fringe.fits", "residual_fringe", "L2b"),
+        ("jw01523003001_03102_00001_mirifulong_fringe.fits", "fringe", "L2b"),
+        ("jw02733001001_02101_00001_nrca1_extract_1d.fits", "extract_1d", "L2b"),
+        ("jw02733001001_02101_00001_nrca1_extract_2d.fits", "extract_2d", "L2b"),
+        ("jw02733001001_02101_00001_nrca1_outlier_i2d.fits", "outlier_i2d", "L2b"),
+        ("jw02733001001_02101_00001_nrca1_i2d.fits", "i2d", "L2b"),
+        ("jw02733001001_02101_00001_nrca1_badpix_selfcal_bkg.fits", "badpix_selfcal_bkg", "L2b"),
+        ("jw02733-o001_t001_nircam_clear-f090w_outlier_detection.fits", "outlier_detection", "L3"),
+        ("jw02733-o001_t001_nircam_clear-f090w_source_catalog.ecsv", "source_catalog", "L3"),
+    ],
+)
+def test_longest_known_suffix_wins(name, suffix, level):
+    parsed = parse_name(name)
+    assert (parsed.suffix, parsed.processing_level.value) == (suffix, level)
+
+
+def test_the_issue_products_have_levels():
+    for name, level in (
+        ("jw01345064001_03101_00001_nrs1_mbsub.fits", "L2b"),
+        ("jw02733-o001_t001_nircam_clear-f090w_median.fits", "L3"),
+        ("jw02733001001_02101_00001_nrca1_o001_blot.fits", "L3"),
+        ("jw01345-o064_s000000001_nirspec_clear-prism_masterbg1d.fits", "L3"),
+        ("jw01345-o064_s000000001_nirspec_clear-prism_masterbg2d.fits", "L3"),
+        ("jw01345064001_03101_00001_nrs1_bkgx1d.fits", "L2b"),
+        ("jw87600027001_02101_00002_nis_a3001_psf-ami-oi.fits", "L3"),
+        ("jw01386-o001_t001_nircam_f444w-maskrnd_snr.fits", "L3"),
+    ):
+        assert parse_name(name).processing_level.value == level, name
 
 
 def test_known_suffixes_are_the_rule_keys_in_lower_case():
@@ -383,3 +451,23 @@ def test_long_hostile_names_do_not_backtrack(hostile):
     start = time.perf_counter()
     _check(parse_name(hostile))
     assert time.perf_counter() - start < 0.5
+
+
+def test_cli_lists_the_suffix_table_with_its_pipeline_version() -> None:
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "jwstdata", "naming", "suffixes", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    listed = json.loads(out.stdout)
+    assert listed["pipeline"] == PIPELINE_VERSION
+    rows = {row["suffix"]: row for row in listed["suffixes"]}
+    assert len(rows) == len(SUFFIX_TABLE)
+    assert rows["residual_fringe"]["exposureLevel"] == "L2b"
+    assert rows["median"]["sourceLevel"] == "L3" and rows["median"]["stage"] == "stage 3"

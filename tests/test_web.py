@@ -233,6 +233,24 @@ def test_library_search_facets_url_and_pages(
     expect(page.locator("td.file").first).to_have_text(first_page[0])
 
 
+def test_library_finds_names_as_written_and_filters_by_detector(
+    open_page: Callable[..., Page], site: Site
+) -> None:
+    page = open_page("alice")
+    page.goto("/library")
+    page.get_by_label("Search records").fill("NGC 3132")  # stored as NGC-3132 and NGC3132
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(page.locator(".results-count")).to_contain_text("of 41 records")
+    page.goto("/library")
+    detector = page.locator("fieldset[data-facet='detector'] label", has_text="NRCALONG")
+    expect(detector.locator(".count")).to_have_text("3")
+    detector.locator("input").check()
+    expect(page).to_have_url(re.compile(r"detector=NRCALONG"))
+    expect(page.locator(".results-count")).to_contain_text("of 3 records")
+    for legend in ("Program", "Target", "Exposure type", "Tags"):
+        expect(page.locator("fieldset.facet legend", has_text=legend).first).to_be_visible()
+
+
 def test_library_grid_draws_thumbnails(
     open_page: Callable[..., Page], screenshot_dir: Path
 ) -> None:

@@ -242,6 +242,16 @@ class Client(ImagingMixin):
         table.meta["records"] = rows
         return table
 
+    def facets(self, *names: str, **filters: Any) -> dict[str, list[dict[str, Any]]]:
+        """Counts per value of each facet (``program``, ``target``, ``detector``,
+        ``exposureType``, ``tags``, ``instrument``...; all without names) over the records
+        matching ``filters`` (as in :meth:`search`, e.g. ``q="NGC 3132"``)."""
+        check_filters(filters)
+        params: dict[str, Any] = {k: v for k, v in filters.items() if v is not None}
+        if names:
+            params["facet"] = list(names)
+        return self._request("GET", "/api/data/facets", params=params).json()
+
     def get(self, record_id: str) -> dict[str, Any]:
         return self._request("GET", f"/api/data/{record_id}").json()
 

@@ -36,7 +36,12 @@ FormBool = Annotated[bool, BeforeValidator(_form_bool)]
 
 def search_query(
     q: Annotated[
-        str | None, Query(max_length=256, description="Words in name, description, target")
+        str | None,
+        Query(
+            max_length=256,
+            description="Words in target, title, file name, filter, instrument or description; "
+            "case, spaces, hyphens and underscores are ignored (NGC 3132 = ngc3132 = NGC-3132)",
+        ),
     ] = None,
     data_type: Annotated[list[DataType], Query(alias="dataType")] = [],  # noqa: B006
     processing_status: Annotated[list[ProcessingStatus], Query(alias="processingStatus")] = [],  # noqa: B006
@@ -57,6 +62,12 @@ def search_query(
     upload_date_from: Annotated[datetime | None, Query(alias="uploadDateFrom")] = None,
     upload_date_to: Annotated[datetime | None, Query(alias="uploadDateTo")] = None,
     file_format: Annotated[list[str], Query(alias="fileFormat", max_length=16)] = [],  # noqa: B006
+    program: Annotated[list[str], Query(max_length=32, description="proposalId")] = [],  # noqa: B006
+    target: Annotated[
+        list[str], Query(max_length=32, description="whole target name, any case")
+    ] = [],  # noqa: B006
+    detector: Annotated[list[str], Query(max_length=32)] = [],  # noqa: B006
+    exposure_type: Annotated[list[str], Query(alias="exposureType", max_length=32)] = [],  # noqa: B006
     is_public: Annotated[bool | None, Query(alias="isPublic")] = None,
     user_id: Annotated[str | None, Query(alias="userId", pattern="^[0-9a-f]{24}$")] = None,
     is_archived: Annotated[
@@ -106,6 +117,10 @@ def search_query(
             upload_date_from=upload_date_from,
             upload_date_to=upload_date_to,
             file_format=file_format,
+            program=program,
+            target=target,
+            detector=detector,
+            exposure_type=exposure_type,
             is_public=is_public,
             user_id=user_id,
             is_archived=None if include_archived else is_archived,

@@ -23,7 +23,11 @@ from jwstdata.models.search import (
 
 def search(
     text: str | None = typer.Option(
-        None, "--text", "-q", help="Words in name, description, target."
+        None,
+        "--text",
+        "-q",
+        help="Words in target, title, file name, filter, instrument or description; case, "
+        "spaces, hyphens and underscores are ignored (NGC 3132 = ngc3132 = NGC-3132).",
     ),
     data_type: list[DataType] = typer.Option([], "--data-type", "-t"),
     status: list[ProcessingStatus] = typer.Option([], "--status"),
@@ -42,6 +46,9 @@ def search(
     uploaded_from: datetime | None = typer.Option(None, "--uploaded-from"),
     uploaded_to: datetime | None = typer.Option(None, "--uploaded-to"),
     file_format: list[str] = typer.Option([], "--format"),
+    program: list[str] = typer.Option([], "--program", help="Program (proposalId)."),
+    detector: list[str] = typer.Option([], "--detector", help="e.g. NRCA1, MIRIMAGE."),
+    exposure_type: list[str] = typer.Option([], "--exposure-type", help="EXP_TYPE."),
     public: bool | None = typer.Option(None, "--public/--private"),
     owner: str | None = typer.Option(None, "--owner-id", help="userId of the owner"),
     archived: bool = typer.Option(False, "--archived", help="Only archived records."),
@@ -101,6 +108,9 @@ def search(
             upload_date_from=uploaded_from,
             upload_date_to=uploaded_to,
             file_format=file_format,
+            program=program,
+            detector=detector,
+            exposure_type=exposure_type,
             is_public=public,
             user_id=owner,
             is_archived=None if include_archived else archived,

@@ -37,7 +37,7 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 
 from jwstdata.db.connection import translate_errors
-from jwstdata.db.indexes import COUNTS
+from jwstdata.db.indexes import COUNTS, COUNTS_HEAVY
 from jwstdata.models.access import AccessContext
 from jwstdata.models.search import FACET_FIELDS, SearchQuery
 
@@ -46,6 +46,11 @@ TAGS = "tags"
 BOUNDS_CELL = "bounds"
 # Facet name -> document path: the search facets plus tags.
 TARGET = "target"  # normalised target names (the search key), for estimates and facets
+# Facets with as many values as the library has programmes: counted like the others, but in
+# a collection of their own (``record_counts_heavy``) that a snapshot reads only when asked
+# to (``read(..., heavy=True)``): the counter read of every page, which costs what the
+# counters collection holds, does not grow with the number of programmes.
+HEAVY_FACETS = frozenset({"program"})
 COUNTED: dict[str, str] = {name.value: path for name, path in FACET_FIELDS.items()} | {
     TAGS: "tags",
     TARGET: "_norm.targetName",
@@ -201,6 +206,11 @@ class Snapshot:
     bounds: dict[str, Any] = field(default_factory=dict)  # "uploadDate_min" -> value
     present: bool = False  # the counters are complete (made by ``recount``, then maintained)
     loaded: frozenset[str] = frozenset()  # the cells read (others are unknown, not zero)
+    heavy: bool = False  # the HEAVY_FACETS counters were read too (else they are unknown)
+
+    def knows(self, facet: str) -> bool:
+        """Whether this snapshot holds the counters of ``facet``."""
+        return self.present and (self.heavy or facet not in HEAVY_FACETS)
 
     def sum(self, cells: Sequence[str]) -> Counts:
         out = Counts()
@@ -275,6 +285,7 @@ def _by_key(amounts: Counter[tuple[Key, str]]) -> dict[Key, dict[str, int]]:
 class RecordCounters:
     def __init__(self, database: Database, redacted_uri: str = "") -> None:
         self.collection: Collection = database[COUNTS]
+        self.heavy_collection: Collection = database[COUNTS_HEAVY]
         self._uri = redacted_uri
 
     # --- writes -------------------------------------------------------------------------
@@ -287,21 +298,25 @@ class RecordCounters:
             delta.subtract(contributions(before))
             bounds.see(after, before)
         by_key = _by_key(delta)
-        operations: list[UpdateOne] = [
-            UpdateOne(
-                {"_id": _counter_id(key)},
-                {
-                    "$inc": {"n": amounts.get("n", 0), "bytes": amounts.get("bytes", 0)},
-                    "$setOnInsert": {"cell": key[0], "facet": key[1], "value": key[2]},
-                },
-                upsert=True,
+        operations: list[UpdateOne] = []
+        heavy: list[UpdateOne] = []
+        for key, amounts in by_key.items():
+            (heavy if key[1] in HEAVY_FACETS else operations).append(
+                UpdateOne(
+                    {"_id": _counter_id(key)},
+                    {
+                        "$inc": {"n": amounts.get("n", 0), "bytes": amounts.get("bytes", 0)},
+                        "$setOnInsert": {"cell": key[0], "facet": key[1], "value": key[2]},
+                    },
+                    upsert=True,
+                )
             )
-            for key, amounts in by_key.items()
-        ]
         if bounds.lows:
             operations.append(self._widen_bounds(bounds.lows, bounds.highs))
-        if operations:
-            with translate_errors(self._uri):
+        with translate_errors(self._uri):
+            if heavy:
+                self.heavy_collection.bulk_write(heavy, ordered=False)
+            if operations:
                 self.collection.bulk_write(operations, ordered=False)
 
     @staticmethod
@@ -316,14 +331,17 @@ class RecordCounters:
         # as complete (a database written before the counters existed has none)
 
     # --- reads --------------------------------------------------------------------------
-    def read(self, cells: Sequence[str]) -> Snapshot:
+    def read(self, cells: Sequence[str], *, heavy: bool = False) -> Snapshot:
         """``cells`` (and the ``public``/``private`` totals) and the bounds: one query on the
-        ``cell`` index."""
+        ``cell`` index; the HEAVY_FACETS counters only if ``heavy``."""
         wanted = list(dict.fromkeys(["public", "private", *cells, BOUNDS_CELL]))
-        snapshot = Snapshot(loaded=frozenset(wanted))
+        snapshot = Snapshot(loaded=frozenset(wanted), heavy=heavy)
+        flt: dict[str, Any] = {"cell": {"$in": wanted}}
         with translate_errors(self._uri):
             # One batch: the default first batch (101 documents) would cost a getMore.
-            docs = list(self.collection.find({"cell": {"$in": wanted}}, batch_size=100_000))
+            docs = list(self.collection.find(flt, batch_size=100_000))
+            if heavy:
+                docs += self.heavy_collection.find(flt, batch_size=100_000)
         for doc in docs:
             if doc["cell"] == BOUNDS_CELL:
                 snapshot.present = True
@@ -370,8 +388,15 @@ class RecordCounters:
                 for key, amounts in by_key.items()
             ]
             self.collection.delete_many({})  # bounds last: until then, counts are live
-            for start in range(0, len(documents), 1000):
-                self.collection.insert_many(documents[start : start + 1000], ordered=False)
+            self.heavy_collection.delete_many({})
+            for target in (self.collection, self.heavy_collection):
+                part = [
+                    d
+                    for d in documents
+                    if (d["facet"] in HEAVY_FACETS) == (target is not self.collection)
+                ]
+                for start in range(0, len(part), 1000):
+                    target.insert_many(part[start : start + 1000], ordered=False)
             marker = {"_id": BOUNDS_CELL, "cell": BOUNDS_CELL}
             marker |= {f"{k}_min": v for k, v in bounds.lows.items()}
             marker |= {f"{k}_max": v for k, v in bounds.highs.items()}

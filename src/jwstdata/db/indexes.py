@@ -82,6 +82,19 @@ RECORD_INDEXES: tuple[IndexSpec, ...] = (
     _ix("proposal", ("imageInfo.proposalId", 1), ("uploadDate", -1), serves="proposalId filter"),
     _ix("tags", ("tags", 1), ("uploadDate", -1), serves="tags (all/any) filters"),
     _ix("file_format", ("fileFormat", 1), ("uploadDate", -1), serves="fileFormat filter"),
+    _ix(
+        "text_terms",
+        ("_norm.terms", 1),
+        ("uploadDate", -1),
+        serves="text search (q): normalised terms of names, titles, filters (multikey)",
+    ),
+    _ix("detector", ("_norm.detector", 1), ("uploadDate", -1), serves="detector filter, facet"),
+    _ix(
+        "exposure_type",
+        ("_norm.exposureType", 1),
+        ("uploadDate", -1),
+        serves="exposure type (EXP_TYPE) filter and facet",
+    ),
     # Lineage.
     _ix(
         "observation",
@@ -126,6 +139,12 @@ COUNTS = "record_counts"
 COUNT_INDEXES: tuple[IndexSpec, ...] = (
     _ix("count_cell", ("cell", 1), serves="the counters of the cells one page sums"),
 )
+# The programme counters, apart: a counter read costs what its collection holds on the
+# simplest servers, and pages never need these.
+COUNTS_HEAVY = "record_counts_heavy"
+HEAVY_COUNT_INDEXES: tuple[IndexSpec, ...] = (
+    _ix("heavy_count_cell", ("cell", 1), serves="the programme counters of some cells"),
+)
 
 INDEXES: dict[str, tuple[IndexSpec, ...]] = {
     RECORDS: RECORD_INDEXES,
@@ -133,6 +152,7 @@ INDEXES: dict[str, tuple[IndexSpec, ...]] = {
     COUNTS: COUNT_INDEXES,
     **AUTH_INDEXES,
     **JOB_INDEXES,
+    COUNTS_HEAVY: HEAVY_COUNT_INDEXES,
 }
 
 # Collections with no index beyond ``_id``, so that :data:`COLLECTIONS` names every collection

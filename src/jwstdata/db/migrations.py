@@ -31,6 +31,7 @@ from typing import Any
 from pymongo import UpdateOne
 from pymongo.database import Database
 
+from jwstdata.db import migrations_search
 from jwstdata.db.connection import DatabaseHandle, translate_errors
 from jwstdata.db.counters import RecordCounters
 from jwstdata.db.derived import PROCESSING_SOURCE, differs, wanted_fields
@@ -99,7 +100,9 @@ def _search_keys_pending(db: Database) -> int:
 def _search_keys_apply(db: Database) -> int:
     changed = 0
     cursor = db[RECORDS].find(
-        _missing("_norm"), {"imageInfo.targetName": 1}, hint=index_hint(db[RECORDS], ID_INDEX)
+        _missing("_norm"),
+        migrations_search.KEY_PROJECTION,
+        hint=index_hint(db[RECORDS], ID_INDEX),
     )
     batch: list[UpdateOne] = []
     for doc in cursor.batch_size(_BATCH):
@@ -262,6 +265,21 @@ MIGRATIONS: tuple[Migration, ...] = (
         "clear archivedDate on records that are not archived",
         _archived_date_pending,
         _archived_date_apply,
+    ),
+    Migration(
+        4,
+        "pipeline-suffixes",
+        "derive level, data type and viewability again where the jwst pipeline's suffix "
+        "table now reads the file name (multi-token and newly known suffixes)",
+        migrations_search.suffixes_pending,
+        migrations_search.suffixes_apply,
+    ),
+    Migration(
+        5,
+        "text-search-terms",
+        "add the normalised text-search terms (_norm.terms), detector and exposure type",
+        migrations_search.terms_pending,
+        migrations_search.terms_apply,
     ),
     Migration(
         6,

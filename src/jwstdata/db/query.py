@@ -17,10 +17,12 @@ from typing import Any
 
 from bson import ObjectId
 
+from jwstdata.db.text_terms import query_words, record_terms, terms_clause
 from jwstdata.errors import ValidationError
 from jwstdata.models.access import AccessContext
 from jwstdata.models.base import _to_utc
 from jwstdata.models.search import SearchQuery, SortField, SortOrder, TagMode
+from jwstdata.naming import parse_name
 
 SORT_PATHS: dict[SortField, str] = {
     SortField.upload_date: "uploadDate",
@@ -28,7 +30,6 @@ SORT_PATHS: dict[SortField, str] = {
     SortField.file_name: "fileName",
     SortField.file_size: "fileSize",
 }
-TEXT_FIELDS = ("fileName", "description", "imageInfo.targetName")
 
 
 def normalise_target(name: str) -> str:
@@ -36,10 +37,28 @@ def normalise_target(name: str) -> str:
     return name.strip().casefold()
 
 
+def _upper_text(value: Any) -> str | None:
+    return value.strip().upper() or None if isinstance(value, str) else None
+
+
+def facet_keys(document: dict[str, Any]) -> dict[str, Any]:
+    """Facet values a record does not hold as plain fields: its detector and exposure type,
+    from the headers (``DETECTOR``, ``EXP_TYPE``), else the detector its file name gives."""
+    metadata = document.get("metadata") or {}
+    detector = _upper_text(metadata.get("detector"))
+    if detector is None and document.get("fileName"):
+        detector = _upper_text(parse_name(document["fileName"]).detector)
+    return {"detector": detector, "exposureType": _upper_text(metadata.get("exp_type"))}
+
+
 def search_keys(document: dict[str, Any]) -> dict[str, Any]:
     """Derived, indexed keys kept beside a record (not part of the model)."""
     target = (document.get("imageInfo") or {}).get("targetName")
-    return {"targetName": normalise_target(target) if target else None}
+    return {
+        "targetName": normalise_target(target) if target else None,
+        **facet_keys(document),
+        "terms": record_terms(document),
+    }
 
 
 def _range(start: datetime | None, end: datetime | None) -> dict[str, Any] | None:
@@ -101,9 +120,10 @@ def build_filter(query: SearchQuery, ctx: AccessContext) -> dict[str, Any]:
         eq.update(cone)
     if eq:
         clauses.append(eq)
-    if query.text:
-        pattern = {"$regex": re.escape(query.text), "$options": "i"}
-        clauses.append({"$or": [{field: pattern} for field in TEXT_FIELDS]})
+    if facets := facet_filters(query):  # own clause: targetName may also hold a prefix
+        clauses.append(facets)
+    if (text := terms_clause(query_words(query.text))) is not None:
+        clauses.append(text)
     if not clauses:
         return {}
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
@@ -116,6 +136,21 @@ def _cone_clause(query: SearchQuery) -> dict[str, Any] | None:
             raise RuntimeError("a cone search must be resolved (ConeResolver) before it runs")
         return None
     return {"_id": {"$in": list(query.cone_ids)}}
+
+
+def facet_filters(query: SearchQuery) -> dict[str, Any]:
+    """Equality clauses of the facets added beside the original filters (program, whole
+    target name, detector, exposure type); values are normalised by the model."""
+    eq: dict[str, Any] = {}
+    for path, values in (
+        ("imageInfo.proposalId", query.program),
+        ("_norm.targetName", query.target),
+        ("_norm.detector", query.detector),
+        ("_norm.exposureType", query.exposure_type),
+    ):
+        if values:
+            eq[path] = _in_or_eq(values)
+    return eq
 
 
 def sort_spec(query: SearchQuery) -> list[tuple[str, int]]:

@@ -16,7 +16,13 @@ from typing import Any
 from pymongo.collection import Collection
 
 from jwstdata.db.connection import translate_errors
-from jwstdata.db.counters import TARGET, RecordCounters, Snapshot, cells_for
+from jwstdata.db.counters import (
+    HEAVY_FACETS,
+    TARGET,
+    RecordCounters,
+    Snapshot,
+    cells_for,
+)
 from jwstdata.db.features import server_features
 from jwstdata.db.hints import index_hint
 from jwstdata.db.query import (
@@ -28,7 +34,13 @@ from jwstdata.db.query import (
 )
 from jwstdata.db.search_plan import Driver, choose_driver, sort_path, windows
 from jwstdata.models.access import AccessContext
-from jwstdata.models.search import FACET_ATTRIBUTES, FACET_FIELDS, FacetName, SearchQuery
+from jwstdata.models.search import (
+    FACET_ATTRIBUTES,
+    FACET_FIELDS,
+    LIST_FACETS,
+    FacetName,
+    SearchQuery,
+)
 
 FACET_LIMIT = 200
 # A live facet aggregation reads every record its driver yields. Past this many, facet
@@ -39,6 +51,10 @@ LIVE_EXACT_LIMIT = 2500
 # answered by the counters.
 _NOT_FILTERS = {"is_public", "user_id", "sort", "order", "limit", "cursor", "is_archived"}
 _DEFAULTS = SearchQuery().model_dump(exclude=_NOT_FILTERS)
+
+
+# Pages leave out the derived search keys (the text terms are most of a record's size).
+_NO_KEYS = {"$project": {"_norm": 0}}
 
 
 def unfiltered(query: SearchQuery) -> bool:
@@ -141,7 +157,7 @@ class RecordSearch:
         sort = {"$sort": dict(sort_spec(query))}
         if not driver.windowed or not snapshot.present:
             return self._aggregate(
-                [_stage(driver), {"$match": exact}, sort, {"$limit": need}], driver
+                [_stage(driver), {"$match": exact}, sort, {"$limit": need}, _NO_KEYS], driver
             )
         path = sort_path(query)
         docs: list[dict[str, Any]] = []
@@ -153,6 +169,7 @@ class RecordSearch:
                 {"$match": exact},
                 sort,
                 {"$limit": need - len(docs)},
+                _NO_KEYS,
             ]
             docs += self._aggregate(pipeline, driver)
             if len(docs) >= need:
@@ -173,7 +190,7 @@ class RecordSearch:
         expected = float(scoped.total if query.is_archived is False else snapshot.everything.total)
         for facet, attribute in FACET_ATTRIBUTES.items():
             values = [getattr(v, "value", v) for v in getattr(query, attribute)]
-            if values:
+            if values and snapshot.knows(facet.value):
                 expected = min(expected, sum(scoped.count_of(facet.value, v) for v in values))
         if query.tags:
             expected = min(expected, sum(scoped.count_of("tags", t) for t in query.tags))
@@ -224,8 +241,14 @@ class RecordSearch:
             for name, branch in branches.items()
         }
         needed = {cell for cells in counted.values() for cell in cells or ()}
-        if snapshot is None or not needed <= snapshot.loaded:
-            snapshot = self.counters.read([*needed, *user_cells(ctx)])
+        heavy = any(
+            (branch.facet is not None and branch.facet.value in HEAVY_FACETS)
+            or any(f in HEAVY_FACETS for f, _ in terms[name] or ())
+            for name, branch in branches.items()
+            if counted[name] is not None
+        )
+        if snapshot is None or not needed <= snapshot.loaded or (heavy and not snapshot.heavy):
+            snapshot = self.counters.read([*needed, *user_cells(ctx)], heavy=heavy)
         out: dict[str, Any] = {}
         groups: dict[str, tuple[Driver, dict[str, CountBranch]]] = {}
         for name, branch in branches.items():
@@ -392,9 +415,12 @@ def _branch_stages(branch: CountBranch) -> list[dict[str, Any]]:
     match = {"$match": build_filter(branch.query, branch.ctx)}
     if branch.facet is None:
         return [match, {"$count": "n"}]
+    path = FACET_FIELDS[branch.facet]
+    per_element = [{"$unwind": f"${path}"}] if branch.facet in LIST_FACETS else []
     return [
         match,
-        {"$group": {"_id": f"${FACET_FIELDS[branch.facet]}", "count": {"$sum": 1}}},
+        *per_element,
+        {"$group": {"_id": f"${path}", "count": {"$sum": 1}}},
         {"$sort": {"count": -1, "_id": 1}},
         {"$limit": FACET_LIMIT},
     ]

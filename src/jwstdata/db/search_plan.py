@@ -19,13 +19,14 @@ missing sort values get a window of their own, so the windows always cover every
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from jwstdata.db.counters import TARGET, Snapshot
 from jwstdata.db.query import SORT_PATHS, normalise_target
+from jwstdata.db.text_terms import query_words, selective_word
 from jwstdata.models.access import AccessContext
 from jwstdata.models.base import _to_utc
 from jwstdata.models.search import SearchQuery, SortField, SortOrder, TagMode
@@ -87,7 +88,11 @@ def _index_drivers(
     field is ``uploadDate`` (the default sort)."""
 
     def share(facet: str, value: Any) -> float:
-        return snapshot.everything.count_of(facet, value) if snapshot.present else global_total
+        if not snapshot.present:
+            return global_total
+        if not snapshot.knows(facet):  # a heavy facet the page did not read
+            return global_total * UNKNOWN_SELECTIVITY
+        return snapshot.everything.count_of(facet, value)
 
     archived = query.is_archived
     if archived is not None:
@@ -147,6 +152,7 @@ def _index_drivers(
     elif query.tags:
         estimate = float(sum(share("tags", t) for t in query.tags))
         yield Driver("tags", {"tags": {"$in": query.tags}}, False, estimate)
+    yield from _text_and_facet_drivers(query, share, global_total)
     if query.is_archived is True:
         yield Driver("archived", {"isArchived": True}, False, global_total * UNKNOWN_SELECTIVITY)
     if query.is_derived is True:  # the counters leave processing outputs out: a guess
@@ -165,6 +171,35 @@ def _index_drivers(
             yield Driver(index, {path: bounds}, False, global_total * UNKNOWN_SELECTIVITY)
 
 
+def _text_and_facet_drivers(
+    query: SearchQuery, share: Callable[[str, Any], float], global_total: float
+) -> Iterator[Driver]:
+    """The text search (one word of it: the others are checked by the exact filter) and
+    the facets program, target, detector and exposure type."""
+    words = query_words(query.text)
+    if words:
+        # The counters do not count terms. Assume more matches than a few pages (so a page
+        # reads windows of the (terms, uploadDate) index instead of sorting every match)
+        # yet fewer than all records (so the terms index is preferred to a plain listing).
+        pages = float((query.limit + 1) * SMALL_SET_PAGES + 1)
+        estimate = min(max(global_total * UNKNOWN_SELECTIVITY, pages), global_total * 0.99)
+        yield Driver("text_terms", {"_norm.terms": selective_word(words)}, True, estimate)
+    for attribute, facet, path, index, windowed in (
+        ("program", "program", "imageInfo.proposalId", "proposal", True),
+        ("target", "target", "_norm.targetName", "target", False),
+        ("detector", "detector", "_norm.detector", "detector", True),
+        ("exposure_type", "exposureType", "_norm.exposureType", "exposure_type", True),
+    ):
+        values = getattr(query, attribute)
+        if not values:
+            continue
+        estimate = float(sum(share(facet, v) for v in values))
+        if len(values) == 1:
+            yield Driver(index, {path: values[0]}, windowed, estimate)
+        else:
+            yield Driver(index, {path: {"$in": values}}, False, estimate)
+
+
 SORT_INDEX = {
     SortField.upload_date: "recent",
     SortField.observation_date: "observed",
@@ -179,6 +214,13 @@ def _target_driver(name: str, snapshot: Snapshot, global_total: float) -> Driver
     held = snapshot.everything.prefix_count(TARGET, prefix)
     estimate = float(held) if snapshot.present else global_total
     return Driver("target", {"_norm.targetName": _prefix_range(prefix)}, False, estimate)
+
+
+def _every_record(snapshot: Snapshot) -> Driver:
+    """No clause fits an index: every record, read along the upload-date index (every record
+    has an upload date, and none is older than the smallest one the counters saw)."""
+    low = snapshot.bound("uploadDate", "min")
+    return Driver("recent", {"uploadDate": {"$gte": low}} if low is not None else {}, False)
 
 
 SMALL_SET_PAGES = 8  # an unwindowed driver is chosen when it holds at most this many pages
@@ -211,7 +253,7 @@ def choose_driver(
     if query.target_name:
         options.append(_target_driver(query.target_name, snapshot, global_total))
     if not for_page:
-        return min(options, key=estimate) if options else Driver("recent", {}, False)
+        return min(options, key=estimate) if options else _every_record(snapshot)
     small = (query.limit + 1) * SMALL_SET_PAGES
     known = [d for d in options if d.estimate is not None and d.estimate <= small]
     if known:  # the server sorts all of them: no window

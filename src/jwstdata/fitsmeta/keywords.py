@@ -48,6 +48,7 @@ KEPT_KEYWORDS: tuple[str, ...] = (
     "OBS_ID",
     "VISIT_ID",
     "CATEGORY",
+    "TARGNAME",
     "TARG_RA",
     "TARG_DEC",
     "EXPSTART",

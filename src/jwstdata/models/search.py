@@ -64,6 +64,12 @@ class SearchQuery(CamelModel):
     upload_date_from: UtcDatetime | None = None
     upload_date_to: UtcDatetime | None = None
     file_format: list[str] = Field(default_factory=list, max_length=16)
+    program: list[str] = Field(default_factory=list, max_length=32, description="proposalId")
+    target: list[str] = Field(
+        default_factory=list, max_length=32, description="whole target names, any case"
+    )
+    detector: list[str] = Field(default_factory=list, max_length=32)
+    exposure_type: list[str] = Field(default_factory=list, max_length=32)
     is_public: bool | None = None
     user_id: ObjectIdField | None = None
     is_archived: bool | None = Field(default=False, description="None = archived and not")
@@ -72,7 +78,12 @@ class SearchQuery(CamelModel):
         description="processing outputs (previews, thumbnails, ...): False = without them "
         "(the default), True = only them, None = both",
     )
-    text: str | None = Field(default=None, max_length=256, description="in name/description/target")
+    text: str | None = Field(
+        default=None,
+        max_length=256,
+        description="words in target, title, file name, filter, instrument, description "
+        "(case, spaces, hyphens and underscores ignored)",
+    )
     sort: SortField = SortField.upload_date
     order: SortOrder = SortOrder.desc
     limit: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
@@ -85,10 +96,21 @@ class SearchQuery(CamelModel):
     # before the search runs (never from a caller; not part of the cursor's fingerprint).
     cone_ids: list[ObjectIdField] | None = Field(default=None, exclude=True)
 
-    @field_validator("instrument", "filter")
+    @field_validator("instrument", "filter", "detector", "exposure_type")
     @classmethod
     def _upper(cls, values: list[str]) -> list[str]:
         return [v.strip().upper() for v in values if v.strip()]
+
+    @field_validator("program")
+    @classmethod
+    def _program_number(cls, values: list[str]) -> list[str]:
+        # Stored as MAST writes it ("2733"); headers and file names write "02733".
+        return [v.strip().lstrip("0") or "0" for v in values if v.strip()]
+
+    @field_validator("target")
+    @classmethod
+    def _target_key(cls, values: list[str]) -> list[str]:
+        return [v.strip().casefold() for v in values if v.strip()]
 
     @field_validator("file_format")
     @classmethod
@@ -149,21 +171,42 @@ class FacetName(StrEnum):
     filter = "filter"
     processing_level = "processingLevel"
     processing_status = "processingStatus"
+    program = "program"
+    target = "target"
+    detector = "detector"
+    exposure_type = "exposureType"
+    tags = "tags"
 
 
-# The SearchQuery attribute that filters on each facet.
+# The SearchQuery attribute that filters on each facet whose values are disjoint (a record
+# has one value): a total filtered on one of them is a sum of counters. Tags are not: a
+# record has several, and the ``tags``/``tagMode`` filter says how they combine.
 FACET_ATTRIBUTES: dict[FacetName, str] = {
     FacetName.data_type: "data_type",
     FacetName.instrument: "instrument",
     FacetName.filter: "filter",
     FacetName.processing_level: "processing_level",
     FacetName.processing_status: "processing_status",
+    FacetName.program: "program",
+    FacetName.target: "target",
+    FacetName.detector: "detector",
+    FacetName.exposure_type: "exposure_type",
 }
 
+# Stored path of each facet. ``target`` counts the normalised target name (the search key,
+# so "NGC 3132" and "ngc 3132" are one value); detector and exposure type are the derived
+# keys ``_norm`` keeps beside the record (from the headers, else the file name).
 FACET_FIELDS: dict[FacetName, str] = {
     FacetName.data_type: "dataType",
     FacetName.instrument: "imageInfo.instrument",
     FacetName.filter: "imageInfo.filter",
     FacetName.processing_level: "processingLevel",
     FacetName.processing_status: "processingStatus",
+    FacetName.program: "imageInfo.proposalId",
+    FacetName.target: "_norm.targetName",
+    FacetName.detector: "_norm.detector",
+    FacetName.exposure_type: "_norm.exposureType",
+    FacetName.tags: "tags",
 }
+# Facets whose stored value is a list: grouped per element.
+LIST_FACETS = frozenset({FacetName.tags})

@@ -35,8 +35,12 @@ One parser for the whole project (pure functions, no I/O). ``parse_name`` recogn
   and dataType metadata. Otherwise a known suffix token still gives the dataType, and
   json/csv/ecsv/txt/xml/yaml files are metadata. ``None`` means the name does not tell.
 
-The suffix is the last ``_``-separated token of the stem, matched as a whole token: ``_cal`` is
-never ``_calints``. Levels, data types and viewability come from ``SUFFIX_RULES`` (see
+The suffix is the longest known suffix the stem ends with, matched as whole ``_``-separated
+tokens (multi-token ones included: ``_residual_fringe``, ``_assign_wcs``, ``_extract_1d``):
+``_cal`` is never ``_calints``; an unknown last token is still the suffix, with level unknown.
+An association id (``o001``, ``a3001``, ``c1003``, ``r0001``) is found wherever it stands
+between the detector and the suffix. Levels, data types and viewability come from the one
+suffix table of the jwst pipeline version it follows (``SUFFIX_TABLE``, see
 ``jwstdata.naming.rules`` for the table and the reasoning). Upper-case input is matched in lower
 case; ``fileName`` keeps the basename as given. ``extension`` is the part after the last dot, lower
 case, with the one before it for compressed files (``fits.gz``, and ``compressed`` is true).
@@ -58,13 +62,25 @@ timestamp, guiderMode``. Name parts are strings as written (``"00001"``).
 """
 
 from jwstdata.naming.parser import ParsedName, parse_name
-from jwstdata.naming.rules import KNOWN_SUFFIXES, SUFFIX_RULES, NameKind, SuffixRule, level_for
+from jwstdata.naming.rules import (
+    KNOWN_SUFFIXES,
+    PIPELINE_VERSION,
+    SUFFIX_RULES,
+    SUFFIX_TABLE,
+    NameKind,
+    SuffixEntry,
+    SuffixRule,
+    level_for,
+)
 
 __all__ = [
     "KNOWN_SUFFIXES",
+    "PIPELINE_VERSION",
     "SUFFIX_RULES",
+    "SUFFIX_TABLE",
     "NameKind",
     "ParsedName",
+    "SuffixEntry",
     "SuffixRule",
     "level_for",
     "parse_name",

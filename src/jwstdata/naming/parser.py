@@ -9,6 +9,7 @@ from typing import Any
 
 from jwstdata.models.enums import DataType, ProcessingLevel
 from jwstdata.naming.patterns import (
+    ACID_TOKEN,
     ACTIVITY_SUFFIX,
     ASSOCIATION,
     COMPRESSIONS,
@@ -25,9 +26,10 @@ from jwstdata.naming.patterns import (
     PREVIEW_EXTENSIONS,
     SOURCE,
 )
-from jwstdata.naming.rules import SUFFIX_RULES, NameKind
+from jwstdata.naming.rules import SUFFIX_RULES, NameKind, match_suffix
 
 _UNKNOWN = ProcessingLevel.unknown
+_LIST_KINDS = {"asn": NameKind.association, "pool": NameKind.pool}
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,9 +189,14 @@ def _exposure(file_name: str, stem: str, ext: str | None, compressed: bool) -> A
         acid,
         rest,
     ) = m.groups()
-    suffix = (rest.rpartition("_")[2] or None) if rest else None
-    if suffix is None and acid is None and detector in SUFFIX_RULES:
-        suffix, detector = detector, None  # no detector token: jw..._00001_cal.fits
+    tokens = rest.split("_") if rest else []
+    if acid is None:  # an association id may stand after other tokens: ..._nrca1_x_o001_crf
+        acid = next((t for t in tokens[:-1] if ACID_TOKEN.fullmatch(t)), None)
+    whole = match_suffix([detector, *tokens] if acid is None else tokens)
+    if whole is not None and whole.count("_") >= len(tokens):
+        suffix, detector = whole, None  # no detector: jw..._00001_cal, jw..._00001_assign_wcs
+    else:
+        suffix = whole or (tokens[-1] if tokens else None) or None
     rule = SUFFIX_RULES.get(suffix) if suffix else None
     return _Draft(
         file_name,
@@ -230,10 +237,13 @@ def _source(file_name: str, stem: str, ext: str | None, compressed: bool) -> Any
     suffix: str | None = None
     activity = None
     if len(tokens) > 1:  # a single token is the optical elements of a product root (MAST obs_id)
-        suffix = tokens.pop()
-        am = None if suffix in SUFFIX_RULES else ACTIVITY_SUFFIX.fullmatch(suffix)
-        if am is not None and am["suffix"] in SUFFIX_RULES:  # wfscmb-05: WFS&C activity 05
-            suffix, activity = am["suffix"], am["activity"]
+        suffix = match_suffix(tokens, keep=1)
+        if suffix is None:
+            suffix = tokens[-1]
+            am = ACTIVITY_SUFFIX.fullmatch(suffix)
+            if am is not None and am["suffix"] in SUFFIX_RULES:  # wfscmb-05: WFS&C activity 05
+                suffix, activity = am["suffix"], am["activity"]
+        del tokens[len(tokens) - suffix.count("_") - 1 :]
     elements = [e for token in tokens for e in token.split("-") if e]
     subarray = None
     if len(elements) > 1 and (elements[-1].startswith("sub") or elements[-1] in PLAIN_SUBARRAYS):
@@ -370,12 +380,11 @@ def _unknown(file_name: str, stem: str, ext: str | None, compressed: bool) -> An
     suffix token still gives the data type; the level stays unknown."""
     head, _, last = stem.rpartition("_")
     kind, suffix, data_type, viewable = NameKind.unknown, None, None, False
-    if head and last == "asn":
-        kind, suffix, data_type = NameKind.association, last, DataType.metadata
-    elif head and last == "pool":
-        kind, suffix, data_type = NameKind.pool, last, DataType.metadata
-    elif head and (rule := SUFFIX_RULES.get(last)) is not None:
-        suffix, data_type, viewable = last, rule.data_type, rule.viewable
+    if head and last in _LIST_KINDS:
+        kind, suffix, data_type = _LIST_KINDS[last], last, DataType.metadata
+    elif head and (known := match_suffix(stem.split("_"), keep=1)) is not None:
+        rule = SUFFIX_RULES[known]
+        suffix, data_type, viewable = known, rule.data_type, rule.viewable
     elif ext in METADATA_EXTENSIONS:
         data_type = DataType.metadata
     return _Draft(

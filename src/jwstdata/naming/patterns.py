@@ -8,6 +8,7 @@ from jwstdata.models.enums import DataType
 
 INSTRUMENTS = "nircam|miri|nirspec|niriss|fgs"
 ACID = r"o[0-9]{3}|[ac][0-9]{4}|r[0-9]{4}"
+ACID_TOKEN = re.compile(ACID, re.ASCII)
 
 # jw<PPPPP><OOO><VVV>_<GG><S><AA>_<EEEEE>[-seg<NNN>]_<detector>[_<acid>][_<suffix>]
 EXPOSURE = re.compile(

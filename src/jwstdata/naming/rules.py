@@ -1,69 +1,33 @@
 """Suffix rules: the one table that maps a product suffix to its level, data type and viewability.
 
+The table follows the JWST calibration pipeline, **jwst 3.0.0** (PyPI ``jwst``): the suffixes of
+``jwst.lib.suffix`` (``SUFFIXES_TO_ADD`` and the step aliases it collects, which the pipeline
+uses as the suffix of any step output saved with ``save_results``) and the suffixes the
+``calwebb_*`` pipelines and steps pass to ``save_model`` (``mbsub``, ``masterbg1d``,
+``masterbg2d``, ``bkgx1d``, ``psf-ami-oi``, ``median``, ``blot``, ``snr``...). Suffixes are
+matched as whole known suffixes, longest first, multi-token ones included: ``_residual_fringe``
+is one suffix, never ``fringe``; ``_cal`` is never ``_calints``.
+
 A suffix's processing level depends on the *shape* of the name that carries it: ``i2d`` is a
 stage-2 product in ``jw02733001001_02101_00001_nrca1_i2d.fits`` (exposure-named) and a stage-3
-product in ``jw02733-o001_t001_nircam_clear-f090w_i2d.fits`` (source-named). ``SUFFIX_RULES``
-therefore gives one level per shape; ``-`` below means the suffix does not occur in that shape
+product in ``jw02733-o001_t001_nircam_clear-f090w_i2d.fits`` (source-named). The table
+therefore gives one level per shape; ``-`` means the suffix does not occur in that shape
 (``level_for`` answers ``unknown``). Names of any other shape (associations, pools, guide-star
 files, previews, unparsable names) always have level ``unknown``.
 
-Suffix table (checked against ``SUFFIX_RULES`` by the tests):
+How levels are chosen: ``uncal`` (the pipeline's input) is L1. Everything calwebb_detector1
+writes is L2a, its step intermediates included (they are the ``ramp`` product at an earlier
+step, and ``ramp`` is L2a). Everything calwebb_image2/spec2 writes is L2b, step intermediates
+included. Stage-3 step outputs that are still one calibrated exposure (``tweakreg``,
+``skymatch``, ``outlier_detection``, ``crf``, ``mbsub``) stay L2b when exposure-named; new
+stage-3 products (``median``, ``blot``, ``psfalign``, ``ami-oi``...) are L3 in either shape;
+every source-named product is L3. Count-rate-like and ramp-like products are ``sensor`` (not
+viewable); 2-D detector images a viewer can draw are ``image`` (spectral modes' 2-D products
+``spectral``), viewable; 1-D spectra are ``spectral`` and tables (catalogues, OIFITS, ECSV)
+``metadata``, not viewable; on-the-fly darks and flats are ``calibration``.
 
-============  ========  ======  ===========  ========  ============================================
-suffix        exposure  source  data type    viewable  product
-============  ========  ======  ===========  ========  ============================================
-uncal         L1        -       raw          no        uncalibrated ramps (stage 0)
-ramp          L2a       -       sensor       no        corrected ramps (detector1, optional)
-trapsfilled   L2a       -       sensor       no        charge-trap state (detector1)
-fitopt        L2a       -       sensor       no        ramp-fit diagnostics (detector1, optional)
-rate          L2a       -       sensor       no        count-rate image (detector1)
-rateints      L2a       -       sensor       no        count rate per integration (detector1)
-dark          L2a       -       calibration  no        dark exposure / on-the-fly dark (stage 1)
-bsub          L2b       -       sensor       no        background-subtracted count rate (stage 2)
-bsubints      L2b       -       sensor       no        same, per integration (stage 2)
-flat          L2b       -       calibration  no        on-the-fly NIRSpec flat (spec2, optional)
-cal           L2b       L3      image        yes       calibrated exposure (stage 2)
-calints       L2b       L3      image        yes       calibrated, per integration (stage 2)
-crf           L2b       L3      image        yes       outlier-flagged exposure (stage 3)
-crfints       L2b       L3      image        yes       same, per integration (stage 3)
-i2d           L2b       L3      image        yes       resampled image
-s2d           L2b       L3      spectral     yes       resampled 2-D spectrum
-s3d           L2b       L3      spectral     yes       IFU cube
-x1d           L2b       L3      spectral     no        extracted 1-D spectrum
-x1dints       L2b       L3      spectral     no        1-D spectra per integration
-c1d           -         L3      spectral     no        combined 1-D spectrum (spec3)
-cat           -         L3      metadata     no        source catalog (image3)
-segm          -         L3      image        yes       segmentation map (image3)
-phot          -         L3      metadata     no        TSO photometry table (tso3)
-whtlt         -         L3      metadata     no        TSO white-light table (tso3)
-psfstack      -         L3      image        yes       PSF reference stack (coron3)
-psfalign      L3        L3      image        yes       aligned PSF images (coron3)
-psfsub        L3        L3      image        yes       PSF-subtracted images (coron3)
-ami           L3        -       metadata     no        fringe parameters (ami3, before 1.13)
-amiavg        -         L3      metadata     no        averaged fringe parameters (ami3, old)
-aminorm       -         L3      metadata     no        normalised fringe parameters (ami3, old)
-psf-amiavg    -         L3      metadata     no        averaged PSF fringe parameters (ami3, old)
-ami-oi        L3        L3      metadata     no        interferometric observables, OIFITS (ami3)
-amimulti-oi   L3        L3      metadata     no        observables per integration (ami3)
-amilg         L3        L3      image        yes       LG model, data and residuals (ami3)
-aminorm-oi    -         L3      metadata     no        calibrated observables (ami3)
-wfscmb        -         L3      image        yes       combined WFS&C image (wfs-image3)
-asn           -         -       metadata     no        association (JSON)
-pool          -         -       metadata     no        association pool (CSV)
-msa           -         -       metadata     no        NIRSpec MSA configuration
-stream        -         -       sensor       no        guide-star centroid stream
-bias          -         -       calibration  no        bias / superbias
-============  ========  ======  ===========  ========  ============================================
-
-Choices beyond DOMAIN.md: count-rate-like products (``ramp``, ``trapsfilled``, ``fitopt``, ``bsub``)
-are ``sensor`` like ``rate``, and not viewable; on-the-fly ``dark``/``flat`` are ``calibration``.
-The stage-3 analysis products that the pipeline names per exposure (``psfalign``, ``psfsub``,
-``ami-oi``, ``amimulti-oi``, ``amilg``, e.g. ``jw..._nis_a3001_ami-oi.fits``) are L3, because they
-are new products of a stage-3 pipeline; ``crf``/``crfints`` stay L2b because they are the L2b
-exposure with outliers flagged. Source-named ``cal``/``crf`` (spec3 output of early pipeline
-versions, e.g. ``jw01189-o011_s00015_nirspec_f290lp-g395h-s200b1_cal.fits``) are L3 like every
-source-named product. Tables (OIFITS, ECSV) are ``metadata``; images a viewer can draw
-(``segm``, ``psfstack``, ``amilg``, ``wfscmb``) are viewable.
+Suffix table (``SUFFIX_TABLE`` is parsed from this text; ``stage`` is the pipeline or step
+that writes the suffix):
 """
 
 from __future__ import annotations
@@ -72,6 +36,142 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from jwstdata.models.enums import DataType, ProcessingLevel
+
+# ruff: noqa: E501  (the suffix table below is wider than code lines)
+PIPELINE_VERSION = "jwst 3.0.0"
+
+_TABLE = """
+======================  ========  ======  ===========  ========  ==================  =====================================
+suffix                  exposure  source  data type    viewable  stage               product
+======================  ========  ======  ===========  ========  ==================  =====================================
+uncal                   L1        -       raw          no        level-1b            uncalibrated ramps
+group_scale             L2a       -       sensor       no        detector1           ramps after group_scale
+dq_init                 L2a       -       sensor       no        detector1           ramps after dq_init
+emicorr                 L2a       -       sensor       no        detector1           ramps after emicorr (MIRI)
+saturation              L2a       -       sensor       no        detector1           ramps after saturation
+ipc                     L2a       -       sensor       no        detector1           ramps after ipc
+superbias               L2a       -       sensor       no        detector1           ramps after superbias
+refpix                  L2a       -       sensor       no        detector1           ramps after refpix
+linearity               L2a       -       sensor       no        detector1           ramps after linearity
+rscd                    L2a       -       sensor       no        detector1           ramps after rscd (MIRI)
+firstframe              L2a       -       sensor       no        detector1           ramps after firstframe (MIRI)
+lastframe               L2a       -       sensor       no        detector1           ramps after lastframe (MIRI)
+reset                   L2a       -       sensor       no        detector1           ramps after reset (MIRI)
+persistence             L2a       -       sensor       no        detector1           ramps after persistence
+dark_current            L2a       -       sensor       no        detector1           ramps after dark_current
+charge_migration        L2a       -       sensor       no        detector1           ramps after charge_migration
+jump                    L2a       -       sensor       no        detector1           ramps after jump
+picture_frame           L2a       -       sensor       no        detector1           ramps after picture_frame (NIRSpec)
+pctfrm_mask             L2a       -       sensor       no        detector1           picture_frame mask
+pctfrm_correction       L2a       -       sensor       no        detector1           picture_frame correction
+clean_flicker_noise     L2a       -       sensor       no        detector1           ramps after clean_flicker_noise
+flicker_noise           L2a       -       sensor       no        detector1           clean_flicker_noise noise model
+flicker_bkg             L2a       -       sensor       no        detector1           clean_flicker_noise background
+mask                    L2a       -       sensor       no        detector1           clean_flicker_noise mask
+ramp_fit                L2a       -       sensor       no        detector1           count rate after ramp_fit
+gain_scale              L2a       -       sensor       no        detector1           count rate after gain_scale
+gain_scaleints          L2a       -       sensor       no        detector1           same, per integration
+ramp                    L2a       -       sensor       no        detector1           corrected ramps (optional)
+trapsfilled             L2a       -       sensor       no        detector1           charge-trap state
+fitopt                  L2a       -       sensor       no        detector1           ramp-fit diagnostics (optional)
+rate                    L2a       -       sensor       no        detector1           count-rate image
+rateints                L2a       -       sensor       no        detector1           count rate per integration
+dark                    L2a       -       calibration  no        dark                dark exposure / on-the-fly dark
+assign_wcs              L2b       -       image        yes       image2/spec2        exposure after assign_wcs
+bkg_subtract            L2b       -       sensor       no        image2/spec2        count rate after background
+combinedbackground      L2b       -       sensor       no        image2/spec2        combined background image
+bsub                    L2b       -       sensor       no        image2/spec2        background-subtracted count rate
+bsubints                L2b       -       sensor       no        image2/spec2        same, per integration
+imprint                 L2b       -       spectral     yes       spec2               exposure after imprint (NIRSpec)
+msaflagopen             L2b       -       spectral     yes       spec2               exposure after msaflagopen
+extract_2d              L2b       -       spectral     yes       spec2               2-D cut-outs after extract_2d
+srctype                 L2b       -       spectral     yes       spec2               exposure after srctype
+wavecorr                L2b       -       spectral     yes       spec2               exposure after wavecorr
+straylight              L2b       -       spectral     yes       spec2               exposure after straylight (MIRI)
+fringe                  L2b       -       spectral     yes       spec2               exposure after fringe (MIRI)
+residual_fringe         L2b       -       spectral     yes       spec2               exposure after residual_fringe
+pathloss                L2b       -       spectral     yes       spec2               exposure after pathloss
+barshadow               L2b       -       spectral     yes       spec2               exposure after barshadow
+wfss_contam             L2b       -       spectral     yes       spec2               exposure after wfss_contam
+simul                   L2b       -       spectral     yes       spec2               wfss_contam simulated image
+simul_slits             L2b       -       spectral     yes       spec2               wfss_contam simulated cut-outs
+contam                  L2b       -       spectral     yes       spec2               wfss_contam contamination
+badpix_selfcal          L2b       -       spectral     yes       spec2               exposure after badpix_selfcal
+badpix_selfcal_bkg      L2b       -       spectral     yes       spec2               badpix_selfcal background
+adaptive_trace_model    L2b       -       spectral     yes       spec2               exposure after adaptive_trace_model
+targ_centroid           L2b       -       image        yes       image2              exposure after targ_centroid (TSO)
+flat_field              L2b       -       image        yes       image2/spec2        exposure after flat_field
+flat                    L2b       -       calibration  no        spec2               on-the-fly NIRSpec flat (optional)
+interpolatedflat        L2b       -       calibration  no        spec2               same (flat_field flat_suffix)
+photom                  L2b       -       image        yes       image2/spec2        exposure after photom
+master_background_mos   L2b       -       spectral     yes       spec2               exposure after master_background_mos
+cal                     L2b       L3      image        yes       image2/spec2        calibrated exposure
+calints                 L2b       L3      image        yes       image2/spec2        calibrated, per integration
+pixel_replace           L2b       L3      spectral     yes       spec2/spec3         after pixel_replace
+resample                L2b       L3      image        yes       image2/image3       after resample
+resample_spec           L2b       L3      spectral     yes       spec2/spec3         after resample_spec
+cube_build              L2b       L3      spectral     yes       spec2/spec3         after cube_build
+extract_1d              L2b       L3      spectral     no        spec2/spec3         after extract_1d
+spectral_leak           -         L3      spectral     no        spec3               after spectral_leak
+i2d                     L2b       L3      image        yes       image2/image3       resampled image
+s2d                     L2b       L3      spectral     yes       spec2/spec3         resampled 2-D spectrum
+s3d                     L2b       L3      spectral     yes       spec2/spec3         IFU cube
+x1d                     L2b       L3      spectral     no        spec2/spec3         extracted 1-D spectrum
+x1dints                 L2b       L3      spectral     no        spec2/tso3          1-D spectra per integration
+assign_mtwcs            L2b       L3      image        yes       image3/spec3        moving-target WCS
+tweakreg                L2b       -       image        yes       image3              exposure after tweakreg
+skymatch                L2b       -       image        yes       image3              exposure after skymatch
+master_background       L2b       -       spectral     yes       spec3               exposure after master_background
+mbsub                   L2b       -       spectral     yes       spec2/spec3         master-background-subtracted
+masterbg1d              L2b       L3      spectral     no        spec2/spec3         master background spectrum
+masterbg2d              L2b       L3      spectral     yes       spec2/spec3         master background, 2-D
+bkgx1d                  L2b       L3      spectral     no        spec2               background 1-D spectra (MOS)
+outlier_detection       L2b       L3      image        yes       stage 3             after outlier_detection
+outlier_i2d             L2b       -       image        yes       image3              outlier_detection resampled image
+outlier_s2d             L2b       -       spectral     yes       spec3               outlier_detection resampled
+crf                     L2b       L3      image        yes       stage 3             outlier-flagged exposure
+crfints                 L2b       L3      image        yes       coron3/tso3         same, per integration
+median                  L3        L3      image        yes       stage 3             outlier_detection median
+blot                    L3        -       image        yes       stage 3             median blotted to an exposure
+source_catalog          -         L3      metadata     no        image3              after source_catalog
+cat                     -         L3      metadata     no        image3              source catalog
+segm                    -         L3      image        yes       image3              segmentation map
+combine_1d              -         L3      spectral     no        spec3               after combine_1d
+c1d                     -         L3      spectral     no        spec3               combined 1-D spectrum
+white_light             -         L3      metadata     no        tso3                after white_light
+phot                    -         L3      metadata     no        tso3                TSO photometry table
+whtlt                   -         L3      metadata     no        tso3                TSO white-light table
+stackrefs               -         L3      image        yes       coron3              after stack_refs
+psfstack                -         L3      image        yes       coron3              PSF reference stack
+align_refs              L3        L3      image        yes       coron3              after align_refs
+psfalign                L3        L3      image        yes       coron3              aligned PSF images
+klip                    L3        L3      image        yes       coron3              after klip
+psfsub                  L3        L3      image        yes       coron3              PSF-subtracted images
+hlsp                    -         L3      image        yes       coron3              after hlsp
+snr                     -         L3      image        yes       coron3              signal-to-noise image (hlsp)
+contrast                -         L3      metadata     no        coron3              contrast curve (hlsp)
+ami_analyze             L3        -       metadata     no        ami3                after ami_analyze
+ami                     L3        -       metadata     no        ami3                fringe parameters (before 1.13)
+amiavg                  -         L3      metadata     no        ami3                averaged fringe parameters (old)
+aminorm                 -         L3      metadata     no        ami3                normalised fringe parameters (old)
+psf-amiavg              -         L3      metadata     no        ami3                averaged PSF fringe parameters (old)
+ami-oi                  L3        L3      metadata     no        ami3                interferometric observables (OIFITS)
+psf-ami-oi              L3        L3      metadata     no        ami3                PSF reference observables (OIFITS)
+amimulti-oi             L3        L3      metadata     no        ami3                observables per integration
+amilg                   L3        L3      image        yes       ami3                LG model, data and residuals
+ami_normalize           -         L3      metadata     no        ami3                after ami_normalize
+aminorm-oi              -         L3      metadata     no        ami3                calibrated observables
+wfscombine              -         L3      image        yes       wfs-image3          after wfs_combine
+wfscmb                  -         L3      image        yes       wfs-image3          combined WFS&C image
+guider_cds              -         -       sensor       no        guider              guider CDS image
+asn                     -         -       metadata     no        associations        association (JSON)
+pool                    -         -       metadata     no        associations        association pool (CSV)
+msa                     -         -       metadata     no        NIRSpec planning    MSA configuration
+stream                  -         -       sensor       no        guider              guide-star centroid stream
+bias                    -         -       calibration  no        CRDS                bias / superbias
+======================  ========  ======  ===========  ========  ==================  =====================================
+"""
+__doc__ = (__doc__ or "") + _TABLE
 
 
 class NameKind(StrEnum):
@@ -95,61 +195,61 @@ class SuffixRule(NamedTuple):
     viewable: bool
 
 
-_L1, _L2A, _L2B, _L3 = (
-    ProcessingLevel.L1,
-    ProcessingLevel.L2a,
-    ProcessingLevel.L2b,
-    ProcessingLevel.L3,
-)
-_NONE = ProcessingLevel.unknown
-_RAW, _SENSOR, _IMAGE = DataType.raw, DataType.sensor, DataType.image
-_SPECTRAL, _META, _CALIB = DataType.spectral, DataType.metadata, DataType.calibration
+class SuffixEntry(NamedTuple):
+    """One row of the suffix table."""
 
-SUFFIX_RULES: dict[str, SuffixRule] = {
-    "uncal": SuffixRule(_L1, _NONE, _RAW, False),
-    "ramp": SuffixRule(_L2A, _NONE, _SENSOR, False),
-    "trapsfilled": SuffixRule(_L2A, _NONE, _SENSOR, False),
-    "fitopt": SuffixRule(_L2A, _NONE, _SENSOR, False),
-    "rate": SuffixRule(_L2A, _NONE, _SENSOR, False),
-    "rateints": SuffixRule(_L2A, _NONE, _SENSOR, False),
-    "dark": SuffixRule(_L2A, _NONE, _CALIB, False),
-    "bsub": SuffixRule(_L2B, _NONE, _SENSOR, False),
-    "bsubints": SuffixRule(_L2B, _NONE, _SENSOR, False),
-    "flat": SuffixRule(_L2B, _NONE, _CALIB, False),
-    "cal": SuffixRule(_L2B, _L3, _IMAGE, True),
-    "calints": SuffixRule(_L2B, _L3, _IMAGE, True),
-    "crf": SuffixRule(_L2B, _L3, _IMAGE, True),
-    "crfints": SuffixRule(_L2B, _L3, _IMAGE, True),
-    "i2d": SuffixRule(_L2B, _L3, _IMAGE, True),
-    "s2d": SuffixRule(_L2B, _L3, _SPECTRAL, True),
-    "s3d": SuffixRule(_L2B, _L3, _SPECTRAL, True),
-    "x1d": SuffixRule(_L2B, _L3, _SPECTRAL, False),
-    "x1dints": SuffixRule(_L2B, _L3, _SPECTRAL, False),
-    "c1d": SuffixRule(_NONE, _L3, _SPECTRAL, False),
-    "cat": SuffixRule(_NONE, _L3, _META, False),
-    "segm": SuffixRule(_NONE, _L3, _IMAGE, True),
-    "phot": SuffixRule(_NONE, _L3, _META, False),
-    "whtlt": SuffixRule(_NONE, _L3, _META, False),
-    "psfstack": SuffixRule(_NONE, _L3, _IMAGE, True),
-    "psfalign": SuffixRule(_L3, _L3, _IMAGE, True),
-    "psfsub": SuffixRule(_L3, _L3, _IMAGE, True),
-    "ami": SuffixRule(_L3, _NONE, _META, False),
-    "amiavg": SuffixRule(_NONE, _L3, _META, False),
-    "aminorm": SuffixRule(_NONE, _L3, _META, False),
-    "psf-amiavg": SuffixRule(_NONE, _L3, _META, False),
-    "ami-oi": SuffixRule(_L3, _L3, _META, False),
-    "amimulti-oi": SuffixRule(_L3, _L3, _META, False),
-    "amilg": SuffixRule(_L3, _L3, _IMAGE, True),
-    "aminorm-oi": SuffixRule(_NONE, _L3, _META, False),
-    "wfscmb": SuffixRule(_NONE, _L3, _IMAGE, True),
-    "asn": SuffixRule(_NONE, _NONE, _META, False),
-    "pool": SuffixRule(_NONE, _NONE, _META, False),
-    "msa": SuffixRule(_NONE, _NONE, _META, False),
-    "stream": SuffixRule(_NONE, _NONE, _SENSOR, False),
-    "bias": SuffixRule(_NONE, _NONE, _CALIB, False),
-}
+    suffix: str
+    rule: SuffixRule
+    stage: str
+    product: str
 
+
+def _level(cell: str) -> ProcessingLevel:
+    return ProcessingLevel.unknown if cell == "-" else ProcessingLevel(cell)
+
+
+def _parse_table(text: str) -> tuple[SuffixEntry, ...]:
+    lines = [line for line in text.strip().splitlines() if not line.startswith("=")]
+    # Column extents come from the ruler line, so cells may hold spaces (stage, product).
+    ruler = text.strip().splitlines()[0]
+    spans: list[tuple[int, int]] = []
+    position = 0
+    for run in ruler.split(" "):
+        if run:
+            spans.append((position, position + len(run)))
+        position += len(run) + 1
+    spans[-1] = (spans[-1][0], 10_000)
+    entries = []
+    for line in lines[1:]:  # the first line is the header
+        suffix, exposure, source, data_type, viewable, stage, product = (
+            line[a:b].strip() for a, b in spans
+        )
+        rule = SuffixRule(_level(exposure), _level(source), DataType(data_type), viewable == "yes")
+        entries.append(SuffixEntry(suffix, rule, stage, product))
+    return tuple(entries)
+
+
+SUFFIX_TABLE: tuple[SuffixEntry, ...] = _parse_table(_TABLE)
+SUFFIX_RULES: dict[str, SuffixRule] = {entry.suffix: entry.rule for entry in SUFFIX_TABLE}
 KNOWN_SUFFIXES: tuple[str, ...] = tuple(SUFFIX_RULES)
+# Longest first: the parser tries multi-token suffixes before their last token.
+MAX_SUFFIX_TOKENS = max(suffix.count("_") + 1 for suffix in SUFFIX_RULES)
+
+_NONE = ProcessingLevel.unknown
+
+
+def match_suffix(tokens: list[str], keep: int = 0) -> str | None:
+    """The longest known suffix that ``tokens`` (``_``-separated parts) end with, leaving at
+    least ``keep`` tokens before it.
+
+    >>> match_suffix(["nrs1", "residual", "fringe"], keep=1), match_suffix(["x", "cal"])
+    ('residual_fringe', 'cal')
+    """
+    for width in range(min(MAX_SUFFIX_TOKENS, len(tokens) - keep), 0, -1):
+        candidate = "_".join(tokens[-width:])
+        if candidate in SUFFIX_RULES:
+            return candidate
+    return None
 
 
 def level_for(suffix: str | None, kind: NameKind | str) -> ProcessingLevel:

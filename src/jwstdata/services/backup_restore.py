@@ -39,7 +39,7 @@ from pymongo.errors import BulkWriteError, OperationFailure
 
 from jwstdata.db.connection import DatabaseHandle, translate_errors
 from jwstdata.db.hints import index_hint
-from jwstdata.db.indexes import COUNTS, INDEXES
+from jwstdata.db.indexes import COUNTS, COUNTS_HEAVY, INDEXES
 from jwstdata.db.migrations import pending_migrations
 from jwstdata.db.portable import create_index
 from jwstdata.db.setup import init_database
@@ -172,7 +172,8 @@ class RestoreService:
         holding = [
             n
             for n in names
-            if n != COUNTS and db[n].find_one({}, {"_id": 1}, hint=index_hint(db[n], ID_INDEX))
+            if n not in (COUNTS, COUNTS_HEAVY)
+            and db[n].find_one({}, {"_id": 1}, hint=index_hint(db[n], ID_INDEX))
         ]
         if holding and not force:
             raise ConflictError(

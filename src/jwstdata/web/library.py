@@ -32,6 +32,11 @@ FACET_LABELS = {
     FacetName.processing_level: "Level",
     FacetName.data_type: "Data type",
     FacetName.processing_status: "Status",
+    FacetName.program: "Program",
+    FacetName.target: "Target",
+    FacetName.detector: "Detector",
+    FacetName.exposure_type: "Exposure type",
+    FacetName.tags: "Tags",
 }
 # Facets whose values are an enumeration are listed in their natural order, zeros included.
 FACET_VALUES: dict[FacetName, list[str]] = {

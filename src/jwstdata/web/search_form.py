@@ -33,6 +33,10 @@ LIST_PARAMS = {
     "filter": "filter",
     "tag": "tags",
     "fileFormat": "file_format",
+    "program": "program",
+    "target": "target",
+    "detector": "detector",
+    "exposureType": "exposure_type",
 }
 SCALAR_PARAMS = {
     "q": "text",
@@ -56,6 +60,11 @@ FACET_PARAMS = {
     FacetName.processing_level: "processingLevel",
     FacetName.data_type: "dataType",
     FacetName.processing_status: "processingStatus",
+    FacetName.program: "program",
+    FacetName.target: "target",
+    FacetName.detector: "detector",
+    FacetName.exposure_type: "exposureType",
+    FacetName.tags: "tag",
 }
 PAGE_SIZES = (25, 50, 100, 200)
 DEFAULT_LIMIT = 50

@@ -9,6 +9,7 @@ from pymongo import UpdateOne
 from jwstdata.db.connection import translate_errors
 from jwstdata.db.counters import apply_set
 from jwstdata.db.hints import index_hint
+from jwstdata.db.query import search_keys
 from jwstdata.db.records import RecordRepository
 from jwstdata.db.sky import sky_fields
 from jwstdata.errors import ValidationError
@@ -64,6 +65,7 @@ def refresh_metadata(mast: Mast, repo: RecordRepository, obs_ids: list[str]) -> 
                     hint=index_hint(repo.collection, "file_path"),
                 )
             )
+            keys = [search_keys(apply_set(d, {**columns, **info})) for d in docs]
             operations = [
                 UpdateOne(
                     {"_id": d["_id"]},
@@ -71,6 +73,8 @@ def refresh_metadata(mast: Mast, repo: RecordRepository, obs_ids: list[str]) -> 
                         "$set": {
                             **columns,
                             **info,
+                            # target, title, filter: the search keys follow them
+                            "_norm": keys[i],
                             "metadata.mast_refreshedAt": utcnow().isoformat(),
                             **_refreshed_sky(d, columns, info),
                             "updatedAt": utcnow(),
@@ -78,10 +82,12 @@ def refresh_metadata(mast: Mast, repo: RecordRepository, obs_ids: list[str]) -> 
                         "$inc": {"version": 1},
                     },
                 )
-                for d in docs
+                for i, d in enumerate(docs)
             ]
             if operations:
                 repo.collection.bulk_write(operations, ordered=False)
-        repo.counters.apply((d, apply_set(d, info)) for d in docs)
+        repo.counters.apply(
+            (d, apply_set(d, {**info, "_norm": keys[i]})) for i, d in enumerate(docs)
+        )
         updated += len(operations)
     return {"observations": len(rows), "recordsUpdated": updated}
