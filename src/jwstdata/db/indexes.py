@@ -165,6 +165,7 @@ COLLECTIONS: dict[str, str] = {
     RECORDS: "the records (one per stored file)",
     GC: "storage keys queued for deletion",
     COUNTS: "precomputed facet and total counters",
+    COUNTS_HEAVY: "precomputed counters read only on demand (per programme)",
     USERS: "accounts",
     REFRESH_TOKENS: "refresh tokens (hashed), per session family",
     API_KEYS: "API keys (hashed)",
