@@ -23,6 +23,7 @@ from jwstdata.errors import NotFoundError, PermissionDeniedError
 from jwstdata.inflate import InflateLimits
 from jwstdata.models import AccessContext, JwstDataModel, ProcessingStatus
 from jwstdata.models.job import Job
+from jwstdata.services.job_quota import submit_within_quota
 from jwstdata.services.jobs.context import JobContext
 from jwstdata.services.jobs.registry import JobFailed, job_handler
 from jwstdata.services.processing_run import run_algorithm, validate_params, wants_auto_preview
@@ -63,6 +64,36 @@ def enqueue_processing(
     if records is not None and not as_reader:
         _mark_pending(records, record)
     return job
+
+
+def request_processing(
+    jobs: JobRepository,
+    records: RecordRepository,
+    record: JwstDataModel,
+    algorithm: str,
+    parameters: dict[str, Any] | None,
+    ctx: AccessContext,
+    *,
+    max_active: int,
+    priority: int = 0,
+) -> Job:
+    """A signed-in caller asks for a run: a writer's run if ``ctx`` may write the record,
+    else a reader's run; refused past the caller's active job quota."""
+    return submit_within_quota(
+        jobs,
+        ctx,
+        max_active,
+        lambda: enqueue_processing(
+            jobs,
+            record,
+            algorithm,
+            parameters,
+            user_id=ctx.user_id,
+            priority=priority,
+            as_reader=not ctx.can_write_owner(record.user_id),
+            records=records,
+        ),
+    )
 
 
 def _mark_pending(records: RecordRepository, record: JwstDataModel) -> None:

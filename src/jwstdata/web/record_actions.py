@@ -19,8 +19,7 @@ from fastapi.responses import RedirectResponse, Response
 from jwstdata.errors import JwstDataError, ValidationError
 from jwstdata.http.deps import RecordIdDep, ServicesDep
 from jwstdata.services.archive import ArchiveService
-from jwstdata.services.job_quota import submit_within_quota
-from jwstdata.services.processing_jobs import enqueue_processing
+from jwstdata.services.processing_jobs import request_processing
 from jwstdata.web.pages import CheckedFormDep, PageContextDep, PageRoute, SignedInDep, render
 from jwstdata.web.record_page import record_view
 
@@ -181,20 +180,15 @@ def run_processing(
             raise ValidationError("this record has no file to process")
         if not algorithm:
             raise ValidationError("choose an algorithm to run")
-        job = submit_within_quota(
+        job = request_processing(
             svc.jobs,
+            svc.records,
+            record,
+            algorithm,
+            {},
             ctx,
-            svc.settings.max_active_jobs_per_user,
-            lambda: enqueue_processing(
-                svc.jobs,
-                record,
-                algorithm,
-                {},
-                user_id=ctx.user_id,
-                priority=10,
-                as_reader=not ctx.can_write_owner(record.user_id),
-                records=svc.records,
-            ),
+            max_active=svc.settings.max_active_jobs_per_user,
+            priority=10,
         )
     except JwstDataError as exc:
         return record_view(

@@ -23,8 +23,7 @@ from jwstdata.models.job import Job
 from jwstdata.processing.cutout import CutoutParams, SizeUnit
 from jwstdata.services.cutouts import cutout_download
 from jwstdata.services.fits_header import read_header
-from jwstdata.services.job_quota import submit_within_quota
-from jwstdata.services.processing_jobs import enqueue_processing
+from jwstdata.services.processing_jobs import request_processing
 
 router = APIRouter(prefix="/api/data", tags=["viewer"])
 
@@ -84,18 +83,13 @@ def queue_cutout(
     body: Annotated[dict[str, Any], Body(examples=[{"ra": 151.7574, "dec": -40.4372, "size": 5}])],
 ) -> dict[str, Any]:
     record = svc.records.get(record_id, ctx)
-    job = submit_within_quota(
+    job = request_processing(
         svc.jobs,
+        svc.records,
+        record,
+        "cutout",
+        body,
         ctx,
-        svc.settings.max_active_jobs_per_user,
-        lambda: enqueue_processing(
-            svc.jobs,
-            record,
-            "cutout",
-            body,
-            user_id=ctx.user_id,
-            as_reader=not ctx.can_write_owner(record.user_id),
-            records=svc.records,
-        ),
+        max_active=svc.settings.max_active_jobs_per_user,
     )
     return job.to_json()

@@ -22,8 +22,7 @@ from jwstdata.inflate import InflateLimits
 from jwstdata.models import AccessContext, JwstDataModel, ProcessingResult
 from jwstdata.models.job import Job
 from jwstdata.processing.registry import list_algorithms
-from jwstdata.services.job_quota import submit_within_quota
-from jwstdata.services.processing_jobs import enqueue_processing
+from jwstdata.services.processing_jobs import request_processing
 from jwstdata.services.processing_run import run_algorithm
 
 router = APIRouter(tags=["processing"])
@@ -52,20 +51,15 @@ def process(
     record = svc.records.get(record_id, ctx)
     if not record.file_path:
         raise ValidationError("this record has no file to process")
-    job = submit_within_quota(
+    job = request_processing(
         svc.jobs,
+        svc.records,
+        record,
+        body.algorithm,
+        body.parameters,
         ctx,
-        svc.settings.max_active_jobs_per_user,
-        lambda: enqueue_processing(
-            svc.jobs,
-            record,
-            body.algorithm,
-            body.parameters,
-            user_id=ctx.user_id,
-            priority=body.priority,
-            as_reader=not ctx.can_write_owner(record.user_id),
-            records=svc.records,
-        ),
+        max_active=svc.settings.max_active_jobs_per_user,
+        priority=body.priority,
     )
     return job
 
