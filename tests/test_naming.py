@@ -448,9 +448,11 @@ def test_never_raises_on_things_that_are_not_text(value):
     ids=["crds", "exposure", "source", "guidestar", "association", "megabyte"],
 )
 def test_long_hostile_names_do_not_backtrack(hostile):
+    # A liveness bound, not a speed target (bench/ has those): a pattern that backtracks on
+    # these names runs for hours; a linear one finishes in milliseconds, even on a busy CI.
     start = time.perf_counter()
     _check(parse_name(hostile))
-    assert time.perf_counter() - start < 0.5
+    assert time.perf_counter() - start < 30
 
 
 def test_cli_lists_the_suffix_table_with_its_pipeline_version() -> None:
