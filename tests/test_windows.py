@@ -167,7 +167,7 @@ def test_a_library_page_costs_at_most_three_round_trips(
         for ctx in CONTEXTS.values():
             listener.commands.clear()
             query = SearchQuery(**filters)
-            snapshot = repo.searches.snapshot(ctx, query)
+            snapshot = repo.searches.snapshot(ctx, query, facets=True)
             repo.search(query, ctx, snapshot=snapshot)
             branches = {f.value: CountBranch(query, ctx, f) for f in FacetName}
             branches["total"] = CountBranch(query, ctx)

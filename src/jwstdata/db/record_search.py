@@ -136,9 +136,21 @@ class RecordSearch:
         self.counters = counters
         self._uri = uri
 
-    def snapshot(self, ctx: AccessContext, query: SearchQuery | None = None) -> Snapshot:
-        cells = cells_for(query or SearchQuery(), ctx) or []
-        return self.counters.read([*cells, *user_cells(ctx)])
+    def snapshot(
+        self, ctx: AccessContext, query: SearchQuery | None = None, *, facets: bool = False
+    ) -> Snapshot:
+        """The counters a page of ``query`` reads; with ``facets``, also the heavy ones when
+        the facet counts will come from the counters (unfiltered, or filtered on a heavy
+        facet), so a library page reads its counters once."""
+        query = query or SearchQuery()
+        cells = cells_for(query, ctx) or []
+        terms = counted_terms(query)
+        heavy = (
+            facets
+            and terms is not None
+            and (not terms or any(facet in HEAVY_FACETS for facet, _ in terms))
+        )
+        return self.counters.read([*cells, *user_cells(ctx)], heavy=heavy)
 
     def _aggregate(self, pipeline: list[dict[str, Any]], driver: Driver) -> list[dict[str, Any]]:
         hint = index_hint(self.collection, driver.index)

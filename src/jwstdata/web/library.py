@@ -116,7 +116,7 @@ def library(
     error = search.error
     if error is None:
         try:
-            snapshot = svc.records.searches.snapshot(ctx, search.scoped_query(ctx))
+            snapshot = svc.records.searches.snapshot(ctx, search.scoped_query(ctx), facets=True)
             page = svc.records.search(
                 search.scoped_query(ctx), search.context_for(ctx), snapshot=snapshot
             )
