@@ -31,22 +31,18 @@ from typing import Any
 from pymongo import UpdateOne
 from pymongo.database import Database
 
-from jwstdata.db import migrations_search
+from jwstdata.db import migrations_outputs, migrations_search, migrations_sky
 from jwstdata.db.connection import DatabaseHandle, translate_errors
 from jwstdata.db.counters import RecordCounters
-from jwstdata.db.derived import PROCESSING_SOURCE, differs, wanted_fields
 from jwstdata.db.hints import index_hint
 from jwstdata.db.indexes import RECORDS
 from jwstdata.db.query import search_keys
-from jwstdata.db.sky import derive_sky, sky_keys
 from jwstdata.models.base import utcnow
 from jwstdata.models.record import SCHEMA_VERSION
-from jwstdata.sky.cells import FIELD as SKY_CELLS
 
 MIGRATIONS_COLLECTION = "migrations"
 ID_INDEX = "_id_"
 _BATCH = 1000
-_FOLLOWED = ("isPublic", "sharedWith", "isArchived", "archivedDate")
 
 
 @dataclass(frozen=True)
@@ -134,116 +130,6 @@ def _archived_date_apply(db: Database) -> int:
     return _update_many(db, _STALE_ARCHIVED_DATE, {"$set": {"archivedDate": None}})
 
 
-# --- 6: sky footprints (schema version 2) ---------------------------------------------------
-# Positional searches match ``_skyCells``; records written before it existed have neither
-# ``sky`` nor cells. The footprint comes from what the record keeps (S_REGION, the SCI
-# WCS and size, TARG_RA/TARG_DEC, MAST's s_region/s_ra/s_dec); see jwstdata.sky.derive.
-_SKY_VERSION = 2
-_BEFORE_SKY: dict[str, Any] = {
-    "$or": [{"schemaVersion": {"$lt": _SKY_VERSION}}, _missing("schemaVersion")]
-}
-
-
-def _sky_pending(db: Database) -> int:
-    return _count(db, _BEFORE_SKY)
-
-
-def _sky_apply(db: Database) -> int:
-    changed = 0
-    cursor = db[RECORDS].find(
-        _BEFORE_SKY,
-        {"metadata": 1, "imageInfo": 1, "sky": 1},
-        hint=index_hint(db[RECORDS], ID_INDEX),
-    )
-    batch: list[UpdateOne] = []
-    for doc in cursor.batch_size(_BATCH):
-        sky = derive_sky(doc) or doc.get("sky")
-        batch.append(
-            UpdateOne(
-                {"_id": doc["_id"], **_BEFORE_SKY},
-                {"$set": {"sky": sky, SKY_CELLS: sky_keys(sky), "schemaVersion": _SKY_VERSION}},
-            )
-        )
-        if len(batch) >= _BATCH:
-            changed += db[RECORDS].bulk_write(batch, ordered=False).modified_count
-            batch = []
-    if batch:
-        changed += db[RECORDS].bulk_write(batch, ordered=False).modified_count
-    return changed
-
-
-# --- 7: processing outputs follow their source -------------------------------------------
-# Outputs used to keep the visibility their source had when they were made. Those owned by
-# the source's owner take its isPublic, sharedWith and archive flags; any other output (a
-# reader's run, or one whose source is gone) is made private. Every output gets
-# ``isDerived: true``, which keeps it out of default searches, facets and counts.
-# Files are never touched here.
-_OUTPUTS = {"metadata.source": PROCESSING_SOURCE, "derivedFrom.0": {"$exists": True}}
-_OUTPUT_FIELDS = {"userId": 1, "derivedFrom": 1, "isDerived": 1, **dict.fromkeys(_FOLLOWED, 1)}
-
-
-def _output_changes(db: Database) -> list[tuple[Any, dict[str, Any]]]:
-    """(output id, fields to set) for every output out of line with its source."""
-    changes = []
-    outputs = db[RECORDS].find(_OUTPUTS, _OUTPUT_FIELDS, hint=index_hint(db[RECORDS], ID_INDEX))
-    batch: list[dict[str, Any]] = []
-    for doc in outputs.batch_size(_BATCH):
-        batch.append(doc)
-        if len(batch) >= _BATCH:
-            changes += _batch_changes(db, batch)
-            batch = []
-    return changes + _batch_changes(db, batch)
-
-
-def _batch_changes(db: Database, outputs: list[dict[str, Any]]) -> list[tuple[Any, dict]]:
-    if not outputs:
-        return []
-    ids = sorted({doc["derivedFrom"][0] for doc in outputs})
-    sources = {
-        doc["_id"]: doc
-        for doc in db[RECORDS].find(
-            {"_id": {"$in": ids}},
-            {"userId": 1, **dict.fromkeys(_FOLLOWED, 1)},
-            hint=index_hint(db[RECORDS], ID_INDEX),
-        )
-    }
-    changes = []
-    for doc in outputs:
-        source = sources.get(doc["derivedFrom"][0])
-        wanted = wanted_fields(source, doc) if source is not None else None
-        if wanted is None:  # no readable source: private to its owner
-            wanted = {"isPublic": False, "sharedWith": []}
-        wanted["isDerived"] = True  # listed with its source, not in default searches
-        if changed := differs(doc, wanted):
-            changes.append((doc["_id"], changed))
-    return changes
-
-
-def _outputs_pending(db: Database) -> int:
-    return len(_output_changes(db))
-
-
-def _outputs_apply(db: Database) -> int:
-    changed = 0
-    for _ in range(8):  # outputs of outputs line up one level per round
-        todo = _output_changes(db)
-        if not todo:
-            break
-        for start in range(0, len(todo), _BATCH):
-            changed += (
-                db[RECORDS]
-                .bulk_write(
-                    [
-                        UpdateOne({"_id": i}, {"$set": fields, "$inc": {"version": 1}})
-                        for i, fields in todo[start : start + _BATCH]
-                    ],
-                    ordered=False,
-                )
-                .modified_count
-            )
-    return changed
-
-
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -285,8 +171,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         6,
         "sky-footprints",
         "add the sky footprint (sky) and its HEALPix cells (_skyCells); schemaVersion 2",
-        _sky_pending,
-        _sky_apply,
+        migrations_sky.sky_pending,
+        migrations_sky.sky_apply,
     ),
     Migration(
         7,
@@ -294,8 +180,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         "mark processing outputs (previews, thumbnails, ...) isDerived and give them their "
         "source's visibility, sharing and archive state; other users' outputs and orphans "
         "become private",
-        _outputs_pending,
-        _outputs_apply,
+        migrations_outputs.outputs_pending,
+        migrations_outputs.outputs_apply,
     ),
 )
 
