@@ -24,7 +24,7 @@ from jwstdata.db.indexes import RECORD_INDEXES, RECORDS
 from jwstdata.db.portable import name_duplicate
 from jwstdata.db.query import encode_cursor, search_keys
 from jwstdata.db.record_search import RecordSearch
-from jwstdata.db.sky import ConeResolver, sky_keys, with_sky
+from jwstdata.db.sky import ConeResolver, sky_keys, stored_sky, with_sky
 from jwstdata.errors import (
     DuplicateError,
     NotFoundError,
@@ -66,6 +66,7 @@ def is_processing_output(doc: dict[str, Any]) -> bool:
 def to_stored(record: JwstDataModel) -> dict[str, Any]:
     doc = with_sky(record).to_document()
     doc["_norm"] = search_keys(doc)
+    doc["sky"] = stored_sky(doc.get("sky"))
     doc[SKY_CELLS] = sky_keys(doc.get("sky"))
     return doc
 

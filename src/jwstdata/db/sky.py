@@ -30,6 +30,7 @@ from jwstdata.models.access import AccessContext
 from jwstdata.models.base import _to_utc
 from jwstdata.models.record import JwstDataModel
 from jwstdata.models.search import SearchQuery, SortOrder
+from jwstdata.models.sky import footprint_pair, stored_footprint
 from jwstdata.sky.cells import FIELD, cone_cells, footprint_cells
 from jwstdata.sky.derive import sky_from_fields
 from jwstdata.sky.geometry import Cone, cone_overlaps
@@ -38,9 +39,20 @@ SKY_INDEX = "sky"
 
 
 def derive_sky(document: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The ``sky`` sub-document for a stored (camelCase) record document."""
+    """The ``sky`` sub-document, as stored, for a stored (camelCase) record document."""
     found = sky_from_fields(document.get("metadata"), document.get("imageInfo"))
-    return found.model_dump(mode="json", by_alias=True) if found is not None else None
+    return stored_sky(found.model_dump(mode="json", by_alias=True)) if found is not None else None
+
+
+def stored_sky(sky: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """``sky`` as stored: the footprint's vertices as ``{"ra", "dec"}`` documents."""
+    if not sky:
+        return None
+    return {**sky, "footprint": stored_footprint(sky.get("footprint") or [])}
+
+
+def _vertices(sky: Mapping[str, Any]) -> list[tuple[float, float]]:
+    return [tuple(footprint_pair(v)) for v in sky.get("footprint") or []]  # type: ignore[misc]
 
 
 def with_sky(record: JwstDataModel) -> JwstDataModel:
@@ -56,7 +68,7 @@ def sky_keys(sky: Mapping[str, Any] | None) -> list[int]:
     """The cells to store in ``_skyCells`` for a ``sky`` sub-document (none without one)."""
     if not sky:
         return []
-    footprint = [tuple(v) for v in sky.get("footprint") or []]
+    footprint = _vertices(sky)
     return footprint_cells(sky["ra"], sky["dec"], sky.get("radius") or 0.0, footprint)
 
 
@@ -69,7 +81,7 @@ def sky_fields(document: Mapping[str, Any]) -> dict[str, Any]:
 def overlaps(cone: Cone, sky: Mapping[str, Any] | None) -> bool:
     if not sky:
         return False
-    footprint = [tuple(v) for v in sky.get("footprint") or []]
+    footprint = _vertices(sky)
     return cone_overlaps(cone, footprint, sky["ra"], sky["dec"], sky.get("radius") or 0.0)
 
 
@@ -202,5 +214,6 @@ __all__ = [
     "overlaps",
     "sky_fields",
     "sky_keys",
+    "stored_sky",
     "with_sky",
 ]

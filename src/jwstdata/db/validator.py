@@ -77,7 +77,7 @@ def record_schema() -> dict[str, Any]:
                             "maximum": 90,
                         },
                         "radius": {"bsonType": ["double", "int", "long"], "minimum": 0},
-                        "footprint": {"bsonType": "array", "items": {"bsonType": "array"}},
+                        "footprint": {"bsonType": "array", "items": {"bsonType": "object"}},
                         "source": {"enum": _values(SkySource)},
                     },
                 },

@@ -12,6 +12,18 @@ from jwstdata.models.base import CamelModel
 MAX_FOOTPRINT_VERTICES = 64
 
 
+def footprint_pair(vertex: object) -> object:
+    """(ra, dec) of a vertex given as a pair or as its stored form ``{"ra", "dec"}``."""
+    if isinstance(vertex, dict) and "ra" in vertex and "dec" in vertex:
+        return (vertex["ra"], vertex["dec"])
+    return vertex
+
+
+def stored_footprint(vertices: list) -> list[dict[str, float]]:
+    """The footprint as stored: a list of ``{"ra", "dec"}`` documents, no nested arrays."""
+    return [{"ra": float(ra), "dec": float(dec)} for ra, dec in map(footprint_pair, vertices)]
+
+
 class SkySource(StrEnum):
     s_region = "s_region"  # the S_REGION keyword, or MAST's s_region column
     wcs = "wcs"  # the SCI extension's WCS and image size (the four pixel-edge corners)
@@ -30,6 +42,15 @@ class SkyFootprint(CamelModel):
         description="polygon vertices [[ra, dec], ...] in order (empty for a point)",
     )
     source: SkySource
+
+    @field_validator("footprint", mode="before")
+    @classmethod
+    def _from_stored(cls, value: object) -> object:
+        # Stored as [{"ra", "dec"}, ...]: some MongoDB-compatible servers (FerretDB 1.x)
+        # refuse nested arrays. The API and Python keep [[ra, dec], ...].
+        if isinstance(value, list):
+            return [footprint_pair(v) for v in value]
+        return value
 
     @field_validator("footprint")
     @classmethod
