@@ -26,7 +26,7 @@ from bson import ObjectId
 from _common import database_uri, emit, percentiles, timed
 from jwstdata.config import Settings
 from jwstdata.db import RecordRepository, init_database, open_database
-from jwstdata.db.record_search import CountBranch
+from jwstdata.db.count_terms import CountBranch
 from jwstdata.db.records import to_stored
 from jwstdata.models import AccessContext, JwstDataModel
 from jwstdata.models.search import FACET_ATTRIBUTES, FacetName, SearchQuery

@@ -207,7 +207,7 @@ def test_facets_and_stats_from_counters_equal_the_live_aggregation(repo: RecordR
 
 
 def _branch(query: SearchQuery, ctx: AccessContext, facet: FacetName) -> Any:
-    from jwstdata.db.record_search import CountBranch
+    from jwstdata.db.count_terms import CountBranch
 
     return CountBranch(query, ctx, facet)
 

@@ -156,7 +156,7 @@ def test_a_library_page_costs_at_most_three_round_trips(
 ) -> None:
     """Counters; the page (one window here); the counts: from the counters when
     unfiltered, else one live ``$facet`` aggregation."""
-    from jwstdata.db.record_search import CountBranch
+    from jwstdata.db.count_terms import CountBranch
     from jwstdata.models.search import FacetName
 
     listener = _RoundTrips()

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from jwstdata.db.record_search import CountBranch
+from jwstdata.db.count_terms import CountBranch
 from jwstdata.errors import DatabaseUnavailableError, JwstDataError
 from jwstdata.http.deps import ServicesDep
 from jwstdata.models import LEVEL_ORDER, DataType, ProcessingLevel, ProcessingStatus
