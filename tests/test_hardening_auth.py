@@ -7,6 +7,7 @@ import re
 import secrets
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -21,6 +22,7 @@ from jwstdata.db.features import server_features
 from jwstdata.errors import AuthenticationError
 from jwstdata.models.user import UserCreate
 from jwstdata.services.auth import AuthService
+from jwstdata.services.auth.limits import LoginLimiter
 from tests.factories import make_record
 from tests.hardening_support import custom_server
 from tests.plugins.api_server import ApiServer
@@ -63,6 +65,21 @@ def test_parallel_wrong_passwords_cannot_pass_the_lockout(server: ApiServer) -> 
     assert set(codes) <= {401, 429}
     locked = _login(server, "target")
     assert locked.status_code == 429 and locked.json()["error"]["code"] == "rate_limited"
+
+
+def test_parallel_first_attempts_from_new_clients_all_count(
+    db_handle: DatabaseHandle, settings: Settings
+) -> None:
+    # A new minute (or client) makes 16 parallel requests race to create its counter. On
+    # SecantusDB the losing upserts returned no document at all, which was a 500.
+    limits = settings.model_copy(update={"login_rate_per_minute": 1000})
+    limiter = LoginLimiter(db_handle.db["login_attempts"], limits, lambda: datetime.now(UTC))
+    for round_ in range(25):
+        client = f"c{round_}"
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            list(pool.map(lambda _, c=client: limiter.count_client_attempt(c), range(16)))
+        counter = db_handle.db["login_attempts"].find_one({"key": {"$regex": f"^client:{client}:"}})
+        assert counter is not None and counter["count"] >= 16
 
 
 def test_logout_ends_the_access_token_too(server: ApiServer) -> None:

@@ -36,6 +36,7 @@ WINDOW = timedelta(minutes=1)
 # How long failed attempts are remembered after the last one.
 FAILURE_MEMORY = timedelta(hours=24)
 _MAX_KEY_PART = 200
+_UPSERT_TRIES = 5
 
 
 def _seconds_until(moment: datetime, now: datetime) -> int:
@@ -159,11 +160,17 @@ class LoginLimiter:
             )
 
         with translate_errors():
-            try:
-                return run()
-            except DuplicateKeyError:
-                # Two first attempts raced to insert the counter; the loser updates it.
-                return run()
+            # Parallel first attempts race to insert the counter: the loser gets a duplicate
+            # key error (MongoDB, FerretDB) or, on SecantusDB, no document back at all. Either
+            # way the counter exists now and the update is run again.
+            for _ in range(_UPSERT_TRIES):
+                try:
+                    doc = run()
+                except DuplicateKeyError:
+                    continue
+                if doc is not None:
+                    return doc
+        raise RuntimeError(f"login counter {key!r} could not be updated")
 
 
 def _stale(doc: dict[str, Any], now: datetime) -> bool:
