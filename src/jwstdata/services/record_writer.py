@@ -11,17 +11,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bson import ObjectId
-from pymongo import UpdateOne
-from pymongo.errors import BulkWriteError
 
-from jwstdata.db.connection import translate_errors, translate_write_error
-from jwstdata.db.hints import index_hint
+from jwstdata.db.gc_queue import GarbageQueue
+from jwstdata.db.indexes import GC
+from jwstdata.db.record_files import FieldRewrite, RecordFiles
 from jwstdata.db.records import RecordRepository, to_stored
 from jwstdata.errors import JwstDataError
 from jwstdata.models import JwstDataModel, utcnow
 from jwstdata.storage import StorageProvider
 
-GC_COLLECTION = "storage_gc"
+GC_COLLECTION = GC
 # Fields a re-ingest keeps from the existing record (user edits, links, history).
 KEPT_ON_UPDATE = (
     "_id",
@@ -50,7 +49,8 @@ class RecordWriter:
     def __init__(self, repo: RecordRepository, storage: StorageProvider) -> None:
         self.repo = repo
         self.storage = storage
-        self.gc = repo.collection.database[GC_COLLECTION]
+        self.files = RecordFiles.of(repo)
+        self.gc = GarbageQueue.beside(repo)
 
     def upsert(
         self, records: list[JwstDataModel], *, owner: ObjectId | None, remove_files_on_failure: bool
@@ -64,14 +64,7 @@ class RecordWriter:
                 )
             last_for_key[record.file_path] = index
         chosen = sorted(last_for_key.values())
-        with translate_errors():
-            existing = {
-                doc["filePath"]: doc
-                for doc in self.repo.collection.find(
-                    {"userId": owner, "filePath": {"$in": list(last_for_key)}},
-                    hint=index_hint(self.repo.collection, "owner_path_unique"),
-                )
-            }
+        existing = self.files.stored_at(owner, list(last_for_key))
         inserts = [i for i in chosen if records[i].file_path not in existing]
         updates = [i for i in chosen if records[i].file_path in existing]
         report = self.repo.bulk_insert([records[i] for i in inserts])
@@ -96,7 +89,7 @@ class RecordWriter:
     ) -> None:
         if not indexes:
             return
-        operations = []
+        rewrites: list[FieldRewrite] = []
         written: list[dict[str, Any]] = []  # the $set of each operation, for the counters
         for index in indexes:
             old = existing[records[index].file_path]
@@ -109,20 +102,10 @@ class RecordWriter:
             doc.pop("version", None)
             _id = doc.pop("_id")
             written.append(doc)
-            operations.append(
-                UpdateOne(
-                    {"_id": _id, "version": old.get("version", 1)},
-                    {"$set": doc, "$inc": {"version": 1}},
-                )
-            )
-        failed: set[int] = set()
-        try:
-            with translate_errors():
-                self.repo.collection.bulk_write(operations, ordered=False)
-        except BulkWriteError as exc:
-            for error in exc.details.get("writeErrors", []):
-                failed.add(error["index"])
-                outcome.failed[indexes[error["index"]]] = translate_write_error(error).message
+            rewrites.append(FieldRewrite(_id, old.get("version", 1), doc))
+        failed = self.files.rewrite(rewrites)
+        for local, message in failed.items():
+            outcome.failed[indexes[local]] = message
         changes = []
         for local, index in enumerate(indexes):
             if local not in failed:
@@ -141,36 +124,23 @@ class RecordWriter:
             self.storage.delete(key)
             return True
         except JwstDataError:
-            with translate_errors():
-                self.gc.update_one(
-                    {"storage": self.storage.describe(), "key": key},
-                    {"$setOnInsert": {"queuedAt": utcnow()}, "$inc": {"attempts": 1}},
-                    upsert=True,
-                    hint=index_hint(self.gc, "gc_key"),
-                )
+            self.gc.enqueue(self.storage.describe(), key)
             return False
 
     def collect_garbage(self, limit: int = 1000) -> dict[str, int]:
         """Retry queued deletions; keys that some record uses again are kept."""
         removed = kept = still_failing = 0
-        with translate_errors():
-            queued = list(
-                self.gc.find(
-                    {"storage": self.storage.describe()}, hint=index_hint(self.gc, "gc_key")
-                ).limit(limit)
-            )
-        for entry in queued:
-            if self.repo.key_in_use(entry["key"]):
+        for entry in self.gc.pending(self.storage.describe(), limit):
+            if self.repo.key_in_use(entry.key):
                 kept += 1
             else:
                 try:
-                    self.storage.delete(entry["key"])
+                    self.storage.delete(entry.key)
                     removed += 1
                 except JwstDataError:
                     still_failing += 1
                     continue
-            with translate_errors():
-                self.gc.delete_one({"_id": entry["_id"]}, hint=index_hint(self.gc, "_id_"))
+            self.gc.settle(entry)
         return {"removed": removed, "kept": kept, "failing": still_failing}
 
 

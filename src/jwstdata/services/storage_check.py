@@ -49,20 +49,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
-from pymongo import UpdateOne
 
-from jwstdata.db.connection import translate_errors
-from jwstdata.db.hints import index_hint
-from jwstdata.db.records import ID_INDEX, RecordRepository
+from jwstdata.db.gc_queue import GarbageQueue
+from jwstdata.db.record_files import RecordFile, RecordFiles
+from jwstdata.db.records import RecordRepository
 from jwstdata.errors import InvalidKeyError, NotFoundError
-from jwstdata.models import utcnow
-from jwstdata.services.record_writer import GC_COLLECTION, RecordWriter, collect_queued
-from jwstdata.services.storage_walk import (
-    RecordFile,
-    file_totals,
-    record_batches,
-    stream_sha256,
-)
+from jwstdata.services.record_writer import RecordWriter, collect_queued
+from jwstdata.services.storage_walk import stream_sha256
 from jwstdata.storage import ObjectInfo, StorageProvider
 
 # progress(phase, done, total): phase is "records" or "files"; total None when unknown.
@@ -207,7 +200,8 @@ class StorageVerifier:
         self.workers = workers
         self.report_limit = report_limit
         self.writer = RecordWriter(repo, storage)
-        self.gc = repo.collection.database[GC_COLLECTION]
+        self.files = RecordFiles.of(repo)
+        self.gc = GarbageQueue.beside(repo)
 
     def verify(
         self,
@@ -222,9 +216,9 @@ class StorageVerifier:
             for name, value in collect_queued(self.writer).items():
                 report.repaired[f"gc_{name}"] = value
         started = datetime.now(UTC)
-        total, _ = file_totals(self.repo)
+        total, _ = self.files.totals()
         with ThreadPoolExecutor(self.workers, thread_name_prefix="verify") as pool:
-            for batch in record_batches(self.repo, self.batch_size):
+            for batch in self.files.batches(self.batch_size):
                 findings = list(pool.map(lambda r: self._inspect(r, checksums), batch))
                 self._judge(findings, report)
                 report.records_checked += len(batch)
@@ -249,9 +243,9 @@ class StorageVerifier:
         flagged = [f for f in findings if self._problem(f, report.checksums)]
         # A record read a moment ago may have been deleted or re-ingested since: only the
         # records still at the version that was checked are reported (and repaired).
-        current = self._versions([f.record.id for f in flagged])
-        marks: list[UpdateOne] = []
-        clears: list[UpdateOne] = []
+        current = self.files.versions([f.record.id for f in flagged])
+        marks: list[RecordFile] = []
+        clears: list[RecordFile] = []
         for finding in findings:
             if finding.sha256 is not None:
                 report.bytes_hashed += finding.size or 0
@@ -264,11 +258,11 @@ class StorageVerifier:
             if not finding.exists:
                 report.add("missing", MissingFile(record.id, record.key))
                 if not record.marked_missing:
-                    marks.append(_set_missing(record, True))
+                    marks.append(record)
                 continue
             if record.marked_missing:
                 report.add("restored", MissingFile(record.id, record.key))
-                clears.append(_set_missing(record, False))
+                clears.append(record)
             if record.size is not None and finding.size != record.size:
                 actual = finding.size if finding.size is not None else 0
                 report.add("size_mismatch", Mismatch(record.id, record.key, record.size, actual))
@@ -278,14 +272,8 @@ class StorageVerifier:
                     "checksum_mismatch", Mismatch(record.id, record.key, recorded, finding.sha256)
                 )
         if report.repair:
-            report.repaired["marked_missing"] += self._apply(marks)
-            report.repaired["cleared_missing"] += self._apply(clears)
-
-    def _apply(self, updates: list[UpdateOne]) -> int:
-        if not updates:
-            return 0
-        with translate_errors():
-            return self.repo.collection.bulk_write(updates, ordered=False).modified_count
+            report.repaired["marked_missing"] += self.files.set_missing(marks, True)
+            report.repaired["cleared_missing"] += self.files.set_missing(clears, False)
 
     @staticmethod
     def _problem(finding: _Finding, checksums: bool) -> bool:
@@ -295,17 +283,6 @@ class StorageVerifier:
         if record.size is not None and finding.size != record.size:
             return True
         return checksums and finding.sha256 is not None and finding.sha256 != record.checksum
-
-    def _versions(self, ids: list[ObjectId]) -> dict[ObjectId, tuple[str | None, int]]:
-        if not ids:
-            return {}
-        with translate_errors():
-            docs = self.repo.collection.find(
-                {"_id": {"$in": ids}},
-                {"filePath": 1, "version": 1},
-                hint=index_hint(self.repo.collection, ID_INDEX),
-            )
-            return {d["_id"]: (d.get("filePath"), int(d.get("version", 1))) for d in docs}
 
     # --- files -> records ---------------------------------------------------------------
     def _find_orphans(
@@ -338,7 +315,7 @@ class StorageVerifier:
         candidates = [i for i in batch if i.key not in used and i.modified < started]
         if not candidates:
             return
-        queued = self._queued_keys([info.key for info in candidates])
+        queued = self.gc.queued_keys(self.storage.describe(), [info.key for info in candidates])
         for info in candidates:
             if info.key in queued:
                 report.add("queued", info.key)
@@ -347,15 +324,6 @@ class StorageVerifier:
             if report.repair:
                 outcome = self._delete_orphan(info, started, grace)
                 report.repaired[f"orphans_{outcome}"] += 1
-
-    def _queued_keys(self, keys: list[str]) -> set[str]:
-        with translate_errors():
-            docs = self.gc.find(
-                {"storage": self.storage.describe(), "key": {"$in": keys}},
-                {"key": 1},
-                hint=index_hint(self.gc, "gc_key"),
-            )
-            return {d["key"] for d in docs}
 
     def _delete_orphan(self, listed: ObjectInfo, started: datetime, grace: timedelta) -> str:
         """Delete one orphan if still safe: ``deleted``, ``kept`` or ``queued`` (storage down)."""
@@ -373,13 +341,6 @@ class StorageVerifier:
         if self.repo.keys_in_use([listed.key]):
             return "kept"  # a record points to it now
         return "deleted" if self.writer.discard_file(listed.key) else "queued"
-
-
-def _set_missing(record: RecordFile, missing: bool) -> UpdateOne:
-    return UpdateOne(
-        {"_id": record.id, "filePath": record.key, "version": record.version},
-        {"$set": {"fileMissing": missing, "updatedAt": utcnow()}, "$inc": {"version": 1}},
-    )
 
 
 __all__ = ["StorageVerifier", "VerifyReport", "collect_queued"]

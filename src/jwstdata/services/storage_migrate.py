@@ -41,20 +41,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from jwstdata.db.connection import translate_errors
-from jwstdata.db.hints import index_hint
-from jwstdata.db.records import ID_INDEX, RecordRepository
+from jwstdata.db.indexes import STORAGE_MIGRATIONS
+from jwstdata.db.record_files import RecordFile, RecordFiles
+from jwstdata.db.records import RecordRepository
+from jwstdata.db.storage_state import StorageMigrationState
 from jwstdata.errors import ConfigurationError, NotFoundError, StorageError, ValidationError
 from jwstdata.models import utcnow
-from jwstdata.services.storage_walk import (
-    RecordFile,
-    file_totals,
-    record_batches,
-    stream_sha256,
-)
+from jwstdata.services.storage_walk import stream_sha256
 from jwstdata.storage import StorageProvider, WriteResult
 
-STATE_COLLECTION = "storage_migrations"
+STATE_COLLECTION = STORAGE_MIGRATIONS
 MigrationProgress = Callable[["MigrationReport"], None]
 
 
@@ -148,15 +144,15 @@ class StorageMigrator:
         self.repo = repo
         self.source = source
         self.target = target
-        self.state = repo.collection.database[state_collection]
         self.batch_size = batch_size
         self.reread = reread
         self.max_consecutive_errors = max_consecutive_errors
         pair = f"{source.describe()}\n{target.describe()}".encode()
         self.migration_id = hashlib.sha256(pair).hexdigest()[:16]
-
-    def _state_id(self, key: str) -> str:
-        return f"{self.migration_id}:{key}"
+        self.files = RecordFiles.of(repo)
+        self.state = StorageMigrationState.beside(
+            repo, self.migration_id, collection=state_collection
+        )
 
     def _report(self) -> MigrationReport:
         return MigrationReport(self.source.describe(), self.target.describe(), self.target.kind)
@@ -166,11 +162,11 @@ class StorageMigrator:
         """Copy and verify every file; ``report.complete`` only when all are verified."""
         clock = time.monotonic()
         report = self._report()
-        report.files_total, report.bytes_total = file_totals(self.repo)
+        report.files_total, report.bytes_total = self.files.totals()
         self._set_status("copying", startedAt=utcnow())
         consecutive_errors = 0
-        for batch in record_batches(self.repo, self.batch_size):
-            states = self._states([r.key for r in batch])
+        for batch in self.files.batches(self.batch_size):
+            states = self.state.verified(r.key for r in batch)
             for record in batch:
                 try:
                     self._migrate_one(record, states, report)
@@ -217,7 +213,7 @@ class StorageMigrator:
             raise CopyProblem(
                 "missing in the source storage (`jwstdata storage verify --repair` marks it)"
             ) from None
-        states[record.key] = self._save_state(record.key, written)
+        states[record.key] = self.state.save_verified(record.key, written.size, written.sha256)
         report.files_copied += 1
         report.bytes_copied += written.size
         report.files_done += 1
@@ -256,53 +252,14 @@ class StorageMigrator:
             raise CopyProblem(f"the copy in {self.target.describe()} reads back differently")
 
     # --- state --------------------------------------------------------------------------
-    def _states(self, keys: list[str]) -> dict[str, dict[str, Any]]:
-        ids = [self._state_id(key) for key in dict.fromkeys(keys)]
-        with translate_errors():
-            docs = self.state.find({"_id": {"$in": ids}}, hint=index_hint(self.state, ID_INDEX))
-            return {d["key"]: d for d in docs}
-
-    def _save_state(self, key: str, written: WriteResult) -> dict[str, Any]:
-        doc = {
-            "migration": self.migration_id,
-            "key": key,
-            "size": written.size,
-            "sha256": written.sha256,
-            "verifiedAt": utcnow(),
-        }
-        with translate_errors():
-            self.state.replace_one(
-                {"_id": self._state_id(key)},
-                doc,
-                upsert=True,
-                hint=index_hint(self.state, ID_INDEX),
-            )
-        return doc
-
     def _set_status(self, status: str, **fields: Any) -> None:
-        with translate_errors():
-            self.state.update_one(
-                {"_id": self.migration_id},
-                {
-                    "$set": {
-                        "status": status,
-                        "source": self.source.describe(),
-                        "target": self.target.describe(),
-                        "updatedAt": utcnow(),
-                        **fields,
-                    }
-                },
-                upsert=True,
-                hint=index_hint(self.state, ID_INDEX),
-            )
+        self.state.set_status(
+            status, source=self.source.describe(), target=self.target.describe(), **fields
+        )
 
     def status(self) -> str | None:
         """``copying``, ``verified`` or ``source deleted``; None before the first run."""
-        with translate_errors():
-            doc = self.state.find_one(
-                {"_id": self.migration_id}, hint=index_hint(self.state, ID_INDEX)
-            )
-        return doc.get("status") if doc else None
+        return self.state.status()
 
     # --- after the switch ---------------------------------------------------------------
     def delete_source(self, report: MigrationReport) -> MigrationReport:
@@ -311,21 +268,7 @@ class StorageMigrator:
             raise ConfigurationError(
                 "refusing to delete source files: the migration is not complete and verified"
             )
-        low = self._state_id("")
-        high = f"{self.migration_id};"  # ';' follows ':': the range holds exactly our keys
-        last = low
-        while True:
-            with translate_errors():
-                docs = list(
-                    self.state.find(
-                        {"_id": {"$gt": last, "$lt": high}}, hint=index_hint(self.state, ID_INDEX)
-                    )
-                    .sort("_id", 1)
-                    .limit(self.batch_size)
-                )
-            if not docs:
-                break
-            last = docs[-1]["_id"]
+        for docs in self.state.verified_batches(self.batch_size):
             for doc in docs:
                 if self._delete_if_copied(doc):
                     report.source_deleted += 1
