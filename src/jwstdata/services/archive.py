@@ -44,12 +44,12 @@ from datetime import timedelta
 from typing import Any
 
 from bson import ObjectId
-from pymongo import ReturnDocument
 
 from jwstdata.config import ArchiveStorageClass, Settings
-from jwstdata.db.connection import translate_errors
-from jwstdata.db.hints import index_hint
-from jwstdata.db.records import ID_INDEX, RecordRepository, to_stored
+from jwstdata.db.archive_store import ArchiveMoves, ArchiveRecords, MoveNote
+from jwstdata.db.indexes import ARCHIVE_MOVES
+from jwstdata.db.record_files import RecordFiles
+from jwstdata.db.records import RecordRepository, to_stored
 from jwstdata.errors import (
     ConflictError,
     JwstDataError,
@@ -69,7 +69,7 @@ from jwstdata.services.storage_walk import stream_sha256
 from jwstdata.storage import StorageProvider
 from jwstdata.storage.base import SupportsStorageClass
 
-MOVES_COLLECTION = "archive_moves"
+MOVES_COLLECTION = ARCHIVE_MOVES
 NOTE_GRACE = timedelta(hours=1)
 MAX_SERVER_COPY = 5 * 1024**3  # S3 CopyObject's limit
 ArchiveProgress = Callable[[int, int], None]
@@ -93,7 +93,9 @@ class ArchiveService:
         )
         self.writer = RecordWriter(repo, storage)
         self.derived = DerivedProducts(repo, storage)
-        self.moves = repo.collection.database[MOVES_COLLECTION]
+        self.moves = ArchiveMoves.beside(repo)
+        self.records = ArchiveRecords.of(repo)
+        self.files = RecordFiles.of(repo)
 
     def archive_key(self, key: str) -> str:
         return validate_key(f"{self.prefix}/{key}")
@@ -129,14 +131,14 @@ class ArchiveService:
             return MoveOutcome(self._commit(record, {"isArchived": True}), "archived")
         source = record.file_path
         target = self.archive_key(source)
-        self._note(record.object_id, "archive", source, target)
+        self.moves.note(record.object_id, "archive", source, target)
         size, reused = self._place_copy(record, source, target)
         storage_class = self._apply_storage_class(target, size)
         updated = self._commit(
             record, {"isArchived": True, "filePath": target, "archivedFrom": source}
         )
         self._release(source)
-        self._unnote(record.object_id)
+        self.moves.clear(record.object_id)
         return MoveOutcome(updated, "archived", True, reused, size, storage_class)
 
     def _unarchive(self, record: JwstDataModel) -> MoveOutcome:
@@ -157,11 +159,11 @@ class ArchiveService:
         if record.file_missing:  # nothing to copy; a re-ingest at origin finds the record
             changes = {"isArchived": False, "filePath": origin}
             return MoveOutcome(self._commit(record, changes), "unarchived")
-        self._note(record.object_id, "unarchive", current, origin)
+        self.moves.note(record.object_id, "unarchive", current, origin)
         size, reused = self._place_copy(record, current, origin)
         updated = self._commit(record, {"isArchived": False, "filePath": origin})
         self._release(current)
-        self._unnote(record.object_id)
+        self.moves.clear(record.object_id)
         return MoveOutcome(updated, "unarchived", True, reused, size)
 
     def _check_origin(self, record: JwstDataModel, origin: str, current: str) -> None:
@@ -209,23 +211,13 @@ class ArchiveService:
 
     def _commit(self, record: JwstDataModel, changes: dict[str, Any]) -> JwstDataModel:
         """Apply the move to the record if it is unchanged since it was read."""
-        now = utcnow()
-        archived = bool(changes["isArchived"])
-        update: dict[str, Any] = {
-            "$set": {**changes, "archivedDate": now if archived else None, "updatedAt": now},
-            "$inc": {"version": 1},
-        }
-        if not archived:
-            update["$unset"] = {"metadata.archivedFrom": ""}
-            update["$set"]["archivedFrom"] = None
-        expected = {"_id": record.id, "version": record.version, "filePath": record.file_path}
-        with translate_errors():
-            doc = self.repo.collection.find_one_and_update(
-                {**expected, "isArchived": record.is_archived},
-                update,
-                return_document=ReturnDocument.AFTER,
-                hint=index_hint(self.repo.collection, ID_INDEX),
-            )
+        doc = self.records.commit_move(
+            record.object_id,
+            version=record.version,
+            file_path=record.file_path,
+            was_archived=record.is_archived,
+            changes=changes,
+        )
         if doc is None:
             raise StaleVersionError(
                 f"record {record.id} changed while its file was being moved; run again"
@@ -252,45 +244,25 @@ class ArchiveService:
         return self.storage_class
 
     # --- the move notes ---------------------------------------------------------------------
-    def _note(self, record_id: ObjectId, op: str, source: str, target: str) -> None:
-        note = {"op": op, "fromKey": source, "toKey": target, "startedAt": utcnow()}
-        with translate_errors():
-            self.moves.replace_one(
-                {"_id": record_id}, note, upsert=True, hint=index_hint(self.moves, ID_INDEX)
-            )
-
-    def _unnote(self, record_id: ObjectId) -> None:
-        with translate_errors():
-            self.moves.delete_one({"_id": record_id}, hint=index_hint(self.moves, ID_INDEX))
-
     def _finish_committed(self, record_id: ObjectId) -> None:
-        with translate_errors():
-            note = self.moves.find_one({"_id": record_id}, hint=index_hint(self.moves, ID_INDEX))
+        note = self.moves.note_of(record_id)
         if note is not None:
             self._resume_note(note, grace=NOTE_GRACE)
 
-    def _resume_note(self, note: dict[str, Any], grace: timedelta) -> bool:
+    def _resume_note(self, note: MoveNote, grace: timedelta) -> bool:
         """Finish one interrupted move if it reached the record update; True when done."""
-        with translate_errors():
-            doc = self.repo.collection.find_one(
-                {"_id": note["_id"]},
-                {"filePath": 1},
-                hint=index_hint(self.repo.collection, ID_INDEX),
-            )
-        if doc is not None and doc.get("filePath") == note["toKey"]:
-            self._release(note["fromKey"])  # the record moved: only the old key is left
-        elif utcnow() - note["startedAt"] >= grace:
-            self._release(note["toKey"])  # never committed: drop the copy if nothing uses it
+        if self.files.file_path(note.record_id) == note.to_key:
+            self._release(note.from_key)  # the record moved: only the old key is left
+        elif utcnow() - note.started_at >= grace:
+            self._release(note.to_key)  # never committed: drop the copy if nothing uses it
         else:
             return False  # may still be in progress elsewhere
-        self._unnote(note["_id"])
+        self.moves.clear(note.record_id)
         return True
 
     def resume(self, grace: timedelta = NOTE_GRACE) -> int:
         """Finish the moves interrupted by a crash; returns how many notes were settled."""
-        with translate_errors():
-            notes = list(self.moves.find({}, hint=index_hint(self.moves, ID_INDEX)))
-        return sum(self._resume_note(note, grace) for note in notes)
+        return sum(self._resume_note(note, grace) for note in self.moves.every_note())
 
     # --- a run over many records ------------------------------------------------------------
     def run(
@@ -316,15 +288,7 @@ class ArchiveService:
         )
         if not dry_run:
             report.resumed = self.resume()
-        projection = {"filePath": 1, "fileSize": 1, "fileName": 1, "uploadDate": 1}
-        with translate_errors():
-            rows = list(
-                self.repo.collection.find(
-                    criteria.query(utcnow()),
-                    projection,
-                    hint=index_hint(self.repo.collection, criteria.hint()),
-                ).batch_size(1000)
-            )
+        rows = self.records.candidates(criteria, utcnow())
         report.matched = len(rows)
         report.bytes_matched = sum(row.get("fileSize") or 0 for row in rows)
         report.sample = [

@@ -3,38 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
 
-from jwstdata.models import JwstDataModel, ProcessingLevel
-
-
-@dataclass(frozen=True)
-class ArchiveCriteria:
-    """Which records an archive run selects (all given conditions must hold)."""
-
-    older_than: timedelta | None = None  # by uploadDate: when the record entered the catalog
-    level: ProcessingLevel | None = None
-    observation: str | None = None
-
-    def query(self, now: datetime) -> dict[str, Any]:
-        flt: dict[str, Any] = {"isArchived": False}
-        if self.older_than is not None:
-            flt["uploadDate"] = {"$lt": now - self.older_than}
-        if self.level is not None:
-            flt["processingLevel"] = ProcessingLevel(self.level).value
-        if self.observation:
-            flt["observationBaseId"] = self.observation
-        return flt
-
-    def hint(self) -> str:
-        if self.observation:
-            return "observation"
-        if self.level is not None:
-            return "level"
-        return "recent" if self.older_than is not None else "archived"
+from jwstdata.db.archive_store import ArchiveCriteria
+from jwstdata.models import JwstDataModel
 
 
 @dataclass
@@ -98,3 +72,6 @@ class ArchiveReport:
             "sample": self.sample,
             "seconds": round(self.seconds, 3),
         }
+
+
+__all__ = ["ArchiveCriteria", "ArchiveReport", "MoveOutcome"]
