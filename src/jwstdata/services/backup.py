@@ -34,8 +34,8 @@ from bson.raw_bson import RawBSONDocument
 
 import jwstdata
 from jwstdata.config import Settings
-from jwstdata.db.connection import DatabaseHandle, translate_errors
-from jwstdata.db.hints import index_hint
+from jwstdata.db.backup_store import BackupReader
+from jwstdata.db.connection import DatabaseHandle
 from jwstdata.db.indexes import INDEXES, RECORDS
 from jwstdata.digests import sha256_of
 from jwstdata.errors import NotFoundError
@@ -46,15 +46,11 @@ from jwstdata.services.backup_format import (
     FILES_DIR,
     FILES_LIST,
     FORMAT,
-    ID_INDEX,
     MANIFEST,
     BackupError,
     BackupProgress,
     DumpWriter,
-    data_collections,
     iter_documents,
-    raw_batches,
-    raw_collection,
     split_documents,
     to_json_value,
 )
@@ -117,6 +113,7 @@ class BackupService:
         self, handle: DatabaseHandle, storage: StorageProvider, settings: Settings
     ) -> None:
         self.handle = handle
+        self.reader = BackupReader(handle)
         self.storage = storage
         self.level = settings.backup_compression_level
         self.workers = settings.backup_workers
@@ -133,19 +130,18 @@ class BackupService:
             "format": FORMAT,
             "tool": {"name": "jwstdata", "version": jwstdata.__version__},
             "schemaVersion": SCHEMA_VERSION,
-            "database": self.handle.db.name,
+            "database": self.reader.database_name,
             "startedAt": utcnow().isoformat(),
             "compression": f"gzip level {self.level}",
             "withFiles": with_files,
             "collections": {},
         }
         needed = NeededFiles()
-        with translate_errors(self.handle.redacted_uri):
-            for name in data_collections(self.handle):
-                entry = self._dump(dest, name, needed if with_files and name == RECORDS else None)
-                manifest["collections"][name] = entry
-                if progress:
-                    progress(name, entry["count"], entry["count"])
+        for name in self.reader.collection_names():
+            entry = self._dump(dest, name, needed if with_files and name == RECORDS else None)
+            manifest["collections"][name] = entry
+            if progress:
+                progress(name, entry["count"], entry["count"])
         if with_files:
             missing = FileCopier(self, dest, needed, manifest, progress).run()
             manifest["missingFiles"] = missing
@@ -156,12 +152,11 @@ class BackupService:
         return BackupReport(manifest, time.monotonic() - clock)
 
     def _dump(self, dest: Path, name: str, needed: NeededFiles | None) -> dict[str, Any]:
-        db = self.handle.db
-        info = next(iter(db.list_collections(filter={"name": name})), None) or {}
-        indexes = [to_json_value(ix) for ix in db[name].list_indexes()]
+        options = self.reader.options(name)
+        indexes = [to_json_value(ix) for ix in self.reader.indexes(name)]
         path = dest / COLLECTIONS_DIR / f"{name}.bson.gz"
         with DumpWriter(path, self.level) as writer:
-            for batch in raw_batches(raw_collection(self.handle, name)):
+            for batch in self.reader.raw_batches(name):
                 docs = list(split_documents(batch))
                 if needed is not None:
                     for doc in docs:
@@ -169,7 +164,7 @@ class BackupService:
                 writer.write(batch, len(docs))
         return {
             **writer.entry(),
-            "options": to_json_value(info.get("options", {})),
+            "options": to_json_value(options),
             "indexes": indexes,
             "declaredIndexes": [spec.name for spec in INDEXES.get(name, ())],
         }
@@ -243,14 +238,7 @@ class FileCopier:
         self, ids: list[Any], replaced: dict[Any, bytes | None], missing: dict[Any, str]
     ) -> list[Any]:
         """Read records again; copy the files of changed ones; return ids still stale."""
-        collection = raw_collection(self.service.handle, RECORDS)
-        with translate_errors(self.service.handle.redacted_uri):
-            current = {
-                d["_id"]: d
-                for d in collection.find(
-                    {"_id": {"$in": ids}}, hint=index_hint(collection, ID_INDEX)
-                )
-            }
+        current = self.service.reader.records_by_id(ids)
         keys: set[str] = set()
         for record_id in ids:
             self.needed.remove(record_id)

@@ -33,14 +33,10 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from bson import json_util
-from bson.codec_options import CodecOptions
 from bson.errors import InvalidBSON
 from bson.json_util import RELAXED_JSON_OPTIONS
 from bson.raw_bson import RawBSONDocument
 
-from jwstdata.db.connection import DatabaseHandle
-from jwstdata.db.hints import index_hint
-from jwstdata.db.indexes import RECORDS
 from jwstdata.digests import sha256_of
 from jwstdata.errors import NotFoundError, ValidationError
 from jwstdata.services.storage_walk import stream_sha256
@@ -52,8 +48,6 @@ COLLECTIONS_DIR = "collections"
 FILES_DIR = "files"
 FILES_LIST = "files.jsonl.gz"
 ID_INDEX = "_id_"
-READ_BATCH = 1000
-RAW = CodecOptions(document_class=RawBSONDocument)
 MAX_DOCUMENT = 48 * 1024 * 1024
 _CHUNK = 1024 * 1024
 # progress(phase, done, total): phase names a collection or "files"; total None if unknown
@@ -190,23 +184,6 @@ def read_files_list(dest: Path) -> Iterator[dict[str, Any]]:
     with gzip.open(Path(dest) / FILES_LIST, "rt", encoding="utf-8") as lines:
         for line in lines:
             yield json.loads(line)
-
-
-def raw_collection(handle: DatabaseHandle, name: str) -> Any:
-    return handle.db.get_collection(name, codec_options=RAW)
-
-
-def raw_batches(collection: Any) -> Iterator[bytes]:
-    """The whole collection as raw BSON batches, in ``_id`` order (one cursor)."""
-    return collection.find_raw_batches(
-        {}, sort=[("_id", 1)], hint=index_hint(collection, ID_INDEX), batch_size=READ_BATCH
-    )
-
-
-def data_collections(handle: DatabaseHandle) -> list[str]:
-    """Every collection except the server's own, ``jwst_data`` first."""
-    names = [n for n in handle.db.list_collection_names() if not n.startswith("system.")]
-    return sorted(names, key=lambda name: (name != RECORDS, name))
 
 
 # --- verifying ----------------------------------------------------------------------------

@@ -35,13 +35,11 @@ from pathlib import Path
 from typing import Any
 
 from bson.raw_bson import RawBSONDocument
-from pymongo.errors import BulkWriteError, OperationFailure
 
-from jwstdata.db.connection import DatabaseHandle, translate_errors
-from jwstdata.db.hints import index_hint
+from jwstdata.db.backup_store import RestoreWriter
+from jwstdata.db.connection import DatabaseHandle
 from jwstdata.db.indexes import COUNTS, COUNTS_HEAVY, INDEXES
 from jwstdata.db.migrations import pending_migrations
-from jwstdata.db.portable import create_index
 from jwstdata.db.setup import init_database
 from jwstdata.db.validator import VALIDATORS
 from jwstdata.digests import sha256_of
@@ -53,8 +51,6 @@ from jwstdata.services.backup_format import (
     BackupProgress,
     from_json_value,
     iter_documents,
-    raw_batches,
-    raw_collection,
     read_files_list,
     read_manifest,
     split_documents,
@@ -116,6 +112,7 @@ def _batches(path: Path, size: int) -> Iterator[list[RawBSONDocument]]:
 class RestoreService:
     def __init__(self, handle: DatabaseHandle, storage: StorageProvider, workers: int = 4):
         self.handle = handle
+        self.target = RestoreWriter(handle)
         self.storage = storage
         self.workers = workers
 
@@ -134,26 +131,25 @@ class RestoreService:
                 f"this backup holds record schema version {manifest['schemaVersion']}; this "
                 f"jwstdata knows up to {SCHEMA_VERSION}: upgrade jwstdata to restore it"
             )
-        report = RestoreReport(database=self.handle.db.name)
+        report = RestoreReport(database=self.target.database_name)
         clock = time.monotonic()
         for entry in manifest["collections"].values():
             if sha256_of(dest / entry["file"])[1] != entry["sha256"]:
                 raise BackupError(f"{entry['file']} does not match its sha256: damaged backup")
-        with translate_errors(self.handle.redacted_uri):
-            self._empty_target(force)
-            report.seconds["check"] = time.monotonic() - clock
-            clock = time.monotonic()
-            for name, entry in manifest["collections"].items():
-                self._load(dest, name, entry, progress)
-            report.seconds["insert"] = time.monotonic() - clock
-            clock = time.monotonic()
-            for name, entry in manifest["collections"].items():
-                report.collections[name] = self._verify(name, entry)
-                report.bson_bytes += entry["bytes"]
-            report.seconds["verify"] = time.monotonic() - clock
-            clock = time.monotonic()
-            self._indexes(manifest, report, progress)
-            report.seconds["indexes"] = time.monotonic() - clock
+        self._empty_target(force)
+        report.seconds["check"] = time.monotonic() - clock
+        clock = time.monotonic()
+        for name, entry in manifest["collections"].items():
+            self._load(dest, name, entry, progress)
+        report.seconds["insert"] = time.monotonic() - clock
+        clock = time.monotonic()
+        for name, entry in manifest["collections"].items():
+            report.collections[name] = self._verify(name, entry)
+            report.bson_bytes += entry["bytes"]
+        report.seconds["verify"] = time.monotonic() - clock
+        clock = time.monotonic()
+        self._indexes(manifest, report, progress)
+        report.seconds["indexes"] = time.monotonic() - clock
         if files and manifest.get("files"):
             clock = time.monotonic()
             self._restore_files(dest, manifest["files"], report, progress)
@@ -165,42 +161,32 @@ class RestoreService:
 
     # --- the steps ------------------------------------------------------------------------
     def _empty_target(self, force: bool) -> None:
-        db = self.handle.db
-        names = [n for n in db.list_collection_names() if not n.startswith("system.")]
+        names = self.target.all_collection_names()
         # The counters are derived from the records (``db init`` makes them for an empty
         # database): they alone do not make a database hold data.
-        holding = [
-            n
-            for n in names
-            if n not in (COUNTS, COUNTS_HEAVY)
-            and db[n].find_one({}, {"_id": 1}, hint=index_hint(db[n], ID_INDEX))
-        ]
+        holding = self.target.holding_documents(n for n in names if n not in (COUNTS, COUNTS_HEAVY))
         if holding and not force:
             raise ConflictError(
-                f"database {db.name!r} is not empty ({len(holding)} collection(s) hold "
-                f"documents, e.g. {holding[0]!r}): restore into an empty database "
-                "(--database NAME) or pass --force to replace its contents",
+                f"database {self.target.database_name!r} is not empty ({len(holding)} "
+                f"collection(s) hold documents, e.g. {holding[0]!r}): restore into an empty "
+                "database (--database NAME) or pass --force to replace its contents",
                 details={"collections": holding},
             )
-        for name in names:
-            db.drop_collection(name)
+        self.target.drop(names)
 
     def _load(
         self, dest: Path, name: str, entry: dict[str, Any], progress: BackupProgress | None
     ) -> None:
         options = from_json_value(entry.get("options") or {})
         creatable = {k: v for k, v in options.items() if k not in _VALIDATION_OPTIONS}
-        collection = self.handle.db.create_collection(name, **creatable)
+        self.target.create(name, creatable)
         loaded = 0
         for batch in _batches(dest / entry["file"], INSERT_BATCH):
-            try:
-                collection.insert_many(batch, ordered=True, bypass_document_validation=True)
-            except BulkWriteError as exc:
-                first = (exc.details.get("writeErrors") or [{}])[0]
+            refused = self.target.insert_raw(name, batch)
+            if refused is not None:
                 raise DatabaseError(
-                    f"restore of {name} failed after {loaded} documents: "
-                    f"{str(first.get('errmsg', exc))[:200]}"
-                ) from None
+                    f"restore of {name} failed after {loaded} documents: {refused[:200]}"
+                )
             loaded += len(batch)
             if progress:
                 progress(name, loaded, entry["count"])
@@ -208,7 +194,7 @@ class RestoreService:
     def _verify(self, name: str, entry: dict[str, Any]) -> int:
         digest = hashlib.sha256()
         count = 0
-        for batch in raw_batches(raw_collection(self.handle, name)):
+        for batch in self.target.raw_batches(name):
             digest.update(batch)
             count += sum(1 for _ in split_documents(batch))
         if count != entry["count"] or digest.hexdigest() != entry["bsonSha256"]:
@@ -222,7 +208,6 @@ class RestoreService:
     def _indexes(
         self, manifest: dict[str, Any], report: RestoreReport, progress: BackupProgress | None
     ) -> None:
-        db = self.handle.db
         for name, entry in manifest["collections"].items():
             if progress:
                 progress(f"indexes of {name}", 0, None)
@@ -234,7 +219,7 @@ class RestoreService:
             options = from_json_value(entry.get("options") or {})
             validation = {k: options[k] for k in _VALIDATION_OPTIONS if k in options}
             if "validator" in validation and name not in VALIDATORS:
-                db.command("collMod", name, **validation)
+                self.target.set_validation(name, validation)
         init = init_database(self.handle)
         report.index_failures += [
             {"collection": f["index"], "error": f["error"]} for f in init.indexes_failed
@@ -242,7 +227,7 @@ class RestoreService:
         report.indexes_created = sum(
             1
             for name in manifest["collections"]
-            for index in db[name].list_indexes()
+            for index in self.target.indexes(name)
             if index["name"] != ID_INDEX
         )
 
@@ -250,17 +235,10 @@ class RestoreService:
         self, collection: str, spec: dict[str, Any], report: RestoreReport
     ) -> None:
         """An index the backup lists that is not declared (made by hand or an older version)."""
-        options = {k: v for k, v in spec.items() if k not in ("v", "key", "ns", "name")}
-        try:
-            create_index(
-                self.handle.db[collection],
-                list(spec["key"].items()),
-                name=spec["name"],
-                **options,
-            )
-        except OperationFailure as exc:
+        refused = self.target.create_listed_index(collection, spec)
+        if refused is not None:
             report.index_failures.append(
-                {"collection": collection, "index": spec["name"], "error": str(exc)[:200]}
+                {"collection": collection, "index": spec["name"], "error": refused[:200]}
             )
 
     def _restore_files(
