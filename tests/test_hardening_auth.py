@@ -19,6 +19,7 @@ from pymongo import MongoClient, monitoring
 from jwstdata.config import Settings
 from jwstdata.db.connection import DatabaseHandle
 from jwstdata.db.features import server_features
+from jwstdata.db.login_attempts import LoginAttempts
 from jwstdata.errors import AuthenticationError
 from jwstdata.models.user import UserCreate
 from jwstdata.services.auth import AuthService
@@ -73,7 +74,9 @@ def test_parallel_first_attempts_from_new_clients_all_count(
     # A new minute (or client) makes 16 parallel requests race to create its counter. On
     # SecantusDB the losing upserts returned no document at all, which was a 500.
     limits = settings.model_copy(update={"login_rate_per_minute": 1000})
-    limiter = LoginLimiter(db_handle.db["login_attempts"], limits, lambda: datetime.now(UTC))
+    limiter = LoginLimiter(
+        LoginAttempts(db_handle.db["login_attempts"]), limits, lambda: datetime.now(UTC)
+    )
     for round_ in range(25):
         client = f"c{round_}"
         with ThreadPoolExecutor(max_workers=16) as pool:

@@ -12,7 +12,8 @@ from pydantic import SecretStr
 
 from jwstdata.config import Settings
 from jwstdata.db import DatabaseHandle
-from jwstdata.http.session import COLLECTION, BrowserSessions
+from jwstdata.db.web_sessions import COLLECTION, WebSessions
+from jwstdata.http.session import BrowserSessions
 from jwstdata.models import utcnow
 from jwstdata.models.user import UserCreate
 from jwstdata.services.auth import AuthService
@@ -47,7 +48,9 @@ def auth(db_handle: DatabaseHandle, settings: Settings, clock: Clock) -> AuthSer
 
 @pytest.fixture
 def sessions(db_handle: DatabaseHandle, auth: AuthService, clock: Clock) -> BrowserSessions:
-    store = BrowserSessions(db_handle.db[COLLECTION], auth, timedelta(days=14), clock=clock)
+    store = BrowserSessions(
+        WebSessions(db_handle.db[COLLECTION]), auth, timedelta(days=14), clock=clock
+    )
     store.ensure_indexes()
     return store
 
@@ -65,7 +68,7 @@ def test_the_database_holds_neither_the_session_id_nor_the_tokens(
     sessions: BrowserSessions, auth: AuthService
 ) -> None:
     session_id, _ = sessions.start("alice", PASSWORD, "test")
-    doc = sessions.collection.find_one({})
+    doc = sessions.sessions.collection.find_one({})
     assert doc is not None and doc["_id"] != session_id
     raw = repr(doc)
     assert session_id not in raw and "eyJ" not in raw  # no JWT, no id in clear
@@ -77,9 +80,9 @@ def test_an_expired_access_token_is_renewed_once(sessions: BrowserSessions, cloc
     clock.advance(minutes=20)  # past the 15-minute access token
     renewed = sessions.resolve(session_id)
     assert renewed is not None and renewed.user.username == "alice"
-    assert sessions.collection.find_one({})["generation"] == 1
+    assert sessions.sessions.collection.find_one({})["generation"] == 1
     assert sessions.resolve(session_id) is not None  # the new token is used, no renewal
-    assert sessions.collection.find_one({})["generation"] == 1
+    assert sessions.sessions.collection.find_one({})["generation"] == 1
 
 
 def test_concurrent_requests_share_one_renewal(sessions: BrowserSessions, clock: Clock) -> None:
@@ -99,7 +102,7 @@ def test_concurrent_requests_share_one_renewal(sessions: BrowserSessions, clock:
     for thread in threads:
         thread.join()
     assert len(results) == 6 and all(r is not None for r in results)
-    assert sessions.collection.find_one({})["generation"] == 1
+    assert sessions.sessions.collection.find_one({})["generation"] == 1
     clock.advance(minutes=20)
     assert sessions.resolve(session_id) is not None  # the family was never revoked
 
@@ -117,7 +120,7 @@ def test_sign_out_and_disabling_end_sessions(
     auth.set_disabled(started.user.id, False)
     clock.advance(minutes=20)
     assert sessions.resolve(second) is None  # its refresh family was revoked too
-    assert sessions.collection.count_documents({}) == 0
+    assert sessions.sessions.collection.count_documents({}) == 0
 
 
 def test_sessions_expire_with_their_lifetime(sessions: BrowserSessions, clock: Clock) -> None:

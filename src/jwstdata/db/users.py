@@ -9,7 +9,7 @@ this module only through :meth:`UserRepository.find_credentials`.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bson import ObjectId
 from pymongo import ReturnDocument
@@ -23,6 +23,9 @@ from jwstdata.db.setup import ensure_indexes
 from jwstdata.errors import DuplicateError, NotFoundError
 from jwstdata.models.base import utcnow
 from jwstdata.models.user import USER_PROJECTION, User, email_key, username_key
+
+if TYPE_CHECKING:
+    from jwstdata.db.records import RecordRepository
 
 ID_INDEX = "_id_"
 BY_NAME = "username_unique"
@@ -43,6 +46,11 @@ class UserRepository:
     @classmethod
     def for_database(cls, handle: DatabaseHandle) -> UserRepository:
         return cls(handle.db[USERS], handle.redacted_uri)
+
+    @classmethod
+    def beside(cls, records: RecordRepository) -> UserRepository:
+        """The users of the database ``records`` are stored in."""
+        return cls(records.collection.database[USERS])
 
     def ensure_indexes(self) -> None:
         """Create the unique indexes now if ``jwstdata db init`` has not run yet.
@@ -131,6 +139,17 @@ class UserRepository:
         if doc is None:
             return None
         return User.from_document(doc), doc.get("passwordHash")
+
+    def active_ids(self, name_keys: list[str]) -> dict[str, ObjectId]:
+        """``usernameKey`` → id of the enabled accounts among ``name_keys``."""
+        with translate_errors(self._uri):
+            return {
+                d["usernameKey"]: d["_id"]
+                for d in self.collection.find(
+                    {"usernameKey": {"$in": name_keys}}, {"usernameKey": 1, "isDisabled": 1}
+                )
+                if not d.get("isDisabled")
+            }
 
     def list(self, *, limit: int = 1000, after: str | None = None) -> list[User]:
         """Users by name (case-insensitive order); ``after`` is the last name of a page."""

@@ -34,16 +34,11 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from bson import Binary
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from fastapi import Request, Response
-from pymongo import ReturnDocument
-from pymongo.collection import Collection
 
-from jwstdata.db.auth_indexes import WEB_SESSIONS
-from jwstdata.db.connection import translate_errors
-from jwstdata.db.setup import ensure_indexes
+from jwstdata.db.web_sessions import WebSessions
 from jwstdata.errors import AuthenticationError, PermissionDeniedError
 from jwstdata.models.base import utcnow
 from jwstdata.models.user import TokenPair, User
@@ -52,7 +47,6 @@ from jwstdata.services.auth import AuthService
 if TYPE_CHECKING:
     from jwstdata.http.container import Services
 
-COLLECTION = WEB_SESSIONS
 SESSION_COOKIE = "jwst_session"
 LOGIN_CSRF_COOKIE = "jwst_login_csrf"
 CSRF_HEADER = "X-CSRF-Token"
@@ -79,11 +73,11 @@ def _key_of(session_id: str) -> str:
     return _digest(b"jwstdata-web-session-id:", session_id).hex()
 
 
-def _seal(session_id: str, pair: TokenPair) -> Binary:
+def _seal(session_id: str, pair: TokenPair) -> bytes:
     nonce = secrets.token_bytes(12)
     payload = json.dumps({"a": pair.access_token, "r": pair.refresh_token}).encode()
     sealed = AESGCM(_digest(b"jwstdata-web-session-key:", session_id)).encrypt(nonce, payload, None)
-    return Binary(nonce + sealed)
+    return nonce + sealed
 
 
 def _unseal(session_id: str, sealed: bytes) -> tuple[str, str] | None:
@@ -101,12 +95,12 @@ class BrowserSessions:
 
     def __init__(
         self,
-        collection: Collection,
+        sessions: WebSessions,
         auth: AuthService,
         lifetime: timedelta,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
-        self.collection = collection
+        self.sessions = sessions
         self.auth = auth
         self.lifetime = lifetime
         self.clock = clock
@@ -114,7 +108,7 @@ class BrowserSessions:
     @classmethod
     def build(cls, services: Services) -> BrowserSessions:
         store = cls(
-            services.handle.db[COLLECTION],
+            WebSessions.for_database(services.handle),
             services.auth,
             timedelta(days=services.settings.refresh_token_days),
         )
@@ -122,13 +116,8 @@ class BrowserSessions:
         return store
 
     def ensure_indexes(self) -> None:
-        """Expired sessions are removed by a TTL index (and ignored until then).
-
-        On servers without TTL indexes the index is created plain and ``db init`` purges
-        expired sessions (see db/portable.py).
-        """
-        with translate_errors():
-            ensure_indexes(self.collection.database, [COLLECTION]).raise_failures()
+        """Expired sessions are removed by a TTL index (and ignored until then)."""
+        self.sessions.ensure_indexes()
 
     # --- lifecycle ----------------------------------------------------------------------
     def start(self, username: str, password: str, client: str) -> tuple[str, BrowserSession]:
@@ -147,8 +136,7 @@ class BrowserSessions:
             "createdAt": now,
             "expiresAt": now + self.lifetime,
         }
-        with translate_errors():
-            self.collection.insert_one(doc)
+        self.sessions.add(doc)
         return session_id, BrowserSession(doc["_id"], user, doc["csrf"])
 
     def resolve(self, session_id: str) -> BrowserSession | None:
@@ -179,13 +167,11 @@ class BrowserSessions:
         tokens = _unseal(session_id, doc["sealed"])
         if tokens is not None:
             self.auth.logout(tokens[1])
-        with translate_errors():
-            self.collection.delete_one({"_id": key})
+        self.sessions.remove(key)
 
     # --- internals ----------------------------------------------------------------------
     def _find(self, key: str) -> dict[str, Any] | None:
-        with translate_errors():
-            doc = self.collection.find_one({"_id": key})
+        doc = self.sessions.find(key)
         if doc is None or _as_utc(doc["expiresAt"]) <= self.clock():
             return None
         return doc
@@ -195,24 +181,14 @@ class BrowserSessions:
     ) -> tuple[dict[str, Any], User] | None:
         now = self.clock()
         generation = doc["generation"]
-        with translate_errors():
-            claimed = self.collection.find_one_and_update(
-                {
-                    "_id": doc["_id"],
-                    "generation": generation,
-                    "$or": [{"renewingUntil": None}, {"renewingUntil": {"$lt": now}}],
-                },
-                {"$set": {"renewingUntil": now + RENEWAL_CLAIM}},
-                return_document=ReturnDocument.AFTER,
-            )
+        claimed = self.sessions.claim_renewal(doc["_id"], generation, now, now + RENEWAL_CLAIM)
         if claimed is None:
             return self._await_renewal(session_id, doc["_id"], generation)
         try:
             pair = self.auth.refresh(refresh_token)
             user = self.auth.verify_access_token(pair.access_token)
         except AuthenticationError:
-            with translate_errors():
-                self.collection.delete_one({"_id": doc["_id"]})
+            self.sessions.remove(doc["_id"])
             return None
         update = {
             "sealed": _seal(session_id, pair),
@@ -220,8 +196,7 @@ class BrowserSessions:
             "renewingUntil": None,
             "expiresAt": self.clock() + self.lifetime,
         }
-        with translate_errors():
-            self.collection.update_one({"_id": doc["_id"]}, {"$set": update})
+        self.sessions.save_renewal(doc["_id"], update)
         return {**claimed, **update}, user
 
     def _await_renewal(

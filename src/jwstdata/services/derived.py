@@ -22,10 +22,9 @@ from typing import Any
 
 from bson import ObjectId
 
-from jwstdata.db.connection import translate_errors
 from jwstdata.db.derived import PROCESSING_SOURCE, differs, outputs_of, wanted_fields
-from jwstdata.db.hints import index_hint
-from jwstdata.db.records import ID_INDEX, RecordRepository
+from jwstdata.db.output_store import OutputStore
+from jwstdata.db.records import RecordRepository
 from jwstdata.models import JwstDataModel
 from jwstdata.services.record_writer import RecordWriter
 from jwstdata.storage import StorageProvider
@@ -36,15 +35,11 @@ MAX_DEPTH = 8  # outputs of outputs are rare; the bound only guards against a fo
 class DerivedProducts:
     def __init__(self, repo: RecordRepository, storage: StorageProvider) -> None:
         self.repo = repo
+        self.outputs = OutputStore(repo)
         self.writer = RecordWriter(repo, storage)
 
     def _children(self, source_id: ObjectId) -> list[dict[str, Any]]:
-        with translate_errors():
-            return list(
-                self.repo.collection.find(
-                    outputs_of(source_id), hint=index_hint(self.repo.collection, "derived_from")
-                )
-            )
+        return self.outputs.outputs_of(source_id)
 
     def _source_doc(self, source: JwstDataModel | dict[str, Any]) -> dict[str, Any]:
         if isinstance(source, dict):
@@ -93,23 +88,12 @@ class DerivedProducts:
         return removed
 
     def _delete(self, doc: dict[str, Any]) -> int:
-        with translate_errors():
-            gone = self.repo.collection.find_one_and_delete(
-                {"_id": doc["_id"]}, hint=index_hint(self.repo.collection, ID_INDEX)
-            )
+        gone = self.outputs.take(doc["_id"])
         if gone is None:
             return 0
-        self.repo.counters.apply([(gone, None)])
         key = gone.get("filePath")
-        if key:
-            with translate_errors():
-                shared = self.repo.collection.find_one(
-                    {"filePath": key},
-                    {"_id": 1},
-                    hint=index_hint(self.repo.collection, "file_path"),
-                )
-            if shared is None:
-                self.writer.discard_file(key)
+        if key and not self.outputs.path_in_use(key):
+            self.writer.discard_file(key)
         return 1
 
 

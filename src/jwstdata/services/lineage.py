@@ -27,26 +27,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bson import ObjectId
-from pymongo import UpdateOne
 
-from jwstdata.db.connection import translate_errors
-from jwstdata.db.hints import index_hint
+from jwstdata.db.lineage_store import LineageStore
 from jwstdata.db.records import RecordRepository
 from jwstdata.models import JwstDataModel, ProcessingLevel, utcnow
 from jwstdata.naming import NameKind, ParsedName, parse_name
 from jwstdata.services.lineage_rules import EXPOSURE_PARENTS, STAGE3_INPUT_SUFFIXES, STAGE3_PARENTS
-
-_PROJECTION = {
-    "fileName": 1,
-    "userId": 1,
-    "parentId": 1,
-    "derivedFrom": 1,
-    "observationBaseId": 1,
-    "exposureId": 1,
-    "processingLevel": 1,
-    "imageInfo.filter": 1,
-    "metadata.asn": 1,
-}
 
 
 @dataclass
@@ -120,7 +106,7 @@ def prelink(records: list[JwstDataModel]) -> list[JwstDataModel]:
 class LineageLinker:
     def __init__(self, repo: RecordRepository) -> None:
         self.repo = repo
-        self.collection = repo.collection
+        self.store = LineageStore.for_records(repo)
 
     # --- entry point --------------------------------------------------------------------
     def link(self, record_ids: Iterable[ObjectId]) -> LinkReport:
@@ -128,12 +114,7 @@ class LineageLinker:
         report = LinkReport()
         if not ids:
             return report
-        with translate_errors():
-            docs = list(
-                self.collection.find(
-                    {"_id": {"$in": ids}}, _PROJECTION, hint=index_hint(self.collection, "_id_")
-                )
-            )
+        docs = self.store.by_ids(ids)
         exposures: dict[Any, set[str]] = defaultdict(set)  # owner -> exposure ids
         runs: set[tuple[Any, str, str]] = set()  # (owner, program, acid or '*')
         for doc in docs:
@@ -160,14 +141,7 @@ class LineageLinker:
 
     # --- exposure chains ----------------------------------------------------------------
     def _exposure_docs(self, owner: Any, exposure_ids: set[str]) -> list[dict[str, Any]]:
-        with translate_errors():
-            return list(
-                self.collection.find(
-                    {"exposureId": {"$in": sorted(exposure_ids)}, "userId": owner},
-                    _PROJECTION,
-                    hint=index_hint(self.collection, "exposure"),
-                )
-            )
+        return self.store.of_exposures(owner, exposure_ids)
 
     def _link_exposures(self, owner: Any, exposure_ids: set[str]) -> int:
         nodes = [
@@ -193,29 +167,14 @@ class LineageLinker:
     # --- stage-3 runs -------------------------------------------------------------------
     def _link_stage3(self, owner: Any, program: str, acid: str) -> tuple[int, set[str]]:
         prefix = f"jw{program}-" + ("[car]" if acid == "*" else re.escape(acid))
-        with translate_errors():
-            products = [
-                _Node(d, parse_name(d["fileName"]))
-                for d in self.collection.find(
-                    {"observationBaseId": {"$regex": f"^{prefix}_"}, "userId": owner},
-                    _PROJECTION,
-                    hint=index_hint(self.collection, "observation"),
-                )
-            ]
-            products = [p for p in products if p.name.kind is NameKind.source]
-            if not products:
-                return 0, set()
-            asns = list(
-                self.collection.find(
-                    {
-                        "observationBaseId": {"$regex": f"^{prefix}$"},
-                        "userId": owner,
-                        "metadata.asn": {"$exists": True},
-                    },
-                    _PROJECTION,
-                    hint=index_hint(self.collection, "observation"),
-                )
-            )
+        products = [
+            _Node(d, parse_name(d["fileName"]))
+            for d in self.store.of_observations(owner, f"^{prefix}_")
+        ]
+        products = [p for p in products if p.name.kind is NameKind.source]
+        if not products:
+            return 0, set()
+        asns = self.store.associations(owner, f"^{prefix}$")
         members_by_product: dict[str, list[str]] = {}
         for asn in asns:
             for product in (asn.get("metadata") or {}).get("asn", {}).get("products", []):
@@ -255,17 +214,8 @@ class LineageLinker:
             else [f"^jw{program}"]
         )
         out: list[dict[str, Any]] = []
-        with translate_errors():
-            for pattern in patterns:
-                out += self.collection.find(
-                    {
-                        "exposureId": {"$regex": pattern},
-                        "processingLevel": ProcessingLevel.L2b.value,
-                        "userId": owner,
-                    },
-                    _PROJECTION,
-                    hint=index_hint(self.collection, "exposure"),
-                )
+        for pattern in patterns:
+            out += self.store.exposures_at_level(owner, pattern, ProcessingLevel.L2b.value)
         return out
 
     def _inputs_for(
@@ -278,14 +228,7 @@ class LineageLinker:
     ) -> list[dict[str, Any]]:
         members = members_by_product.get(stem)
         if members:
-            with translate_errors():
-                return list(
-                    self.collection.find(
-                        {"fileName": {"$in": members}, "userId": owner},
-                        _PROJECTION,
-                        hint=index_hint(self.collection, "by_name"),
-                    )
-                )
+            return self.store.by_names(owner, members)
         elements = set((product.name.optical_elements or "").split("-")) - {""}
         chosen: dict[str, dict[str, Any]] = {}
         for doc in candidates:
@@ -319,19 +262,13 @@ class LineageLinker:
         docs = self._exposure_docs(owner, exposure_ids)
         exposure_of = {d["_id"]: d.get("exposureId") for d in docs}
         claimed: dict[str, list[str]] = defaultdict(list)
-        with translate_errors():
-            feeding = self.collection.find(
-                {"derivedFrom": {"$in": list(exposure_of)}, "userId": owner},
-                {"observationBaseId": 1, "derivedFrom": 1},
-                hint=index_hint(self.collection, "derived_from"),
-            )
-            for product in feeding:
-                base = product.get("observationBaseId")
-                if not base or "_" not in base:
-                    continue
-                for source in product.get("derivedFrom", []):
-                    if source in exposure_of:
-                        claimed[exposure_of[source]].append(base)
+        for product in self.store.products_fed_by(owner, list(exposure_of)):
+            base = product.get("observationBaseId")
+            if not base or "_" not in base:
+                continue
+            for source in product.get("derivedFrom", []):
+                if source in exposure_of:
+                    claimed[exposure_of[source]].append(base)
         nodes = [_Node(d, parse_name(d["fileName"])) for d in docs]
         for node in nodes:
             bases = sorted(claimed.get(node.doc.get("exposureId"), []))
@@ -343,19 +280,11 @@ class LineageLinker:
     # --- writes -------------------------------------------------------------------------
     def _write(self, nodes: list[_Node]) -> int:
         """Write only what changed, in one unordered bulk (each bumps the version)."""
-        operations = []
+        changes = []
         now = utcnow()
         for node in nodes:
             delta = {k: v for k, v in node.updates.items() if node.doc.get(k) != v}
             if delta:
-                operations.append(
-                    UpdateOne(
-                        {"_id": node.id},
-                        {"$set": {**delta, "updatedAt": now}, "$inc": {"version": 1}},
-                    )
-                )
+                changes.append((node.id, delta))
                 node.doc.update(delta)
-        if operations:
-            with translate_errors():
-                self.collection.bulk_write(operations, ordered=False)
-        return len(operations)
+        return self.store.write_links(changes, now)

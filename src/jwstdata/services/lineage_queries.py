@@ -42,7 +42,6 @@ def edges_among(records: Iterable[JwstDataModel]) -> list[tuple[ObjectId, Object
 class LineageQueries:
     def __init__(self, repo: RecordRepository) -> None:
         self.repo = repo
-        self.collection = repo.collection
 
     def _find(
         self, flt: dict[str, Any], ctx: AccessContext, hint: str, limit: int

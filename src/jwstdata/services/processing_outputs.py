@@ -8,9 +8,8 @@ from typing import Any
 
 from bson import ObjectId
 
-from jwstdata.db.connection import translate_errors
-from jwstdata.db.hints import index_hint
-from jwstdata.db.records import ID_INDEX, RecordRepository, to_stored
+from jwstdata.db.output_store import OutputStore
+from jwstdata.db.records import RecordRepository
 from jwstdata.errors import (
     DuplicateError,
 )
@@ -20,7 +19,6 @@ from jwstdata.models import (
     JwstDataModel,
     ProcessingLevel,
     ProcessingStatus,
-    utcnow,
 )
 from jwstdata.processing.registry import (
     Algorithm,
@@ -171,19 +169,7 @@ def _upsert(repo: RecordRepository, record: JwstDataModel) -> ObjectId:
                 return repo.create(record).object_id
             except DuplicateError:
                 continue
-        doc = to_stored(record)
-        for field in ("_id", "version", "createdAt", "tags"):
-            doc.pop(field, None)
-        doc["updatedAt"] = utcnow()
-        with translate_errors():
-            repo.collection.update_one(
-                {"_id": existing.object_id},
-                {"$set": doc, "$inc": {"version": 1}},
-                hint=index_hint(repo.collection, ID_INDEX),
-            )
-        before = to_stored(existing)
-        repo.counters.apply([(before, {**before, **doc})])
-        return existing.object_id
+        return OutputStore(repo).replace(existing, record)
     raise DuplicateError(f"could not write the record of {record.file_path}")
 
 
@@ -191,17 +177,11 @@ def remove_outputs(
     repo: RecordRepository, writer: RecordWriter, group: dict[str, Any], *, keep: list[str]
 ) -> None:
     """Delete the records (and files) of ``group`` whose key is not in ``keep``."""
-    with translate_errors():
-        stale = list(repo.collection.find(group, hint=index_hint(repo.collection, "derived_from")))
-    for doc in stale:
+    outputs = OutputStore(repo)
+    for doc in outputs.matching(group):
         if doc.get("filePath") in keep:
             continue
-        with translate_errors():
-            gone = repo.collection.delete_one(
-                {"_id": doc["_id"]}, hint=index_hint(repo.collection, ID_INDEX)
-            )
-        if gone.deleted_count:
-            repo.counters.apply([(doc, None)])
+        outputs.delete(doc)
         writer.discard_file(doc.get("filePath"))
 
 

@@ -49,9 +49,8 @@ from typing import Any
 
 from bson import ObjectId
 
-from jwstdata.db.connection import translate_errors
-from jwstdata.db.hints import index_hint
-from jwstdata.db.records import ID_INDEX, RecordRepository
+from jwstdata.db.output_store import OutputStore
+from jwstdata.db.records import RecordRepository
 from jwstdata.errors import (
     JwstDataError,
     NotFoundError,
@@ -65,7 +64,6 @@ from jwstdata.models import (
     JwstDataModel,
     ProcessingResult,
     ResultStatus,
-    utcnow,
 )
 from jwstdata.processing.registry import (
     Algorithm,
@@ -253,22 +251,7 @@ def _append_result(repo: RecordRepository, record: JwstDataModel, result: Proces
     """``$push`` the result (keeping the last MAX_RESULTS); False when the record is gone."""
     if record.id is None:
         return True  # an unsaved record: nothing to append to
-    with translate_errors():
-        outcome = repo.collection.update_one(
-            {"_id": record.id},
-            {
-                "$push": {
-                    "processingResults": {
-                        "$each": [result.model_dump(by_alias=True)],
-                        "$slice": -MAX_RESULTS,
-                    }
-                },
-                "$set": {"updatedAt": utcnow()},
-                "$inc": {"version": 1},
-            },
-            hint=index_hint(repo.collection, ID_INDEX),
-        )
-    return outcome.matched_count == 1
+    return OutputStore(repo).append_result(record.id, result.model_dump(by_alias=True), MAX_RESULTS)
 
 
 def _source_vanished(

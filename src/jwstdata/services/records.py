@@ -12,8 +12,8 @@ from typing import Any
 from bson import ObjectId
 from pydantic import ValidationError as PydanticValidationError
 
-from jwstdata.db.connection import translate_errors
 from jwstdata.db.records import RecordRepository
+from jwstdata.db.users import UserRepository
 from jwstdata.errors import (
     JwstDataError,
     NotFoundError,
@@ -62,6 +62,7 @@ class RecordService:
         self.storage = storage
         self.writer = RecordWriter(repo, storage)
         self.derived = DerivedProducts(repo, storage)
+        self.users = UserRepository.beside(repo)
 
     def create_metadata_record(self, data: dict[str, Any], ctx: AccessContext) -> JwstDataModel:
         """A record without a file (``POST /api/data``); owned by the caller."""
@@ -125,14 +126,7 @@ class RecordService:
         error cannot be used to learn which accounts exist. ``strict=False`` skips them.
         """
         names = [u.casefold() for u in usernames]
-        with translate_errors():
-            found = {
-                d["usernameKey"]: d["_id"]
-                for d in self.repo.collection.database["users"].find(
-                    {"usernameKey": {"$in": names}}, {"usernameKey": 1, "isDisabled": 1}
-                )
-                if not d.get("isDisabled")
-            }
+        found = self.users.active_ids(names)
         if strict and any(n not in found for n in names):
             raise NotFoundError(SHARE_REFUSED)
         return [found[n] for n in names if n in found]

@@ -12,38 +12,21 @@ import re
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 from bson import ObjectId
-from pymongo.collection import Collection
-from pymongo.errors import DuplicateKeyError
 
-from jwstdata.db.connection import translate_errors
-from jwstdata.db.hints import index_hint
+from jwstdata.db.api_keys import ApiKeys
+from jwstdata.db.connection import duplicate_of
 from jwstdata.errors import AuthenticationError, NotFoundError, ValidationError
 from jwstdata.models.user import ApiKeyCreated, ApiKeyInfo
 from jwstdata.services.auth.refresh import token_hash
 
-BY_PREFIX = "prefix_unique"
-BY_OWNER = "owner_keys"
-ID_INDEX = "_id_"
 KEY_SCHEME = "jwst"
 NAME_MAX_LENGTH = 100
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 INVALID_KEY = "invalid API key"
 _KEY = re.compile(rf"^{KEY_SCHEME}_(?P<prefix>[0-9a-f]{{12}})_[A-Za-z0-9_-]{{43}}$")
-_INFO_FIELDS = {"name": 1, "prefix": 1, "createdAt": 1, "lastUsedAt": 1, "revokedAt": 1}
-
-
-def _info(doc: dict[str, Any]) -> ApiKeyInfo:
-    return ApiKeyInfo(
-        id=doc["_id"],
-        name=doc["name"],
-        prefix=doc["prefix"],
-        created_at=doc["createdAt"],
-        last_used_at=doc.get("lastUsedAt"),
-        revoked=doc.get("revokedAt") is not None,
-    )
+_PREFIX_DRAWS = 3
 
 
 def _checked_name(name: str) -> str:
@@ -56,90 +39,43 @@ def _checked_name(name: str) -> str:
 
 
 class ApiKeyStore:
-    def __init__(self, collection: Collection, clock: Callable[[], datetime]) -> None:
-        self.collection = collection
+    def __init__(self, keys: ApiKeys, clock: Callable[[], datetime]) -> None:
+        self.keys = keys
         self.clock = clock
 
     def create(self, user_id: ObjectId, name: str) -> ApiKeyCreated:
         name = _checked_name(name)
         now = self.clock()
-        with translate_errors():
-            for attempt in range(3):
-                prefix = secrets.token_hex(6)
-                key = f"{KEY_SCHEME}_{prefix}_{secrets.token_urlsafe(32)}"
-                doc = {
-                    "_id": ObjectId(),
-                    "userId": user_id,
-                    "name": name,
-                    "prefix": prefix,
-                    "keyHash": token_hash(key),
-                    "createdAt": now,
-                    "lastUsedAt": None,
-                    "revokedAt": None,
-                }
-                try:
-                    self.collection.insert_one(doc)
-                    break
-                except DuplicateKeyError:  # a 48-bit prefix collision: draw again
-                    if attempt == 2:
-                        raise
-        return ApiKeyCreated(**_info(doc).model_dump(), key=key)
+        for _ in range(_PREFIX_DRAWS):
+            prefix = secrets.token_hex(6)
+            key = f"{KEY_SCHEME}_{prefix}_{secrets.token_urlsafe(32)}"
+            info = self.keys.add(user_id, name, prefix, token_hash(key), now)
+            if info is not None:
+                return ApiKeyCreated(**info.model_dump(), key=key)
+            # A 48-bit prefix collision: draw again.
+        raise duplicate_of(["prefix"])
 
     def list(self, user_id: ObjectId) -> list[ApiKeyInfo]:
-        with translate_errors():
-            cursor = (
-                self.collection.find({"userId": user_id}, _INFO_FIELDS)
-                .sort([("createdAt", -1), ("_id", -1)])
-                .hint(index_hint(self.collection, BY_OWNER))
-            )
-            return [_info(doc) for doc in cursor]
+        return self.keys.list_for(user_id)
 
     def revoke(self, key_id: ObjectId, owner: ObjectId | None) -> ApiKeyInfo:
         """Revoke a key (idempotent). ``owner`` None means an admin: any key may go."""
-        query: dict[str, Any] = {"_id": key_id}
-        if owner is not None:
-            query["userId"] = owner
-        with translate_errors():
-            self.collection.update_one(
-                {**query, "revokedAt": None},
-                {"$set": {"revokedAt": self.clock()}},
-                hint=index_hint(self.collection, ID_INDEX),
-            )
-            doc = self.collection.find_one(
-                query, _INFO_FIELDS, hint=index_hint(self.collection, ID_INDEX)
-            )
-        if doc is None:
+        info = self.keys.revoke(key_id, owner, self.clock())
+        if info is None:
             raise NotFoundError(f"API key {key_id} not found")
-        return _info(doc)
+        return info
 
     def verify(self, key: str) -> ObjectId:
         """The owner of a valid, unrevoked key; AuthenticationError otherwise."""
         match = _KEY.match(key)
         if match is None:
             raise AuthenticationError(INVALID_KEY)
-        with translate_errors():
-            doc = self.collection.find_one(
-                {"prefix": match["prefix"]},
-                {"userId": 1, "keyHash": 1, "revokedAt": 1},
-                hint=index_hint(self.collection, BY_PREFIX),
-            )
+        stored = self.keys.find_by_prefix(match["prefix"])
         if (
-            doc is None
-            or not hmac.compare_digest(doc["keyHash"], token_hash(key))
-            or doc.get("revokedAt") is not None
+            stored is None
+            or not hmac.compare_digest(stored.key_hash, token_hash(key))
+            or stored.revoked
         ):
             raise AuthenticationError(INVALID_KEY)
-        now = self.clock()
-        with translate_errors():
-            self.collection.update_one(
-                {
-                    "_id": doc["_id"],
-                    "$or": [
-                        {"lastUsedAt": None},
-                        {"lastUsedAt": {"$lte": now - LAST_USED_RESOLUTION}},
-                    ],
-                },
-                {"$set": {"lastUsedAt": now}},
-                hint=index_hint(self.collection, ID_INDEX),
-            )
-        return doc["userId"]
+        self.keys.mark_used(stored.id, self.clock(), LAST_USED_RESOLUTION)
+        return stored.user_id

@@ -19,24 +19,15 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
-
-from pymongo import ReturnDocument
-from pymongo.collection import Collection
-from pymongo.errors import DuplicateKeyError
 
 from jwstdata.config import Settings
-from jwstdata.db.connection import translate_errors
-from jwstdata.db.hints import index_hint
+from jwstdata.db.login_attempts import FailureCounter, LoginAttempts
 from jwstdata.errors import RateLimitedError
 
-BY_KEY = "attempt_key_unique"
-BY_KEY_FAILURES = "attempt_key_failures"
 WINDOW = timedelta(minutes=1)
 # How long failed attempts are remembered after the last one.
 FAILURE_MEMORY = timedelta(hours=24)
 _MAX_KEY_PART = 200
-_UPSERT_TRIES = 5
 
 
 def _seconds_until(moment: datetime, now: datetime) -> int:
@@ -45,9 +36,9 @@ def _seconds_until(moment: datetime, now: datetime) -> int:
 
 class LoginLimiter:
     def __init__(
-        self, collection: Collection, settings: Settings, clock: Callable[[], datetime]
+        self, attempts: LoginAttempts, settings: Settings, clock: Callable[[], datetime]
     ) -> None:
-        self.collection = collection
+        self.attempts = attempts
         self.settings = settings
         self.clock = clock
 
@@ -56,11 +47,9 @@ class LoginLimiter:
         now = self.clock()
         minute = int(now.timestamp() // WINDOW.total_seconds())
         window_end = datetime.fromtimestamp((minute + 1) * WINDOW.total_seconds(), tz=now.tzinfo)
-        doc = self._upsert(
-            f"client:{client[:_MAX_KEY_PART]}:{minute}",
-            {"$inc": {"count": 1}, "$setOnInsert": {"expiresAt": window_end + WINDOW}},
-        )
-        if doc["count"] > self.settings.login_rate_per_minute:
+        key = f"client:{client[:_MAX_KEY_PART]}:{minute}"
+        count = self.attempts.count(key, window_end + WINDOW)
+        if count > self.settings.login_rate_per_minute:
             raise RateLimitedError(
                 "too many login attempts from this client; try again shortly",
                 retry_after=_seconds_until(window_end, now),
@@ -73,43 +62,28 @@ class LoginLimiter:
         parallel attempts cannot all pass a check made before any of them was counted: once
         ``login_max_failures`` attempts are in flight or failed, the next one is refused
         without a password check. A failure at the limit locks the name; a success clears
-        the counter. (Every filter here is the counter's key alone or key + failures, the
-        shapes an index serves on every supported server.)
+        the counter.
         """
         now = self.clock()
         key = _user_key(name_key)
         limit = self.settings.login_max_failures
-        current = self._find(key)
+        current = self.attempts.find_failures(key)
         if current is not None and _stale(current, now):
             # Its memory ran out or its lockout passed: start again from zero.
-            with translate_errors():
-                self.collection.delete_one({"_id": current["_id"]})
+            self.attempts.forget(current)
             current = None
-        if current is not None and current.get("lockedUntil") is not None:
-            raise self._locked(current["lockedUntil"], now)
-        update = {"$inc": {"failures": 1}, "$set": {"expiresAt": now + FAILURE_MEMORY}}
-        with translate_errors():
-            doc = self.collection.find_one_and_update(
-                {"key": key, "failures": {"$lt": limit}},
-                update,
-                hint=index_hint(self.collection, BY_KEY_FAILURES),
-                return_document=ReturnDocument.AFTER,
-            )
-            if doc is None and current is None:
-                try:  # the first attempt creates the counter
-                    self.collection.insert_one(
-                        {"key": key, "failures": 1, "expiresAt": now + FAILURE_MEMORY}
-                    )
-                    return
-                except DuplicateKeyError:  # a parallel first attempt created it
-                    doc = self.collection.find_one_and_update(
-                        {"key": key, "failures": {"$lt": limit}},
-                        update,
-                        hint=index_hint(self.collection, BY_KEY_FAILURES),
-                        return_document=ReturnDocument.AFTER,
-                    )
-        if doc is None:
-            locked_until = (self._find(key) or {}).get("lockedUntil")
+        if current is not None and current.locked_until is not None:
+            raise self._locked(current.locked_until, now)
+        expires_at = now + FAILURE_MEMORY
+        reserved = self.attempts.reserve(key, limit, expires_at)
+        if not reserved and current is None:
+            if self.attempts.start(key, expires_at):  # the first attempt creates the counter
+                return
+            # A parallel first attempt created it.
+            reserved = self.attempts.reserve(key, limit, expires_at)
+        if not reserved:
+            counter = self.attempts.find_failures(key)
+            locked_until = counter.locked_until if counter is not None else None
             raise self._locked(
                 locked_until or now + timedelta(seconds=self.settings.login_lockout_seconds), now
             )
@@ -117,30 +91,19 @@ class LoginLimiter:
     def record_failure(self, name_key: str) -> None:
         """The reserved attempt failed: lock the name once the failures reach the limit."""
         now = self.clock()
-        limit = self.settings.login_max_failures
         locked_until = now + timedelta(seconds=self.settings.login_lockout_seconds)
-        with translate_errors():
-            # Concurrent failures past the limit set (about) the same moment: no pile-up.
-            self.collection.update_one(
-                {"key": _user_key(name_key), "failures": {"$gte": limit}},
-                {
-                    "$set": {
-                        "lockedUntil": locked_until,
-                        "expiresAt": max(now + FAILURE_MEMORY, locked_until),
-                    }
-                },
-                hint=index_hint(self.collection, BY_KEY_FAILURES),
-            )
+        # Concurrent failures past the limit set (about) the same moment: no pile-up.
+        self.attempts.lock(
+            _user_key(name_key),
+            self.settings.login_max_failures,
+            locked_until,
+            max(now + FAILURE_MEMORY, locked_until),
+        )
 
     def record_success(self, name_key: str) -> None:
-        current = self._find(_user_key(name_key))
-        if current is not None and current.get("lockedUntil") is None:
-            with translate_errors():
-                self.collection.delete_one({"_id": current["_id"]})
-
-    def _find(self, key: str) -> dict[str, Any] | None:
-        with translate_errors():
-            return self.collection.find_one({"key": key}, hint=index_hint(self.collection, BY_KEY))
+        current = self.attempts.find_failures(_user_key(name_key))
+        if current is not None and current.locked_until is None:
+            self.attempts.forget(current)
 
     @staticmethod
     def _locked(locked_until: datetime, now: datetime) -> RateLimitedError:
@@ -149,33 +112,10 @@ class LoginLimiter:
             retry_after=_seconds_until(locked_until, now),
         )
 
-    def _upsert(self, key: str, update: dict[str, Any]) -> dict[str, Any]:
-        def run() -> dict[str, Any]:
-            return self.collection.find_one_and_update(
-                {"key": key},
-                update,
-                upsert=True,
-                hint=index_hint(self.collection, BY_KEY),
-                return_document=ReturnDocument.AFTER,
-            )
 
-        with translate_errors():
-            # Parallel first attempts race to insert the counter: the loser gets a duplicate
-            # key error (MongoDB, FerretDB) or, on SecantusDB, no document back at all. Either
-            # way the counter exists now and the update is run again.
-            for _ in range(_UPSERT_TRIES):
-                try:
-                    doc = run()
-                except DuplicateKeyError:
-                    continue
-                if doc is not None:
-                    return doc
-        raise RuntimeError(f"login counter {key!r} could not be updated")
-
-
-def _stale(doc: dict[str, Any], now: datetime) -> bool:
-    locked_until = doc.get("lockedUntil")
-    return doc["expiresAt"] <= now or (locked_until is not None and locked_until <= now)
+def _stale(counter: FailureCounter, now: datetime) -> bool:
+    locked_until = counter.locked_until
+    return counter.expires_at <= now or (locked_until is not None and locked_until <= now)
 
 
 def _user_key(name_key: str) -> str:

@@ -13,15 +13,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bson import ObjectId
-from pymongo.collection import Collection
 
-from jwstdata.db.connection import translate_errors
-from jwstdata.db.hints import index_hint
+from jwstdata.db.refresh_tokens import RefreshTokens
 from jwstdata.errors import AuthenticationError
 
-BY_HASH = "token_hash_unique"
-BY_FAMILY = "family"
-BY_USER = "user_tokens"
 INVALID_REFRESH = "invalid or expired refresh token"
 
 
@@ -32,9 +27,9 @@ def token_hash(token: str) -> str:
 
 class RefreshTokenStore:
     def __init__(
-        self, collection: Collection, clock: Callable[[], datetime], lifetime: timedelta
+        self, tokens: RefreshTokens, clock: Callable[[], datetime], lifetime: timedelta
     ) -> None:
-        self.collection = collection
+        self.tokens = tokens
         self.clock = clock
         self.lifetime = lifetime
 
@@ -43,57 +38,26 @@ class RefreshTokenStore:
         the id of its stored document: the session id access tokens issued with it carry."""
         token = secrets.token_urlsafe(32)
         now = self.clock()
-        doc_id = ObjectId()
-        with translate_errors():
-            self.collection.insert_one(
-                {
-                    "_id": doc_id,
-                    "tokenHash": token_hash(token),
-                    "familyId": family_id or ObjectId(),
-                    "userId": user_id,
-                    "createdAt": now,
-                    "expiresAt": now + self.lifetime,
-                    "usedAt": None,
-                    "revokedAt": None,
-                }
-            )
+        doc_id = self.tokens.add(token_hash(token), user_id, family_id, now, now + self.lifetime)
         return token, doc_id
 
     def use(self, token: str) -> tuple[ObjectId, ObjectId]:
         """Mark a live token used; ``(user id, family id)``. Reuse revokes the family."""
         digest = token_hash(token)
-        now = self.clock()
-        with translate_errors():
-            doc = self.collection.find_one_and_update(
-                {
-                    "tokenHash": digest,
-                    "usedAt": None,
-                    "revokedAt": None,
-                    "expiresAt": {"$gt": now},
-                },
-                {"$set": {"usedAt": now}},
-                hint=index_hint(self.collection, BY_HASH),
-            )
-            if doc is None:
-                previous = self.collection.find_one(
-                    {"tokenHash": digest}, hint=index_hint(self.collection, BY_HASH)
-                )
-                if previous is not None and previous.get("usedAt") is not None:
-                    self.revoke_family(previous["familyId"])
-                raise AuthenticationError(INVALID_REFRESH)
-        return doc["userId"], doc["familyId"]
+        used = self.tokens.mark_used(digest, self.clock())
+        if used is None:
+            family_id = self.tokens.used_family(digest)
+            if family_id is not None:
+                self.revoke_family(family_id)
+            raise AuthenticationError(INVALID_REFRESH)
+        return used
 
     def revoke_token_family(self, token: str) -> bool:
         """Revoke the family ``token`` belongs to (logout); False when it is unknown."""
-        with translate_errors():
-            doc = self.collection.find_one(
-                {"tokenHash": token_hash(token)},
-                {"familyId": 1},
-                hint=index_hint(self.collection, BY_HASH),
-            )
-        if doc is None:
+        family_id = self.tokens.family_of(token_hash(token))
+        if family_id is None:
             return False
-        self.revoke_family(doc["familyId"])
+        self.revoke_family(family_id)
         return True
 
     def session_active(self, session_id: ObjectId) -> bool:
@@ -104,25 +68,11 @@ class RefreshTokenStore:
         family, this one included; a token already removed (expired) also ends it. One
         look-up by ``_id``.
         """
-        with translate_errors():
-            doc = self.collection.find_one({"_id": session_id}, {"revokedAt": 1})
-        return doc is not None and doc.get("revokedAt") is None
+        return self.tokens.is_live(session_id)
 
     def revoke_family(self, family_id: ObjectId) -> int:
-        with translate_errors():
-            result = self.collection.update_many(
-                {"familyId": family_id, "revokedAt": None},
-                {"$set": {"revokedAt": self.clock()}},
-                hint=index_hint(self.collection, BY_FAMILY),
-            )
-        return result.modified_count
+        return self.tokens.revoke_family(family_id, self.clock())
 
     def revoke_user(self, user_id: ObjectId) -> int:
         """Revoke every session of a user (on disabling it or changing its password)."""
-        with translate_errors():
-            result = self.collection.update_many(
-                {"userId": user_id, "revokedAt": None},
-                {"$set": {"revokedAt": self.clock()}},
-                hint=index_hint(self.collection, BY_USER),
-            )
-        return result.modified_count
+        return self.tokens.revoke_user(user_id, self.clock())

@@ -15,8 +15,10 @@ from bson import ObjectId
 from pydantic import SecretStr
 
 from jwstdata.config import Settings
-from jwstdata.db.auth_indexes import API_KEYS, LOGIN_ATTEMPTS, REFRESH_TOKENS
+from jwstdata.db.api_keys import ApiKeys
 from jwstdata.db.connection import DatabaseHandle
+from jwstdata.db.login_attempts import LoginAttempts
+from jwstdata.db.refresh_tokens import RefreshTokens
 from jwstdata.db.users import UserRepository
 from jwstdata.errors import AuthenticationError, PermissionDeniedError, ValidationError
 from jwstdata.models.access import AccessContext
@@ -58,11 +60,11 @@ class AuthService:
         # argon2-cffi's defaults in production; tests pass cheaper parameters.
         self.hasher = hasher or PasswordHasher()
         self.users = UserRepository.for_database(handle)
-        self.limiter = LoginLimiter(handle.db[LOGIN_ATTEMPTS], settings, clock)
+        self.limiter = LoginLimiter(LoginAttempts.for_database(handle), settings, clock)
         self.refresh_tokens = RefreshTokenStore(
-            handle.db[REFRESH_TOKENS], clock, timedelta(days=settings.refresh_token_days)
+            RefreshTokens.for_database(handle), clock, timedelta(days=settings.refresh_token_days)
         )
-        self.api_keys = ApiKeyStore(handle.db[API_KEYS], clock)
+        self.api_keys = ApiKeyStore(ApiKeys.for_database(handle), clock)
 
     @cached_property
     def secret(self) -> bytes:

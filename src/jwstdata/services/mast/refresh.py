@@ -4,43 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo import UpdateOne
-
-from jwstdata.db.connection import translate_errors
-from jwstdata.db.counters import apply_set
-from jwstdata.db.hints import index_hint
-from jwstdata.db.query import search_keys
+from jwstdata.db.mast_refresh import refresh_under_prefix
 from jwstdata.db.records import RecordRepository
-from jwstdata.db.sky import sky_fields
 from jwstdata.errors import ValidationError
 from jwstdata.keys import safe_file_name
 from jwstdata.mast import Mast, ObservationQuery
-from jwstdata.models import utcnow
 from jwstdata.services.mast.records import image_info
 
 _MAST_PREFIX = "mast_"
-
-
-def _refreshed_sky(
-    doc: dict[str, Any], columns: dict[str, Any], info: dict[str, Any]
-) -> dict[str, Any]:
-    """``sky`` and its cells from the record as it will be once refreshed (MAST's
-    ``s_region`` may have changed; the header's S_REGION, when the file has one, wins)."""
-    after = {
-        **doc,
-        "metadata": {
-            **(doc.get("metadata") or {}),
-            **{k.removeprefix("metadata."): v for k, v in columns.items()},
-        },
-        "imageInfo": {
-            **(doc.get("imageInfo") or {}),
-            **{k.removeprefix("imageInfo."): v for k, v in info.items()},
-        },
-    }
-    fields = sky_fields(after)
-    if fields["sky"] is None and doc.get("sky"):
-        return {}  # nothing derives: keep the footprint the record has
-    return fields
 
 
 def refresh_metadata(mast: Mast, repo: RecordRepository, obs_ids: list[str]) -> dict[str, Any]:
@@ -57,37 +28,5 @@ def refresh_metadata(mast: Mast, repo: RecordRepository, obs_ids: list[str]) -> 
             if v is not None and "." not in k and not k.startswith("$")
         }
         info = {f"imageInfo.{k}": v for k, v in image_info(row).items()}
-        with translate_errors():
-            docs = list(
-                repo.collection.find(
-                    # A range, not a regex: an index serves it on every server.
-                    {"filePath": {"$gte": prefix, "$lt": prefix[:-1] + "0"}},
-                    hint=index_hint(repo.collection, "file_path"),
-                )
-            )
-            keys = [search_keys(apply_set(d, {**columns, **info})) for d in docs]
-            operations = [
-                UpdateOne(
-                    {"_id": d["_id"]},
-                    {
-                        "$set": {
-                            **columns,
-                            **info,
-                            # target, title, filter: the search keys follow them
-                            "_norm": keys[i],
-                            "metadata.mast_refreshedAt": utcnow().isoformat(),
-                            **_refreshed_sky(d, columns, info),
-                            "updatedAt": utcnow(),
-                        },
-                        "$inc": {"version": 1},
-                    },
-                )
-                for i, d in enumerate(docs)
-            ]
-            if operations:
-                repo.collection.bulk_write(operations, ordered=False)
-        repo.counters.apply(
-            (d, apply_set(d, {**info, "_norm": keys[i]})) for i, d in enumerate(docs)
-        )
-        updated += len(operations)
+        updated += refresh_under_prefix(repo, prefix, columns, info)
     return {"observations": len(rows), "recordsUpdated": updated}
