@@ -18,7 +18,8 @@ from pymongo.collection import Collection
 from pymongo.errors import BulkWriteError
 
 from jwstdata.db.connection import translate_errors, translate_write_error
-from jwstdata.db.counters import RecordCounters, Snapshot, apply_set, touches_counters
+from jwstdata.db.counter_snapshot import Snapshot
+from jwstdata.db.counters import RecordCounters, apply_set, touches_counters
 from jwstdata.db.hints import index_hint
 from jwstdata.db.indexes import RECORD_INDEXES, RECORDS
 from jwstdata.db.portable import name_duplicate
