@@ -14,7 +14,8 @@ from bson import ObjectId
 
 from jwstdata.config import Settings
 from jwstdata.db import RecordRepository
-from jwstdata.db.counters import COUNTED, TAGS, TOTAL, cells_for
+from jwstdata.db.counter_snapshot import TOTAL, cells_for
+from jwstdata.db.counters import COUNTED, TAGS
 from jwstdata.db.search_plan import choose_driver
 from jwstdata.models import AccessContext, JwstDataModel
 from jwstdata.models.search import FacetName, SearchQuery

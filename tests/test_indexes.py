@@ -186,7 +186,7 @@ def test_search_page_count_and_facets_use_an_index_unhinted(
 
 
 def test_lookup_by_id_and_owner_path_use_an_index(seeded: RecordRepository) -> None:
-    from jwstdata.db.records import by_id_pipeline
+    from jwstdata.db.record_lookups import by_id_pipeline
 
     some = seeded.collection.find_one()
     if not server_features(seeded.collection.database).explain_plan_stages:

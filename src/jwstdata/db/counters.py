@@ -14,9 +14,10 @@ Anonymous callers read ``public``; a user reads ``public`` + ``private-owner:U``
 facet counts records; ``bounds`` holds the smallest and largest value of each sort key
 ever written (only ever widened), which sizes the search windows.
 
-The write paths (:class:`~jwstdata.db.records.RecordRepository`, re-ingest, processing
-outputs, archiving, MAST refresh) pass each change as a (before, after) pair of stored
-documents; only the difference is written, in one unordered bulk. The counters are plain
+Searches read them through :mod:`jwstdata.db.counter_snapshot`. The write paths
+(:class:`~jwstdata.db.records.RecordRepository`, re-ingest, processing outputs, archiving,
+MAST refresh) pass each change as a (before, after) pair of stored documents; only the
+difference is written, in one unordered bulk. The counters are plain
 documents (``$inc`` with upsert, ``$min``/``$max``), portable to every MongoDB-compatible
 server. They are not transactional with the record write: a process killed between the two
 leaves them off by that write until ``jwstdata db recount`` rebuilds them.
@@ -25,11 +26,9 @@ leaves them off by that write until ``jwstdata db recount`` rebuilds them.
 from __future__ import annotations
 
 import copy
-import functools
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from pymongo import UpdateOne
@@ -37,20 +36,20 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 
 from jwstdata.db.connection import translate_errors
+from jwstdata.db.counter_snapshot import (
+    BOUNDS_CELL,
+    HEAVY_FACETS,
+    TOTAL,
+    Snapshot,
+    owner_key,
+    read_snapshot,
+)
 from jwstdata.db.indexes import COUNTS, COUNTS_HEAVY
-from jwstdata.models.access import AccessContext
-from jwstdata.models.search import FACET_FIELDS, SearchQuery
+from jwstdata.models.search import FACET_FIELDS
 
-TOTAL = "total"
 TAGS = "tags"
-BOUNDS_CELL = "bounds"
 # Facet name -> document path: the search facets plus tags.
 TARGET = "target"  # normalised target names (the search key), for estimates and facets
-# Facets with as many values as the library has programmes: counted like the others, but in
-# a collection of their own (``record_counts_heavy``) that a snapshot reads only when asked
-# to (``read(..., heavy=True)``): the counter read of every page, which costs what the
-# counters collection holds, does not grow with the number of programmes.
-HEAVY_FACETS = frozenset({"program"})
 COUNTED: dict[str, str] = {name.value: path for name, path in FACET_FIELDS.items()} | {
     TAGS: "tags",
     TARGET: "_norm.targetName",
@@ -73,7 +72,6 @@ COUNTED_PATHS = frozenset(
         "sharedWith",
     }
 )
-_NO_OWNER = "-"
 
 Key = tuple[str, str, Any]  # (cell, facet, value)
 
@@ -100,10 +98,6 @@ def apply_set(document: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any
     return out
 
 
-def _id(value: Any) -> str:
-    return str(value) if value is not None else _NO_OWNER
-
-
 def cells_of(document: dict[str, Any] | None) -> list[str]:
     if document is None or document.get("isArchived") is not False:
         return []  # archived, or written before the flag existed: default searches skip it
@@ -111,8 +105,8 @@ def cells_of(document: dict[str, Any] | None) -> list[str]:
         return []  # processing outputs are listed with their source, not counted
     owner = document.get("userId")
     kind = "public" if document.get("isPublic") else "private"
-    sharees = dict.fromkeys(_id(u) for u in document.get("sharedWith") or [] if u != owner)
-    return [kind, f"{kind}-owner:{_id(owner)}", *(f"{kind}-shared:{u}" for u in sharees)]
+    sharees = dict.fromkeys(owner_key(u) for u in document.get("sharedWith") or [] if u != owner)
+    return [kind, f"{kind}-owner:{owner_key(owner)}", *(f"{kind}-shared:{u}" for u in sharees)]
 
 
 def contributions(document: dict[str, Any] | None) -> Counter[tuple[Key, str]]:
@@ -148,109 +142,6 @@ def touches_counters(fields: Iterable[str]) -> bool:
 def _counter_id(key: Key) -> str:
     cell, facet, value = key
     return f"{cell}|{facet}|{json.dumps(value)}"
-
-
-@dataclass
-class Counts:
-    """Counter values summed over some cells: (facet, value) -> records, bytes."""
-
-    counts: dict[tuple[str, Any], int] = field(default_factory=dict)
-    bytes: dict[tuple[str, Any], int] = field(default_factory=dict)
-
-    @property
-    def total(self) -> int:
-        return self.counts.get((TOTAL, None), 0)
-
-    @property
-    def total_bytes(self) -> int:
-        return self.bytes.get((TOTAL, None), 0)
-
-    def count_of(self, facet: str, value: Any) -> int:
-        return self.counts.get((facet, value), 0)
-
-    def facet(self, name: str, limit: int = 200) -> list[dict[str, Any]]:
-        """Values of one facet by count (largest first), as the live ``$group`` gives them."""
-        rows = [
-            {"value": value, "count": n}
-            for (facet, value), n in self.counts.items()
-            if facet == name and n > 0
-        ]
-        rows.sort(key=lambda r: (-r["count"], _sort_key(r["value"])))
-        return rows[:limit]
-
-    def prefix_count(self, facet: str, prefix: str) -> int:
-        """Records whose ``facet`` value starts with ``prefix``."""
-        return sum(
-            n
-            for (name, value), n in self.counts.items()
-            if name == facet and isinstance(value, str) and value.startswith(prefix)
-        )
-
-    def add(self, other: Counts) -> None:
-        for key, n in other.counts.items():
-            self.counts[key] = self.counts.get(key, 0) + n
-        for key, b in other.bytes.items():
-            self.bytes[key] = self.bytes.get(key, 0) + b
-
-
-def _sort_key(value: Any) -> tuple[int, str]:
-    """MongoDB's order for the facet values we count: null first, then strings."""
-    return (0, "") if value is None else (1, str(value))
-
-
-@dataclass
-class Snapshot:
-    """The counters of some cells, read in one query, and the sort-key bounds."""
-
-    cells: dict[str, Counts] = field(default_factory=dict)
-    bounds: dict[str, Any] = field(default_factory=dict)  # "uploadDate_min" -> value
-    present: bool = False  # the counters are complete (made by ``recount``, then maintained)
-    loaded: frozenset[str] = frozenset()  # the cells read (others are unknown, not zero)
-    heavy: bool = False  # the HEAVY_FACETS counters were read too (else they are unknown)
-
-    def knows(self, facet: str) -> bool:
-        """Whether this snapshot holds the counters of ``facet``."""
-        return self.present and (self.heavy or facet not in HEAVY_FACETS)
-
-    def sum(self, cells: Sequence[str]) -> Counts:
-        out = Counts()
-        for cell in dict.fromkeys(cells):
-            if cell in self.cells:
-                out.add(self.cells[cell])
-        return out
-
-    def cell_total(self, cell: str) -> int:
-        return self.cells[cell].total if cell in self.cells else 0
-
-    @functools.cached_property
-    def everything(self) -> Counts:
-        """Every unarchived record, whoever owns it."""
-        return self.sum(["public", "private"])
-
-    def bound(self, sort_key: str, which: str) -> Any:
-        return self.bounds.get(f"{sort_key}_{which}")
-
-
-def cells_for(query: SearchQuery, ctx: AccessContext) -> list[str] | None:
-    """The cells whose sum is what ``ctx`` sees of ``query``'s scope; None if no sum is."""
-    if ctx.is_admin:
-        scope = ["public", "private"]
-    elif ctx.user_id is None:
-        scope = ["public"]
-    elif type(ctx) is not AccessContext:  # a narrowed view, e.g. "shared with me"
-        if ctx.read_filter() != {"sharedWith": ctx.user_id}:
-            return None
-        scope = [f"public-shared:{ctx.user_id}", f"private-shared:{ctx.user_id}"]
-    else:
-        scope = ["public", f"private-owner:{ctx.user_id}", f"private-shared:{ctx.user_id}"]
-    if query.user_id is not None:
-        owner = _id(query.user_id)
-        if not (ctx.is_admin or query.user_id == ctx.user_id) or len(scope) == 2:
-            return None  # another owner's records as a user, or shared-with-me of an owner
-        scope = [f"public-owner:{owner}", f"private-owner:{owner}"]
-    if query.is_public is not None:
-        scope = [c for c in scope if c.startswith("public" if query.is_public else "private")]
-    return scope
 
 
 class _Bounds:
@@ -334,24 +225,9 @@ class RecordCounters:
     def read(self, cells: Sequence[str], *, heavy: bool = False) -> Snapshot:
         """``cells`` (and the ``public``/``private`` totals) and the bounds: one query on the
         ``cell`` index; the HEAVY_FACETS counters only if ``heavy``."""
-        wanted = list(dict.fromkeys(["public", "private", *cells, BOUNDS_CELL]))
-        snapshot = Snapshot(loaded=frozenset(wanted), heavy=heavy)
-        flt: dict[str, Any] = {"cell": {"$in": wanted}}
-        with translate_errors(self._uri):
-            # One batch: the default first batch (101 documents) would cost a getMore.
-            docs = list(self.collection.find(flt, batch_size=100_000))
-            if heavy:
-                docs += self.heavy_collection.find(flt, batch_size=100_000)
-        for doc in docs:
-            if doc["cell"] == BOUNDS_CELL:
-                snapshot.present = True
-                snapshot.bounds = {k: v for k, v in doc.items() if k not in ("_id", "cell")}
-                continue
-            counts = snapshot.cells.setdefault(doc["cell"], Counts())
-            key = (doc["facet"], doc.get("value"))
-            counts.counts[key] = counts.counts.get(key, 0) + int(doc.get("n", 0))
-            counts.bytes[key] = counts.bytes.get(key, 0) + int(doc.get("bytes", 0))
-        return snapshot
+        return read_snapshot(
+            self.collection, self.heavy_collection, cells, heavy=heavy, redacted_uri=self._uri
+        )
 
     def complete(self) -> bool:
         with translate_errors(self._uri):

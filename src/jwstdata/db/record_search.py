@@ -16,13 +16,8 @@ from pymongo.collection import Collection
 
 from jwstdata.db.connection import translate_errors
 from jwstdata.db.count_terms import CountBranch, counted_terms, unfiltered, user_cells
-from jwstdata.db.counters import (
-    HEAVY_FACETS,
-    TARGET,
-    RecordCounters,
-    Snapshot,
-    cells_for,
-)
+from jwstdata.db.counter_snapshot import HEAVY_FACETS, Snapshot, cells_for
+from jwstdata.db.counters import TARGET, RecordCounters
 from jwstdata.db.features import server_features
 from jwstdata.db.hints import index_hint
 from jwstdata.db.query import (
@@ -32,7 +27,8 @@ from jwstdata.db.query import (
     normalise_target,
     sort_spec,
 )
-from jwstdata.db.search_plan import Driver, choose_driver, sort_path, windows
+from jwstdata.db.search_plan import Driver, choose_driver, sort_path
+from jwstdata.db.search_windows import windows
 from jwstdata.models.access import AccessContext
 from jwstdata.models.search import (
     FACET_ATTRIBUTES,

@@ -4,6 +4,8 @@
   :class:`FitsReadError`, the one error every unreadable file ends in.
 - :mod:`~jwstdata.fitsmeta.keywords`: keyword rules (kept keywords, filter representation,
   nominal wavelength, calibration level, BSON-safe values).
+- :mod:`~jwstdata.fitsmeta.headers`: the headers an extraction reads, by keyword.
+- :mod:`~jwstdata.fitsmeta.blocks`: the ``image_info``/``sensor_info``/``spectral_info`` blocks.
 - :mod:`~jwstdata.fitsmeta.extract`: :func:`read_header_metadata` and :class:`HeaderMetadata`.
 
 Import the public names from :mod:`jwstdata.fits`.

@@ -61,7 +61,8 @@ timestamp, guiderMode``. Name parts are strings as written (``"00001"``).
 <NameKind.unknown: 'unknown'>
 """
 
-from jwstdata.naming.parser import ParsedName, parse_name
+from jwstdata.naming.parsed import ParsedName
+from jwstdata.naming.parser import parse_name
 from jwstdata.naming.rules import (
     KNOWN_SUFFIXES,
     PIPELINE_VERSION,

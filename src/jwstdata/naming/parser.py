@@ -1,13 +1,16 @@
-"""``parse_name``: one pass over a file name with precompiled patterns; never raises."""
+"""``parse_name``: one pass over a file name with precompiled patterns; never raises.
+
+Each shape of name (exposure, source, association, pool, guidestar, MSA, CRDS, unknown) has
+its parser; they fill a :data:`~jwstdata.naming.parsed.ParsedNameDraft`.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 import os
-from dataclasses import dataclass
 from typing import Any
 
 from jwstdata.models.enums import DataType, ProcessingLevel
+from jwstdata.naming.parsed import ParsedName, ParsedNameDraft
 from jwstdata.naming.patterns import (
     ACID_TOKEN,
     ACTIVITY_SUFFIX,
@@ -30,89 +33,6 @@ from jwstdata.naming.rules import SUFFIX_RULES, NameKind, match_suffix
 
 _UNKNOWN = ProcessingLevel.unknown
 _LIST_KINDS = {"asn": NameKind.association, "pool": NameKind.pool}
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedName:
-    """What a file name says. Field values are lower case as in the name; absent parts are None."""
-
-    file_name: str
-    kind: NameKind
-    suffix: str | None = None
-    extension: str | None = None
-    processing_level: ProcessingLevel = _UNKNOWN
-    data_type: DataType | None = None
-    is_viewable: bool = False
-    program: str | None = None
-    observation: str | None = None
-    visit: str | None = None
-    exposure_id: str | None = None
-    detector: str | None = None
-    instrument: str | None = None
-    optical_elements: str | None = None
-    association_id: str | None = None
-    observation_base_id: str | None = None
-    segment: str | None = None
-    visit_group: str | None = None
-    parallel_sequence: str | None = None
-    activity: str | None = None
-    exposure_number: str | None = None
-    target: str | None = None
-    source_id: str | None = None
-    epoch: str | None = None
-    subarray: str | None = None
-    compressed: bool = False
-    thumbnail: bool = False
-    asn_type: str | None = None
-    timestamp: str | None = None
-    guider_mode: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        """The camelCase document form: the 16 core keys first, then the extras."""
-        return {
-            "fileName": self.file_name,
-            "kind": self.kind.value,
-            "suffix": self.suffix,
-            "extension": self.extension,
-            "processingLevel": self.processing_level.value,
-            "dataType": None if self.data_type is None else self.data_type.value,
-            "isViewable": self.is_viewable,
-            "program": self.program,
-            "observation": self.observation,
-            "visit": self.visit,
-            "exposureId": self.exposure_id,
-            "detector": self.detector,
-            "instrument": self.instrument,
-            "opticalElements": self.optical_elements,
-            "associationId": self.association_id,
-            "observationBaseId": self.observation_base_id,
-            "segment": self.segment,
-            "visitGroup": self.visit_group,
-            "parallelSequence": self.parallel_sequence,
-            "activity": self.activity,
-            "exposureNumber": self.exposure_number,
-            "target": self.target,
-            "sourceId": self.source_id,
-            "epoch": self.epoch,
-            "subarray": self.subarray,
-            "compressed": self.compressed,
-            "thumbnail": self.thumbnail,
-            "asnType": self.asn_type,
-            "timestamp": self.timestamp,
-            "guiderMode": self.guider_mode,
-        }
-
-
-# A frozen dataclass sets each of its 30 slots through object.__setattr__, which made building the
-# result most of the cost of a parse. The parser fills a mutable draft with the same slots instead
-# and then re-labels it as ParsedName (same layout, so CPython allows the __class__ assignment):
-# the caller gets an ordinary frozen ParsedName. The two common shapes pass the fields
-# positionally, in ParsedName's field order, because keyword arguments cost as much again.
-_Draft: Any = dataclasses.make_dataclass(
-    "_ParsedNameDraft",
-    [(f.name, f.type, f.default) for f in dataclasses.fields(ParsedName)],
-    slots=True,
-)
 
 
 def parse_name(name: str | os.PathLike[str]) -> ParsedName:
@@ -198,7 +118,7 @@ def _exposure(file_name: str, stem: str, ext: str | None, compressed: bool) -> A
     else:
         suffix = whole or (tokens[-1] if tokens else None) or None
     rule = SUFFIX_RULES.get(suffix) if suffix else None
-    return _Draft(
+    return ParsedNameDraft(
         file_name,
         NameKind.exposure,
         suffix,
@@ -250,7 +170,7 @@ def _source(file_name: str, stem: str, ext: str | None, compressed: bool) -> Any
         subarray = elements.pop()
     source_id = target.rpartition("-")[2] if target[0] == "t" else target
     rule = SUFFIX_RULES.get(suffix) if suffix else None
-    return _Draft(
+    return ParsedNameDraft(
         file_name,
         NameKind.source,
         suffix,
@@ -285,7 +205,7 @@ def _association(file_name: str, stem: str, ext: str | None, compressed: bool) -
     if m is None:
         return _unknown(file_name, stem, ext, compressed)
     program, acid = m["program"], m["acid"]
-    return _Draft(
+    return ParsedNameDraft(
         file_name=file_name,
         kind=NameKind.association,
         suffix="asn",
@@ -305,7 +225,7 @@ def _pool(file_name: str, stem: str, ext: str | None, compressed: bool) -> Any:
     m = POOL.fullmatch(stem)
     if m is None:
         return _unknown(file_name, stem, ext, compressed)
-    return _Draft(
+    return ParsedNameDraft(
         file_name=file_name,
         kind=NameKind.pool,
         suffix="pool",
@@ -322,7 +242,7 @@ def _guidestar(file_name: str, stem: str, ext: str | None, compressed: bool) -> 
     if m is None:
         return _unknown(file_name, stem, ext, compressed)
     program, observation, suffix = m["program"], m["observation"], m["suffix"]
-    return _Draft(
+    return ParsedNameDraft(
         file_name=file_name,
         kind=NameKind.guidestar,
         suffix=suffix,
@@ -345,7 +265,7 @@ def _msa(file_name: str, stem: str, ext: str | None, compressed: bool) -> Any:
     if m is None:
         return _unknown(file_name, stem, ext, compressed)
     program, observation, visit = m.groups()
-    return _Draft(
+    return ParsedNameDraft(
         file_name=file_name,
         kind=NameKind.unknown,
         suffix="msa",
@@ -364,7 +284,7 @@ def _crds(file_name: str, stem: str, ext: str | None, compressed: bool) -> Any:
     m = CRDS.fullmatch(stem)
     if m is None:
         return _unknown(file_name, stem, ext, compressed)
-    return _Draft(
+    return ParsedNameDraft(
         file_name=file_name,
         kind=NameKind.unknown,
         suffix=m["reftype"],
@@ -387,7 +307,7 @@ def _unknown(file_name: str, stem: str, ext: str | None, compressed: bool) -> An
         suffix, data_type, viewable = known, rule.data_type, rule.viewable
     elif ext in METADATA_EXTENSIONS:
         data_type = DataType.metadata
-    return _Draft(
+    return ParsedNameDraft(
         file_name=file_name,
         kind=kind,
         suffix=suffix,

@@ -3,8 +3,8 @@
 Level ``z`` shows the image reduced by ``2**z`` (``z = 0``: the pixels themselves); tile
 ``(x, y)`` of a level covers ``TILE x TILE`` output pixels starting at column ``x * TILE`` and
 row ``y * TILE`` of that level, row 0 being FITS row 1 (the bottom). Reduced levels are block
-means of the finite values. Values are physical (BSCALE/BZERO applied; BLANK and non-finite
-are NaN). The plane shown in cubes and ramps is the one the quick-look viewer shows.
+means of the finite values. The image, its plane and its values are those of the quick-look
+viewer (:mod:`jwstdata.services.pixel_window`).
 
 Opened files are cached (a few, least recently used first out), so panning over an image
 costs page faults, not re-opens. A plain local file is mapped where it lies; a gzip file
@@ -28,6 +28,7 @@ from astropy.utils.exceptions import AstropyWarning
 
 from jwstdata.errors import NotFoundError, PayloadTooLargeError, ValidationError
 from jwstdata.models import JwstDataModel
+from jwstdata.services.pixel_window import image_hdu, physical, pixel_file_key, plane_index
 from jwstdata.storage import StorageProvider
 
 TILE = 256
@@ -59,24 +60,6 @@ class TileSource:
         self.hdul.close()
         if self.copy is not None:
             self.copy.unlink(missing_ok=True)
-
-
-def _image_hdu(hdul: fits.HDUList) -> Any:
-    candidates = [h for h in hdul if h.is_image and (h.header.get("NAXIS") or 0) >= 2]
-    for hdu in candidates:
-        if hdu.name == "SCI":
-            return hdu
-    if candidates:
-        return candidates[0]
-    raise ValidationError("this file has no image data to show")
-
-
-def _plane_index(shape: tuple[int, ...]) -> tuple[int, ...]:
-    if len(shape) == 3:
-        return (shape[0] // 2,)
-    if len(shape) == 4:
-        return (0, shape[1] - 1)
-    return tuple(0 for _ in shape[:-2])
 
 
 class TileCache:
@@ -111,11 +94,7 @@ class TileCache:
                 self._open.popitem()[1].close()
 
     def _local(self, storage: StorageProvider, record: JwstDataModel) -> tuple[Path, Path | None]:
-        key = record.file_path
-        if not key or record.file_missing:
-            raise NotFoundError(f"record {record.id} has no file")
-        if not (record.file_format or "").startswith("fits"):
-            raise ValidationError(f"{record.file_name} is not a FITS file: it has no pixel data")
+        key = pixel_file_key(record)
         local = storage.local_path(key)
         if local is not None and not local.is_file():
             raise NotFoundError(f"the file {key} is missing from storage")
@@ -146,9 +125,9 @@ class TileCache:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", AstropyWarning)
                 hdul = fits.open(path, memmap=True, do_not_scale_image_data=True)
-                hdu = _image_hdu(hdul)
+                hdu = image_hdu(hdul)
                 data = hdu.data
-            index = _plane_index(tuple(data.shape))
+            index = plane_index(tuple(data.shape))
             plane = data[index] if index else data
         except ValidationError:
             if copy is not None:
@@ -202,16 +181,6 @@ class _Prefixed:
                 data += self._stream.read(size - len(data))
             return data
         return self._stream.read(size)
-
-
-def physical(raw: np.ndarray, header: fits.Header) -> np.ndarray:
-    """Stored values to physical ones (BSCALE, BZERO; BLANK and non-finite become NaN)."""
-    values = raw.astype(np.float64) * float(header.get("BSCALE", 1)) + float(header.get("BZERO", 0))
-    blank = header.get("BLANK")
-    if blank is not None and raw.dtype.kind in "iu":
-        values[raw == blank] = np.nan
-    values[~np.isfinite(values)] = np.nan
-    return values.astype(np.float32)
 
 
 def tile(source: TileSource, z: int, x: int, y: int) -> np.ndarray:

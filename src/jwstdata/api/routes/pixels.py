@@ -17,169 +17,26 @@ no request per mouse move; it is null for anything else.
 ``GET /api/data/{id}/spectrum?max=4000``: wavelength and flux of the first ``EXTRACT1D``
 table as JSON, bin-averaged to at most ``max`` points.
 
-Files are opened with memmap and read in bands, so memory stays bounded by the output and
-one band; access is checked with the caller's context like every other record read.
+The reading is :mod:`jwstdata.services.viewer_data`; access is checked with the caller's
+context like every other record read.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
-import math
-import re
-import shutil
-import struct
-import tempfile
-import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-import numpy as np
-from astropy.io import fits
 from fastapi import APIRouter, Header, Query, Response, status
 from fastapi.responses import JSONResponse
 
 from jwstdata.api.deps import ContextDep, RecordIdDep, ServicesDep
 from jwstdata.api.schemas import Spectrum
-from jwstdata.errors import NotFoundError, PayloadTooLargeError, ValidationError
-from jwstdata.inflate import InflateError, InflateLimits, inflated_copy
 from jwstdata.models import JwstDataModel
-from jwstdata.storage import StorageProvider
+from jwstdata.services.pixel_window import PIXELS_MEDIA_TYPE, framed
+from jwstdata.services.viewer_data import downsampled_image, read_spectrum
 
 router = APIRouter(prefix="/api/data", tags=["viewer"])
-PIXELS_MEDIA_TYPE = "application/vnd.jwstdata.pixels"
 MAX_SIDE = 2048
-MAX_PLAIN_BYTES = 8 * 1024**3  # memmapped: only the rows read are paged in
-MAX_COMPRESSED_BYTES = 512 * 1024**2  # gzip must be inflated to be read
 MAX_SPECTRUM_POINTS = 20000
-_WCS_KEY = re.compile(
-    r"^(CTYPE[12]|CUNIT[12]|CRPIX[12]|CRVAL[12]|CDELT[12]|CD[12]_[12]|PC[12]_[12]|"
-    r"LONPOLE|LATPOLE|RADESYS|EQUINOX|[AB]_ORDER|[AB]_\d_\d)$"
-)
-
-
-@contextmanager
-def _local_copy(storage: StorageProvider, key: str, staging: Path) -> Iterator[Path]:
-    """A filesystem path for ``key``: the file itself locally, a temporary copy from S3."""
-    path = storage.local_path(key)
-    if path is not None:
-        if not path.is_file():
-            raise NotFoundError(f"the file {key} is missing from storage")
-        yield path
-        return
-    staging.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=staging, prefix=".view-", suffix=".fits") as out:
-        with storage.open_read(key) as stream:
-            shutil.copyfileobj(stream, out, 1024 * 1024)
-        out.flush()
-        yield Path(out.name)
-
-
-@contextmanager
-def _open_fits(svc: Any, record: JwstDataModel) -> Iterator[fits.HDUList]:
-    if not record.file_path or record.file_missing:
-        raise NotFoundError(f"record {record.id} has no file")
-    if not (record.file_format or "").startswith("fits"):
-        raise ValidationError(f"{record.file_name} is not a FITS file: it has no pixel data")
-    staging = svc.settings.home_dir / "staging"
-    with contextlib.ExitStack() as stack:
-        stored = stack.enter_context(_local_copy(svc.storage, record.file_path, staging))
-        try:
-            # A compressed file is inflated once, within bounds, then mapped like a plain one:
-            # reading bands straight from gzip would inflate it again for every band.
-            path = stack.enter_context(
-                inflated_copy(stored, staging, InflateLimits.of(svc.settings))
-            )
-        except InflateError as exc:
-            raise ValidationError(f"the data in {record.file_name} cannot be read: {exc}") from None
-        try:
-            # Scaled integers (BZERO/BSCALE) are scaled here: astropy refuses them under memmap.
-            with fits.open(
-                path, memmap=True, lazy_load_hdus=True, do_not_scale_image_data=True
-            ) as hdul:
-                yield hdul
-        except (OSError, ValueError, TypeError, IndexError) as exc:
-            raise ValidationError(
-                f"the data in {record.file_name} cannot be read ({type(exc).__name__}: "
-                f"{str(exc)[:200]}); the file may be truncated or corrupt"
-            ) from None
-
-
-def _image_hdu(hdul: fits.HDUList) -> fits.hdu.base.ExtensionHDU:
-    candidates = [h for h in hdul if h.is_image and (h.header.get("NAXIS") or 0) >= 2]
-    for hdu in candidates:
-        if hdu.name == "SCI":
-            return hdu
-    if candidates:
-        return candidates[0]
-    raise ValidationError("this file has no image data to show")
-
-
-def _declared_bytes(header: fits.Header) -> int:
-    naxes = [int(header.get(f"NAXIS{i}", 0) or 0) for i in range(1, int(header["NAXIS"]) + 1)]
-    return math.prod(naxes) * abs(int(header.get("BITPIX", 32))) // 8
-
-
-def _plane_index(shape: tuple[int, ...]) -> tuple[int, ...]:
-    """Which 2-D plane of an n-D array to show: cubes their middle, ramps their last group."""
-    if len(shape) == 3:
-        return (shape[0] // 2,)
-    if len(shape) == 4:
-        return (0, shape[1] - 1)
-    return tuple(0 for _ in shape[:-2])
-
-
-def _physical(raw: np.ndarray, header: fits.Header) -> np.ndarray:
-    """Stored values to physical ones (BSCALE, BZERO; BLANK and non-finite become NaN)."""
-    values = raw.astype(np.float64) * float(header.get("BSCALE", 1)) + float(header.get("BZERO", 0))
-    blank = header.get("BLANK")
-    if blank is not None and raw.dtype.kind in "iu":
-        values[raw == blank] = np.nan
-    values[~np.isfinite(values)] = np.nan
-    return values.astype(np.float32)
-
-
-def _downsample(hdu: Any, plane: tuple[int, ...], ny: int, nx: int, factor: int) -> np.ndarray:
-    """Block means of ``factor`` x ``factor`` pixels, one band of rows at a time."""
-    height, width = math.ceil(ny / factor), math.ceil(nx / factor)
-    out = np.empty((height, width), dtype=np.float32)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN blocks are NaN, quietly
-        for row in range(height):
-            start, stop = row * factor, min((row + 1) * factor, ny)
-            raw = np.asarray(hdu.section[(*plane, slice(start, stop), slice(None))])
-            band = _physical(raw, hdu.header)
-            if factor == 1:
-                out[row] = band[0]
-                continue
-            padded = np.full((band.shape[0], width * factor), np.nan, dtype=np.float32)
-            padded[:, :nx] = band
-            blocks = padded.reshape(band.shape[0], width, factor)
-            out[row] = np.nanmean(blocks, axis=(0, 2))
-    return out
-
-
-def celestial_wcs(header: fits.Header) -> dict[str, Any] | None:
-    """The keywords of a TAN (optionally SIP) celestial WCS, or None for anything else."""
-    ctype1, ctype2 = str(header.get("CTYPE1", "")), str(header.get("CTYPE2", ""))
-    if not (ctype1.startswith("RA---TAN") and ctype2.startswith("DEC--TAN")):
-        return None
-    keywords = {}
-    for card in header.cards:
-        if _WCS_KEY.match(card.keyword) and isinstance(card.value, str | int | float):
-            value = card.value
-            keywords[card.keyword] = value if isinstance(value, str) else float(value)
-    if not all(k in keywords for k in ("CRPIX1", "CRPIX2", "CRVAL1", "CRVAL2")):
-        return None
-    return keywords
-
-
-def _frame(meta: dict[str, Any], data: np.ndarray) -> bytes:
-    header = json.dumps(meta, separators=(",", ":")).encode()
-    header += b" " * (-len(header) % 4)
-    return struct.pack("<I", len(header)) + header + data.astype("<f4").tobytes()
 
 
 def _etag(record: JwstDataModel, kind: str, size: int) -> str:
@@ -204,55 +61,8 @@ def pixels(
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
     if if_none_match == etag:
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
-    with _open_fits(svc, record) as hdul:
-        hdu = _image_hdu(hdul)
-        compressed = (record.file_format or "").endswith(("gz", "fz", "bz2"))
-        limit = MAX_COMPRESSED_BYTES if compressed else MAX_PLAIN_BYTES
-        if _declared_bytes(hdu.header) > limit:
-            raise PayloadTooLargeError(
-                f"the image in {record.file_name} is too large to show in the browser "
-                f"(limit {limit // 1024**2} MiB of pixel data)"
-            )
-        shape = tuple(int(hdu.header[f"NAXIS{i}"]) for i in range(hdu.header["NAXIS"], 0, -1))
-        ny, nx = shape[-2], shape[-1]
-        plane = _plane_index(shape)
-        factor = max(1, math.ceil(max(ny, nx) / max_side))
-        data = _downsample(hdu, plane, ny, nx, factor)
-        meta = {
-            "width": int(data.shape[1]),
-            "height": int(data.shape[0]),
-            "factor": factor,
-            "sourceWidth": nx,
-            "sourceHeight": ny,
-            "extension": hdu.name or "PRIMARY",
-            "plane": list(plane),
-            "unit": str(hdu.header.get("BUNIT", "") or ""),
-            "wcs": celestial_wcs(hdu.header),
-        }
-    return Response(_frame(meta, data), media_type=PIXELS_MEDIA_TYPE, headers=headers)
-
-
-def _spectrum_table(hdul: fits.HDUList) -> fits.BinTableHDU:
-    for hdu in hdul:
-        if isinstance(hdu, fits.BinTableHDU):
-            names = {n.upper() for n in hdu.columns.names}
-            if {"WAVELENGTH", "FLUX"} <= names:
-                return hdu
-    raise ValidationError("this file has no spectrum table (WAVELENGTH and FLUX columns)")
-
-
-def _binned(values: np.ndarray, factor: int) -> np.ndarray:
-    if factor == 1:
-        return values
-    padded = np.full(math.ceil(values.size / factor) * factor, np.nan)
-    padded[: values.size] = values
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanmean(padded.reshape(-1, factor), axis=1)
-
-
-def _json_floats(values: np.ndarray) -> list[float | None]:
-    return [float(v) if math.isfinite(v) else None for v in values.tolist()]
+    meta, data = downsampled_image(svc.storage, svc.settings, record, max_side)
+    return Response(framed(meta, data), media_type=PIXELS_MEDIA_TYPE, headers=headers)
 
 
 @router.get(
@@ -267,23 +77,5 @@ def spectrum(
     max_points: Annotated[int, Query(alias="max", ge=16, le=MAX_SPECTRUM_POINTS)] = 4000,
 ) -> JSONResponse:
     record = svc.records.get(record_id, ctx)
-    with _open_fits(svc, record) as hdul:
-        table = _spectrum_table(hdul)
-        columns = {n.upper(): n for n in table.columns.names}
-        wave_col, flux_col = table.columns[columns["WAVELENGTH"]], table.columns[columns["FLUX"]]
-        wavelength = np.asarray(table.data[wave_col.name], dtype=np.float64)
-        flux = np.asarray(table.data[flux_col.name], dtype=np.float64)
-        if wavelength.ndim == 2:  # one row holding the whole spectrum
-            wavelength, flux = wavelength[0], flux[0]
-        wavelength, flux = wavelength.ravel(), flux.ravel()
-        factor = max(1, math.ceil(wavelength.size / max_points))
-        body = {
-            "extension": table.name,
-            "sourcePoints": int(wavelength.size),
-            "factor": factor,
-            "wavelengthUnit": wave_col.unit or "",
-            "fluxUnit": flux_col.unit or "",
-            "wavelength": _json_floats(_binned(wavelength, factor)),
-            "flux": _json_floats(_binned(flux, factor)),
-        }
+    body = read_spectrum(svc.storage, svc.settings, record, max_points)
     return JSONResponse(body, headers={"Cache-Control": "private, no-cache"})

@@ -11,22 +11,19 @@ Every read is access-checked with the caller's context, like every other record 
 
 from __future__ import annotations
 
-import json
-import struct
 import threading
 from typing import Annotated, Any
 
-import numpy as np
 from fastapi import APIRouter, Header, Query, Response, status
 
 from jwstdata.api.deps import ContextDep, RecordIdDep, ServicesDep
 from jwstdata.api.viewer_schemas import SourceOverlay, TileInfo
 from jwstdata.models import JwstDataModel
+from jwstdata.services.pixel_window import PIXELS_MEDIA_TYPE, framed
 from jwstdata.services.sky_info import source_overlay, tile_info
 from jwstdata.services.tiles import TileCache, TileSource, tile
 
 router = APIRouter(prefix="/api/data", tags=["viewer"])
-TILE_MEDIA_TYPE = "application/vnd.jwstdata.pixels"
 _caches: dict[str, TileCache] = {}
 _lock = threading.Lock()
 
@@ -56,7 +53,7 @@ def tiles(svc: ServicesDep, ctx: ContextDep, record_id: RecordIdDep) -> dict[str
     "/{record_id}/tile",
     summary="One tile of the image at a zoom level, as float32",
     response_class=Response,
-    responses={200: {"content": {TILE_MEDIA_TYPE: {}}}},
+    responses={200: {"content": {PIXELS_MEDIA_TYPE: {}}}},
 )
 def one_tile(
     svc: ServicesDep,
@@ -73,13 +70,8 @@ def one_tile(
     if if_none_match == etag:
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
     data = tile(_source(svc, record), z, x, y)
-    meta = json.dumps(
-        {"width": data.shape[1], "height": data.shape[0], "z": z, "x": x, "y": y, "factor": 2**z},
-        separators=(",", ":"),
-    ).encode()
-    meta += b" " * (-len(meta) % 4)
-    body = struct.pack("<I", len(meta)) + meta + np.ascontiguousarray(data, "<f4").tobytes()
-    return Response(body, media_type=TILE_MEDIA_TYPE, headers=headers)
+    meta = {"width": data.shape[1], "height": data.shape[0], "z": z, "x": x, "y": y, "factor": 2**z}
+    return Response(framed(meta, data), media_type=PIXELS_MEDIA_TYPE, headers=headers)
 
 
 @router.get(
