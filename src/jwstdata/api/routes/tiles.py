@@ -13,29 +13,20 @@ from __future__ import annotations
 
 import json
 import struct
-import threading
 from typing import Annotated, Any
 
 import numpy as np
 from fastapi import APIRouter, Header, Query, Response, status
 
 from jwstdata.api.deps import ContextDep, RecordIdDep, ServicesDep
+from jwstdata.api.tile_sources import tile_source
 from jwstdata.api.viewer_schemas import SourceOverlay, TileInfo
 from jwstdata.models import JwstDataModel
 from jwstdata.services.sky_info import source_overlay, tile_info
-from jwstdata.services.tiles import TileCache, TileSource, tile
+from jwstdata.services.tiles import tile
 
 router = APIRouter(prefix="/api/data", tags=["viewer"])
 TILE_MEDIA_TYPE = "application/vnd.jwstdata.pixels"
-_caches: dict[str, TileCache] = {}
-_lock = threading.Lock()
-
-
-def _source(svc: Any, record: JwstDataModel) -> TileSource:
-    folder = svc.settings.home_dir / "cache" / "tiles"
-    with _lock:
-        cache = _caches.setdefault(str(folder), TileCache(folder))
-    return cache.source(svc.storage, record)
 
 
 def _etag(record: JwstDataModel, *parts: int) -> str:
@@ -49,7 +40,7 @@ def _etag(record: JwstDataModel, *parts: int) -> str:
 )
 def tiles(svc: ServicesDep, ctx: ContextDep, record_id: RecordIdDep) -> dict[str, Any]:
     record = svc.records.get(record_id, ctx)
-    return tile_info(_source(svc, record))
+    return tile_info(tile_source(svc, record))
 
 
 @router.get(
@@ -72,7 +63,7 @@ def one_tile(
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
     if if_none_match == etag:
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
-    data = tile(_source(svc, record), z, x, y)
+    data = tile(tile_source(svc, record), z, x, y)
     meta = json.dumps(
         {"width": data.shape[1], "height": data.shape[0], "z": z, "x": x, "y": y, "factor": 2**z},
         separators=(",", ":"),
