@@ -349,3 +349,55 @@ def test_aligned_requests_are_checked(api_server: ApiServer, site: dict, tmp_pat
     one, two = (_source(api_server, site, n, tmp_path) for n in ("first", "second"))
     with pytest.raises(PayloadTooLargeError, match="limit is 99"):
         aligned_window(one, two, PixelWindow(0, 0, 10, 10, 1), max_pixels=99)
+
+
+def test_the_python_client_measures_and_places(api_server: ApiServer, site: dict) -> None:
+    from jwstdata.client import Client
+
+    with Client.login(api_server.url, "viewer", "correct horse battery") as jw:
+        stats = jw.region_stats(site["ids"]["sip"], circle=(100.3, 200.6, 7.5))
+        boxed = jw.region_stats(site["ids"]["sip"], box=(240.2, 430.0, 262.7, 471.5))
+        ras, decs = zip(*sf.star_sky(), strict=True)
+        placed = jw.place_catalogue(site["ids"]["first"], Table({"ra": ras, "dec": decs}))
+    assert stats["pixels"] == 175 and stats["unit"] == "MJy/sr"  # centres within 7.5 px
+    assert boxed["pixels"] == 22 * 42  # columns 241..262, rows 430..471
+    wcs = _wcs(site["files"]["first"])
+    x, y = wcs.world_to_pixel(SkyCoord(list(ras), list(decs), unit="deg"))
+    np.testing.assert_allclose(placed["x"], x, atol=0.01)
+    np.testing.assert_allclose(placed["y"], y, atol=0.01)
+    assert all(placed["inside"])
+
+
+# --- the grid where coordinates wrap: RA 0h, and a celestial pole in view ------------------
+
+
+def _tan_wcs(ra: float, dec: float, scale_arcsec: float, roll: float = 0.0) -> WCS:
+    wcs = WCS(naxis=2)
+    wcs.wcs.ctype = ["RA---TAN", "DEC--TAN"]
+    wcs.wcs.crval = [ra, dec]
+    wcs.wcs.crpix = [200.5, 200.5]
+    wcs.wcs.cdelt = [-scale_arcsec / 3600, scale_arcsec / 3600]
+    angle = math.radians(roll)
+    wcs.wcs.pc = [[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]]
+    wcs.wcs.set()
+    return wcs
+
+
+@pytest.mark.parametrize(
+    ("ra", "dec", "scale", "expect_labels"),
+    [(0.001, 10.0, 0.2, ("23h59m", "00h00m")), (40.0, 89.99, 0.3, ())],
+    ids=["ra-wraps", "pole"],
+)
+def test_grid_where_coordinates_wrap(
+    ra: float, dec: float, scale: float, expect_labels: tuple
+) -> None:
+    from jwstdata.services.wcs_grid import Window, coordinate_grid
+
+    wcs = _tan_wcs(ra, dec, scale, roll=25)
+    grid = coordinate_grid(wcs, Window(-0.5, -0.5, 399.5, 399.5))
+    assert 4 <= len(grid["lines"]) <= 60
+    for line in grid["lines"]:
+        assert _grid_error(wcs, line) < 0.1, line["label"]
+    labels = " ".join(line["label"] for line in grid["lines"] if line["axis"] == "ra")
+    for text in expect_labels:
+        assert text in labels, labels

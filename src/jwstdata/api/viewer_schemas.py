@@ -132,7 +132,11 @@ class RegionStats(BaseModel):
 
 
 class CatalogueIn(BaseModel):
-    ecsv: str = Field(min_length=1, max_length=8 * 1024 * 1024, description="An ECSV table")
+    ecsv: str = Field(
+        min_length=1,
+        max_length=1024 * 1024,
+        description="An ECSV table (the request body is limited to 1 MiB)",
+    )
 
 
 class CataloguePoint(BaseModel):

@@ -2,13 +2,14 @@
 
 :func:`coordinate_grid` looks at the visible window of the image, picks round steps in RA
 (seconds of time) and Dec (arcseconds) giving a few lines across it, and traces each line
-through the image's celestial WCS with astropy (SIP included). Each line is sampled densely
-enough that its straight pieces stay well under a tenth of a pixel from the true curve for
-the fields a viewer shows, and is cut where it leaves the window (plus a margin, so lines
-reach the canvas edges). Labels are sexagesimal for equatorial frames, degrees otherwise.
+through the image's celestial WCS with astropy (SIP included). Each line is sampled, and
+refined where it bends (near a pole), until its straight pieces stay within 0.02 pixel of
+the true curve; it is cut where it leaves the window plus a margin, so lines reach the
+canvas edges. Labels are sexagesimal for equatorial frames, degrees otherwise; RA wraps
+through 0h and a pole in view gets every meridian.
 
-Example: a 0.063"/px NIRCam image seen whole (300 x 600 px, 19" x 38") gets Dec lines every
-10" and RA lines every 1 second of time (15" of RA), about three and four lines.
+Example: a 0.063"/px NIRCam image seen whole (300 x 600 px, 19" x 38", rotated) gets RA
+lines every second of time (15" of RA) and Dec lines every 10", five of each.
 
 Pixel coordinates are 0-based, pixel centres on integers (astropy's convention).
 """
@@ -32,7 +33,10 @@ RA_STEPS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 20, 30, 60, 120, 3
             1200, 1800, 3600, 7200, 10800, 21600)  # seconds of time  # fmt: skip
 DEC_STEPS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 20, 30, 60, 120, 300, 600, 900,
              1200, 1800, 3600, 7200, 18000, 36000, 72000)  # arcseconds  # fmt: skip
-SAMPLES = 200  # points along each line across the window
+SAMPLES = 200  # points along each line across the window, before refinement
+TOLERANCE = 0.02  # pixels between a straight piece of a drawn line and the true curve
+REFINE_ROUNDS = 8
+MAX_POINTS = 20_000  # per line
 MAX_LINES = 30  # per axis
 DMS = ("\u00b0", "\u2032", "\u2033")  # degree, prime, double prime
 MINUS = "\u2212"
@@ -142,12 +146,32 @@ def _anchor(x: np.ndarray, y: np.ndarray, window: Window) -> tuple[float, float]
     return round(float(xi[best]), 4), round(float(yi[best]), 4)
 
 
+def _trace(wcs: WCS, axis: str, value: float, sweep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pixels along the line, with points added wherever a straight piece would stray more
+    than TOLERANCE pixels from the curve (near a pole, Dec lines are tight circles)."""
+
+    def project(along: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        constant = np.full_like(along, value)
+        return _to_pixels(wcs, *((constant, along) if axis == "ra" else (along, constant)))
+
+    x, y = project(sweep)
+    for _ in range(REFINE_ROUNDS):
+        middle = (sweep[1:] + sweep[:-1]) / 2
+        mx, my = project(middle)
+        with np.errstate(invalid="ignore"):
+            stray = np.hypot(mx - (x[1:] + x[:-1]) / 2, my - (y[1:] + y[:-1]) / 2) > TOLERANCE
+        if not stray.any() or sweep.size > MAX_POINTS:
+            break
+        at = np.nonzero(stray)[0] + 1
+        sweep = np.insert(sweep, at, middle[stray])
+        x, y = np.insert(x, at, mx[stray]), np.insert(y, at, my[stray])
+    return x, y
+
+
 def _line(
     wcs: WCS, axis: str, value: float, sweep: np.ndarray, window: Window, reach: Window
 ) -> tuple[list[list[tuple[float, float]]], tuple[float, float] | None]:
-    constant = np.full_like(sweep, value)
-    lon, lat = (constant, sweep) if axis == "ra" else (sweep, constant)
-    x, y = _to_pixels(wcs, lon, lat)
+    x, y = _trace(wcs, axis, value, sweep)
     keep = np.isfinite(x) & np.isfinite(y) & reach.contains(x, y)
     return _segments(x, y, keep), _anchor(x, y, window)
 
@@ -179,7 +203,7 @@ def coordinate_grid(wcs: WCS, window: Window, lines: int = 6) -> dict[str, Any]:
         if segments and anchor is not None:
             label = _label(value, "ra", ra_step, equatorial)
             out.append(_entry("ra", value % 360.0, label, segments, anchor))
-    lon_pad = (high - low) * 0.25 + ra_step
+    lon_pad = min((high - low) * 0.25 + ra_step, (360.0 - (high - low)) / 2)
     lon_sweep = centre + np.linspace(low - lon_pad, high + lon_pad, SAMPLES)
     first = math.floor(lat_low / dec_step)
     last = math.ceil(lat_high / dec_step)

@@ -8,6 +8,8 @@ import { installBlink } from "./skyblink.js";
 import { installRegions } from "./skyregion.js";
 import { postJson, visibleWindow } from "./skyshared.js";
 
+const MAX_TABLE_CHARS = 1000 * 1000; // the API takes JSON bodies up to 1 MiB
+
 function installGrid(viewer) {
   const toggle = document.getElementById("sky-grid");
   let grid = null;
@@ -97,6 +99,10 @@ function installCatalogue(viewer) {
     const ecsv = file ? await file.text() : text.value;
     if (!ecsv.trim()) {
       say("Choose an ECSV file or paste a table first.", true);
+      return;
+    }
+    if (ecsv.length > MAX_TABLE_CHARS) {
+      say("The table is larger than 1 MB: keep the RA/Dec and name columns, or fewer rows.", true);
       return;
     }
     say("Placing the catalogue…");
