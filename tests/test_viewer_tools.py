@@ -95,22 +95,6 @@ def site(api_server: ApiServer, tmp_path_factory: pytest.TempPathFactory) -> dic
 # --- coordinate grid --------------------------------------------------------------------
 
 
-def _grid_error(wcs: WCS, line: dict[str, Any]) -> float:
-    """Largest distance (px) from the line's vertices and segment midpoints to the true line."""
-    worst = 0.0
-    for segment in line["segments"]:
-        points = np.array(segment, dtype=float)
-        for probe in (points, (points[1:] + points[:-1]) / 2):
-            sky = wcs.pixel_to_world(probe[:, 0], probe[:, 1])
-            if line["axis"] == "ra":
-                target = SkyCoord(np.full(len(probe), line["value"]) * u.deg, sky.dec)
-            else:
-                target = SkyCoord(sky.ra, np.full(len(probe), line["value"]) * u.deg)
-            x, y = wcs.world_to_pixel(target)
-            worst = max(worst, float(np.hypot(x - probe[:, 0], y - probe[:, 1]).max()))
-    return worst
-
-
 @pytest.mark.parametrize(
     "window", [(-0.5, -0.5, 299.5, 599.5), (80.0, 150.0, 140.0, 230.0)], ids=["whole", "zoomed"]
 )
@@ -128,7 +112,7 @@ def test_grid_lines_follow_the_wcs(api_server: ApiServer, site: dict, window: tu
     axes = [line["axis"] for line in grid["lines"]]
     assert 2 <= axes.count("ra") <= 12 and 2 <= axes.count("dec") <= 12
     for line in grid["lines"]:
-        assert _grid_error(wcs, line) < 0.1, line["label"]
+        assert sf.grid_error(wcs, line) < 0.1, line["label"]
         ax, ay = line["anchor"]
         assert x0 <= ax <= x1 and y0 <= ay <= y1
     # round values, labelled sexagesimally: RA in whole seconds of time, Dec in arcseconds
@@ -366,38 +350,3 @@ def test_the_python_client_measures_and_places(api_server: ApiServer, site: dict
     np.testing.assert_allclose(placed["x"], x, atol=0.01)
     np.testing.assert_allclose(placed["y"], y, atol=0.01)
     assert all(placed["inside"])
-
-
-# --- the grid where coordinates wrap: RA 0h, and a celestial pole in view ------------------
-
-
-def _tan_wcs(ra: float, dec: float, scale_arcsec: float, roll: float = 0.0) -> WCS:
-    wcs = WCS(naxis=2)
-    wcs.wcs.ctype = ["RA---TAN", "DEC--TAN"]
-    wcs.wcs.crval = [ra, dec]
-    wcs.wcs.crpix = [200.5, 200.5]
-    wcs.wcs.cdelt = [-scale_arcsec / 3600, scale_arcsec / 3600]
-    angle = math.radians(roll)
-    wcs.wcs.pc = [[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]]
-    wcs.wcs.set()
-    return wcs
-
-
-@pytest.mark.parametrize(
-    ("ra", "dec", "scale", "expect_labels"),
-    [(0.001, 10.0, 0.2, ("23h59m", "00h00m")), (40.0, 89.99, 0.3, ())],
-    ids=["ra-wraps", "pole"],
-)
-def test_grid_where_coordinates_wrap(
-    ra: float, dec: float, scale: float, expect_labels: tuple
-) -> None:
-    from jwstdata.services.wcs_grid import Window, coordinate_grid
-
-    wcs = _tan_wcs(ra, dec, scale, roll=25)
-    grid = coordinate_grid(wcs, Window(-0.5, -0.5, 399.5, 399.5))
-    assert 4 <= len(grid["lines"]) <= 60
-    for line in grid["lines"]:
-        assert _grid_error(wcs, line) < 0.1, line["label"]
-    labels = " ".join(line["label"] for line in grid["lines"] if line["axis"] == "ra")
-    for text in expect_labels:
-        assert text in labels, labels
