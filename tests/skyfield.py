@@ -2,7 +2,8 @@
 
 ``field_image`` writes a JWST-like product whose SCI WCS is set by (instrument pixel scale,
 centre, roll, shape) and whose stars sit at the pixels that WCS gives for their RA/Dec, so any
-reprojection can be checked against the true sky positions with :func:`measured_offsets`.
+reprojection can be checked against the true sky positions with :func:`measured_offsets`, and
+a coordinate grid's lines against astropy with :func:`grid_error`.
 """
 
 from __future__ import annotations
@@ -10,8 +11,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from astropy import units as u
+from astropy.coordinates import SkyCoord
 from astropy.io import fits
 from astropy.wcs import WCS
 from photutils.centroids import centroid_com
@@ -82,3 +86,19 @@ def measured_offsets(plane: np.ndarray, wcs: WCS, half: int = 5) -> list[float |
         cx, cy = centroid_com(np.clip(box - np.median(edge), 0, None))
         offsets.append(math.hypot(ix - half + cx - x, iy - half + cy - y))
     return offsets
+
+
+def grid_error(wcs: WCS, line: dict[str, Any]) -> float:
+    """Largest distance (px) from the line's vertices and segment midpoints to the true line."""
+    worst = 0.0
+    for segment in line["segments"]:
+        points = np.array(segment, dtype=float)
+        for probe in (points, (points[1:] + points[:-1]) / 2):
+            sky = wcs.pixel_to_world(probe[:, 0], probe[:, 1])
+            if line["axis"] == "ra":
+                target = SkyCoord(np.full(len(probe), line["value"]) * u.deg, sky.dec)
+            else:
+                target = SkyCoord(sky.ra, np.full(len(probe), line["value"]) * u.deg)
+            x, y = wcs.world_to_pixel(target)
+            worst = max(worst, float(np.hypot(x - probe[:, 0], y - probe[:, 1]).max()))
+    return worst

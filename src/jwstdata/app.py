@@ -28,6 +28,7 @@ from jwstdata.api.routes import (
     processing,
     products,
     tiles,
+    viewer_tools,
 )
 from jwstdata.config import Settings, load_settings
 from jwstdata.http.container import Services, check_server_settings
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pixels.router,
         fits_tools.router,
         tiles.router,
+        viewer_tools.router,
         data.router,
         lineage.router,
         mast.router,

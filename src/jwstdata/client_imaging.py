@@ -2,7 +2,8 @@
 
 Headers come back as ``astropy.io.fits.Header`` and cutouts as an in-memory
 ``astropy.io.fits.HDUList``, ready for a notebook; composites and mosaics are jobs, returned
-as queued (``wait_for_job`` polls one to its end).
+as queued (``wait_for_job`` polls one to its end). Region statistics and catalogue positions
+are the viewer's (0-based pixel coordinates, pixel centres on integers).
 """
 
 from __future__ import annotations
@@ -60,6 +61,40 @@ class ImagingMixin:
             params["height"] = height
         content = self._request("GET", f"/api/data/{record_id}/cutout", params=params).content
         return fits.open(io.BytesIO(content))
+
+    def region_stats(
+        self,
+        record_id: str,
+        *,
+        circle: tuple[float, float, float] | None = None,
+        box: tuple[float, float, float, float] | None = None,
+    ) -> dict[str, Any]:
+        """Statistics of the file's pixels in ``circle=(x, y, radius)`` or
+        ``box=(x0, y0, x1, y1)``: pixels, finite, sum, mean, median, std, min, max, unit."""
+        if (circle is None) == (box is None):
+            raise ValueError("give one of circle=(x, y, radius) or box=(x0, y0, x1, y1)")
+        if circle is not None:
+            x, y, radius = circle
+            region: dict[str, Any] = {"shape": "circle", "x": x, "y": y, "radius": radius}
+        else:
+            assert box is not None
+            x0, y0, x1, y1 = box
+            region = {"shape": "box", "x0": x0, "y0": y0, "x1": x1, "y1": y1}
+        return self._request("POST", f"/api/data/{record_id}/region-stats", json=region).json()
+
+    def place_catalogue(self, record_id: str, table: Any):
+        """Where a catalogue's RA/Dec positions fall on the image: an astropy Table with
+        ``x, y, ra, dec, label, inside``. ``table``: an astropy Table or ECSV text."""
+        from astropy.table import Table
+
+        if isinstance(table, Table):
+            out = io.StringIO()
+            table.write(out, format="ascii.ecsv")
+            table = out.getvalue()
+        url = f"/api/data/{record_id}/overlay/catalog"
+        body = self._request("POST", url, json={"ecsv": table}).json()
+        names = ("x", "y", "ra", "dec", "label", "inside")
+        return Table(rows=[[p[n] for n in names] for p in body["points"]], names=names)
 
     def composite(self, record_ids: Sequence[str], **parameters: Any) -> dict[str, Any]:
         """Queue a colour composite (parameters as in ``POST /api/composites``)."""

@@ -104,6 +104,16 @@ class Settings(BaseSettings):
     max_inflate_seconds: float = Field(
         default=60.0, gt=0, description="CPU seconds one inflation of a compressed file may take."
     )
+    viewer_max_region_pixels: int = Field(
+        default=16_000_000,
+        ge=1,
+        description="Most image pixels one region-statistics request may cover.",
+    )
+    viewer_max_window_pixels: int = Field(
+        default=4_000_000,
+        ge=1,
+        description="Most pixels the viewer's aligned second image may have (output or input).",
+    )
     auto_preview: bool = Field(
         default=True,
         description="Queue a preview+thumbnail job for viewable records on ingest/import.",

@@ -11,28 +11,19 @@ Every read is access-checked with the caller's context, like every other record 
 
 from __future__ import annotations
 
-import threading
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response, status
 
 from jwstdata.api.deps import ContextDep, RecordIdDep, ServicesDep
+from jwstdata.api.tile_sources import tile_source
 from jwstdata.api.viewer_schemas import SourceOverlay, TileInfo
 from jwstdata.models import JwstDataModel
 from jwstdata.services.pixel_window import PIXELS_MEDIA_TYPE, framed
 from jwstdata.services.sky_info import source_overlay, tile_info
-from jwstdata.services.tiles import TileCache, TileSource, tile
+from jwstdata.services.tiles import tile
 
 router = APIRouter(prefix="/api/data", tags=["viewer"])
-_caches: dict[str, TileCache] = {}
-_lock = threading.Lock()
-
-
-def _source(svc: Any, record: JwstDataModel) -> TileSource:
-    folder = svc.settings.home_dir / "cache" / "tiles"
-    with _lock:
-        cache = _caches.setdefault(str(folder), TileCache(folder))
-    return cache.source(svc.storage, record)
 
 
 def _etag(record: JwstDataModel, *parts: int) -> str:
@@ -46,7 +37,7 @@ def _etag(record: JwstDataModel, *parts: int) -> str:
 )
 def tiles(svc: ServicesDep, ctx: ContextDep, record_id: RecordIdDep) -> dict[str, Any]:
     record = svc.records.get(record_id, ctx)
-    return tile_info(_source(svc, record))
+    return tile_info(tile_source(svc, record))
 
 
 @router.get(
@@ -69,7 +60,7 @@ def one_tile(
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
     if if_none_match == etag:
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
-    data = tile(_source(svc, record), z, x, y)
+    data = tile(tile_source(svc, record), z, x, y)
     meta = {"width": data.shape[1], "height": data.shape[0], "z": z, "x": x, "y": y, "factor": 2**z}
     return Response(framed(meta, data), media_type=PIXELS_MEDIA_TYPE, headers=headers)
 

@@ -1,9 +1,11 @@
 // The full-resolution viewer: float32 tiles from GET /api/data/{id}/tile at the level that
 // fits the zoom, stretched in the browser; a colourbar with typed limits, a N/E compass and
-// a scale bar from the server's WCS orientation, and the record's detected sources.
+// a scale bar from the server's WCS orientation, and the record's detected sources. The
+// astronomer's tools (grid, regions, catalogues, blink) plug in through `viewer` (skytools.js).
 
 import { decodePixels, errorMessage, formatValue } from "./common.js";
 import { percentileLimits, renderRGBA, sortedFinite } from "./imaging.js";
+import { installTools } from "./skytools.js";
 
 const section = document.querySelector("[data-sky-viewer]");
 const SCALE_STEPS = [0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800, 3600];
@@ -148,6 +150,26 @@ if (section) {
     section.dataset.sourcesShown = String(shown);
   }
 
+  // What the tools see: image pixel coordinates are astropy's (0-based, centres on integers).
+  const viewer = {
+    recordId, section, canvas, context, state, controls, view, level, setStatus,
+    painters: [], // called after the tiles, in order
+    underlay: null, // () => true when it drew the image itself (blink's second record)
+    pointer: null, // {down, move, up}(event, imagePoint) => true when the tool used the event
+    toScreen: (x, y) => {
+      const v = view();
+      return [(x + 0.5 - v.left) * state.scale, (v.top - (y + 0.5)) * state.scale];
+    },
+    toImage: (event) => {
+      const rect = canvas.getBoundingClientRect();
+      const sx = ((event.clientX - rect.left) * canvas.width) / rect.width;
+      const sy = ((event.clientY - rect.top) * canvas.height) / rect.height;
+      const v = view();
+      return [v.left + sx / state.scale - 0.5, v.top - sy / state.scale - 0.5];
+    },
+    draw: () => draw(),
+  };
+
   function draw() {
     if (!state.info || !state.limits) return;
     const nextLook = `${state.limits.join(",")}|${controls.stretch.value}|${controls.colormap.value}`;
@@ -158,8 +180,9 @@ if (section) {
     context.fillStyle = "#111";
     context.fillRect(0, 0, canvas.width, canvas.height);
     const z = level();
-    const pending = drawTiles(z);
+    const pending = viewer.underlay && viewer.underlay(z) ? 0 : drawTiles(z);
     drawSources();
+    for (const paint of viewer.painters) paint(z);
     drawCompass();
     drawScaleBar();
     canvas.dataset.level = String(z);
@@ -295,12 +318,21 @@ if (section) {
     zoom(event.deltaY < 0 ? 1.25 : 0.8, ((event.clientX - rect.left) * canvas.width) / rect.width,
       ((event.clientY - rect.top) * canvas.height) / rect.height);
   }, { passive: false });
+  installTools(viewer);
   canvas.addEventListener("pointerdown", (event) => {
+    if (state.info && viewer.pointer && viewer.pointer.down(event, viewer.toImage(event))) {
+      canvas.setPointerCapture(event.pointerId);
+      return;
+    }
     state.drag = { x: event.clientX, y: event.clientY, cx: state.cx, cy: state.cy };
     canvas.setPointerCapture(event.pointerId);
   });
   canvas.addEventListener("pointermove", (event) => {
     if (!state.info) return;
+    if (viewer.pointer && viewer.pointer.move(event, viewer.toImage(event))) {
+      readout(event);
+      return;
+    }
     if (state.drag) {
       const rect = canvas.getBoundingClientRect();
       const ratio = canvas.width / rect.width / state.scale;
@@ -310,7 +342,8 @@ if (section) {
     }
     readout(event);
   });
-  canvas.addEventListener("pointerup", () => {
+  canvas.addEventListener("pointerup", (event) => {
+    if (state.info && viewer.pointer) viewer.pointer.up(event, viewer.toImage(event));
     state.drag = null;
   });
   canvas.addEventListener("keydown", (event) => {
