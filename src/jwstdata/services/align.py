@@ -30,7 +30,8 @@ from reproject import reproject_interp
 
 from jwstdata.errors import PayloadTooLargeError, ValidationError
 from jwstdata.services.image_wcs import image_wcs, pixel_scale, window_wcs
-from jwstdata.services.tiles import TileSource, physical
+from jwstdata.services.pixel_window import block_means, physical
+from jwstdata.services.tiles import TileSource
 
 EDGE_SAMPLES = 24  # points per window edge traced into the second image
 MARGIN = 2  # input pixels kept around the traced box, for interpolation
@@ -108,16 +109,7 @@ def _block_means(source: TileSource, box: tuple[int, int, int, int], step: int) 
         last = min(rows, first + band)
         top, bottom = y0 + first * step, min(y1, y0 + last * step)
         values = physical(np.asarray(source.plane[top:bottom, x0:x1]), source.header)
-        if step == 1:
-            out[first:last] = values
-            continue
-        padded = np.full(((last - first) * step, cols * step), np.nan, np.float32)
-        padded[: values.shape[0], : values.shape[1]] = values
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN blocks stay NaN
-            out[first:last] = np.nanmean(
-                padded.reshape(last - first, step, cols, step), axis=(1, 3)
-            )
+        out[first:last] = block_means(values, step)
     return out
 
 

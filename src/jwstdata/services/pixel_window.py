@@ -10,7 +10,9 @@ Both viewers send them framed the same way (:func:`framed`).
 from __future__ import annotations
 
 import json
+import math
 import struct
+import warnings
 from typing import Any
 
 import numpy as np
@@ -58,6 +60,22 @@ def physical(raw: np.ndarray, header: fits.Header) -> np.ndarray:
         values[raw == blank] = np.nan
     values[~np.isfinite(values)] = np.nan
     return values.astype(np.float32)
+
+
+def block_means(values: np.ndarray, factor: int) -> np.ndarray:
+    """``values`` (2-D) reduced to float32 means of ``factor`` x ``factor`` blocks, NaN
+    ignored; partial blocks at the right and top edges average what they hold, and
+    all-NaN blocks are NaN (quietly)."""
+    if factor == 1:
+        return values.astype(np.float32, copy=False)
+    rows, cols = math.ceil(values.shape[0] / factor), math.ceil(values.shape[1] / factor)
+    padded = np.full((rows * factor, cols * factor), np.nan, dtype=np.float32)
+    padded[: values.shape[0], : values.shape[1]] = values
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(padded.reshape(rows, factor, cols, factor), axis=(1, 3)).astype(
+            np.float32, copy=False
+        )
 
 
 def framed(meta: dict[str, Any], data: np.ndarray) -> bytes:

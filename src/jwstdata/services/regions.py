@@ -23,7 +23,8 @@ import numpy as np
 
 from jwstdata.errors import PayloadTooLargeError, ValidationError
 from jwstdata.services.image_wcs import image_wcs, pixel_scale
-from jwstdata.services.tiles import TileSource, physical
+from jwstdata.services.pixel_window import physical
+from jwstdata.services.tiles import TileSource
 
 BAND_PIXELS = 1 << 20  # pixels read per band
 

@@ -28,7 +28,13 @@ from astropy.utils.exceptions import AstropyWarning
 
 from jwstdata.errors import NotFoundError, PayloadTooLargeError, ValidationError
 from jwstdata.models import JwstDataModel
-from jwstdata.services.pixel_window import image_hdu, physical, pixel_file_key, plane_index
+from jwstdata.services.pixel_window import (
+    block_means,
+    image_hdu,
+    physical,
+    pixel_file_key,
+    plane_index,
+)
 from jwstdata.storage import StorageProvider
 
 TILE = 256
@@ -200,13 +206,4 @@ def tile(source: TileSource, z: int, x: int, y: int) -> np.ndarray:
         )
     x0, y0 = x * TILE * factor, y * TILE * factor
     x1, y1 = min(nx, x0 + TILE * factor), min(ny, y0 + TILE * factor)
-    values = physical(np.asarray(source.plane[y0:y1, x0:x1]), source.header)
-    if factor == 1:
-        return values
-    rows, cols = math.ceil((y1 - y0) / factor), math.ceil((x1 - x0) / factor)
-    padded = np.full((rows * factor, cols * factor), np.nan, dtype=np.float32)
-    padded[: y1 - y0, : x1 - x0] = values
-    blocks = padded.reshape(rows, factor, cols, factor)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN blocks are NaN, quietly
-        return np.nanmean(blocks, axis=(1, 3)).astype(np.float32)
+    return block_means(physical(np.asarray(source.plane[y0:y1, x0:x1]), source.header), factor)

@@ -34,7 +34,13 @@ from jwstdata.config import Settings
 from jwstdata.errors import NotFoundError, PayloadTooLargeError, ValidationError
 from jwstdata.inflate import InflateError, InflateLimits, inflated_copy
 from jwstdata.models import JwstDataModel
-from jwstdata.services.pixel_window import image_hdu, physical, pixel_file_key, plane_index
+from jwstdata.services.pixel_window import (
+    block_means,
+    image_hdu,
+    physical,
+    pixel_file_key,
+    plane_index,
+)
 from jwstdata.storage import StorageProvider
 
 MAX_PLAIN_BYTES = 8 * 1024**3  # memmapped: only the rows read are paged in
@@ -99,19 +105,10 @@ def _downsample(hdu: Any, plane: tuple[int, ...], ny: int, nx: int, factor: int)
     """Block means of ``factor`` x ``factor`` pixels, one band of rows at a time."""
     height, width = math.ceil(ny / factor), math.ceil(nx / factor)
     out = np.empty((height, width), dtype=np.float32)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN blocks are NaN, quietly
-        for row in range(height):
-            start, stop = row * factor, min((row + 1) * factor, ny)
-            raw = np.asarray(hdu.section[(*plane, slice(start, stop), slice(None))])
-            band = physical(raw, hdu.header)
-            if factor == 1:
-                out[row] = band[0]
-                continue
-            padded = np.full((band.shape[0], width * factor), np.nan, dtype=np.float32)
-            padded[:, :nx] = band
-            blocks = padded.reshape(band.shape[0], width, factor)
-            out[row] = np.nanmean(blocks, axis=(0, 2))
+    for row in range(height):
+        start, stop = row * factor, min((row + 1) * factor, ny)
+        raw = np.asarray(hdu.section[(*plane, slice(start, stop), slice(None))])
+        out[row] = block_means(physical(raw, hdu.header), factor)[0]
     return out
 
 
