@@ -111,6 +111,19 @@ def test_the_library_url_takes_every_field() -> None:
     assert archived.query.is_archived is None
 
 
+def test_the_library_form_keeps_its_two_conveniences() -> None:
+    """A comma list in the tag box; a bare date in a ``To`` box means the end of that day
+    (in the query only: the URL keeps what was typed)."""
+    search = parse_search(
+        QueryParams([("tag", "a, b"), ("observationDateTo", "2024-01-02")]), user_id=None
+    )
+    assert search.query.tags == ["a", "b"]
+    assert search.query.observation_date_to.isoformat().startswith("2024-01-02T23:59:59.999")
+    assert search.value("observationDateTo") == "2024-01-02"
+    bad = parse_search(QueryParams([("q", "x" * 300), ("derived", "maybe")]), user_id=None)
+    assert bad.error is not None and "q:" in bad.error and "derived" in bad.error
+
+
 def test_the_client_takes_every_field() -> None:
     expected = {p.url for p in search_parameters() if p.url} - PAGING
     assert search_filters() == expected

@@ -114,7 +114,7 @@ def _clean_params(params: QueryParams) -> list[tuple[str, str]]:
         if key == FACET_PARAMS[FacetName.tags]:  # the form's tag box takes a comma list
             out += [(key, t.strip()) for t in value.split(",") if t.strip()]
         else:
-            out.append((key, _date_value(key, value)))
+            out.append((key, value))
     return out
 
 
@@ -138,7 +138,8 @@ def parse_search(params: QueryParams, user_id: ObjectId | None) -> LibrarySearch
     page_text = page_params.get("page", "1")
     page = int(page_text) if page_text.isdigit() and 0 < int(page_text) < 100000 else 1
     try:
-        query = search_query_from(query_values_from_url(cleaned))
+        dated = [(key, _date_value(key, value)) for key, value in cleaned]
+        query = search_query_from(query_values_from_url(dated))
         error = None
     except PydanticValidationError as exc:
         query = SearchQuery()
