@@ -62,7 +62,8 @@ class SearchQuery(CamelModel):
     """One search, declared once: the API's query parameters, the CLI's options, the
     library page's URL and the client's keywords are all read from these fields (see
     :mod:`jwstdata.models.search_params`); :class:`Spelled` names them where the default
-    (the alias; ``--`` and the alias in kebab case) is not what users write."""
+    (the alias in a URL; ``--`` and the URL name in kebab case on the command line) is not
+    what users write."""
 
     data_type: Annotated[list[DataType], _cli("--data-type", "-t")] = Field(default_factory=list)
     processing_status: Annotated[list[ProcessingStatus], _cli("--status")] = Field(

@@ -2,7 +2,7 @@
 
 A :class:`~jwstdata.models.search.SearchQuery` field is written in a URL (the API, the
 library page, the client's keywords) by its alias, and on the command line as ``--`` and
-the alias in kebab case, unless its declaration says otherwise with :class:`Spelled`::
+that URL name in kebab case, unless its declaration says otherwise with :class:`Spelled`::
 
     tags: Annotated[list[str], Spelled(url="tag")] = Field(default_factory=list)
 """
