@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import difflib
 import os
-import typing
 import warnings
 from collections.abc import Callable, Iterator
-from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -26,6 +24,7 @@ import httpx
 from jwstdata.client_imaging import ImagingMixin
 from jwstdata.digests import sha256_of
 from jwstdata.errors import ValidationError, error_from_envelope
+from jwstdata.models.search_params import PAGING, url_names
 
 Progress = Callable[[int, int], None]
 _CHUNK = 1024 * 1024
@@ -62,21 +61,12 @@ def _raise_for(response: httpx.Response) -> None:
 
 
 # Paging is the client's job (``page_size``, ``max_records``), not a filter.
-_PAGING_PARAMETERS = frozenset({"limit", "cursor"})
+_PAGING_PARAMETERS = PAGING
 
 
-@cache
 def search_filters() -> frozenset[str]:
-    """The filter names ``GET /api/data`` accepts, read from the route's own declaration."""
-    from jwstdata.api.params import search_query
-
-    hints = typing.get_type_hints(search_query, include_extras=True)
-    names = set()
-    for name in hints.keys() - {"return"}:
-        metadata = getattr(hints[name], "__metadata__", ())
-        alias = next((m.alias for m in metadata if getattr(m, "alias", None)), None)
-        names.add(alias or name)
-    return frozenset(names - _PAGING_PARAMETERS)
+    """The filter names ``GET /api/data`` accepts, read from the search model's fields."""
+    return url_names() - _PAGING_PARAMETERS
 
 
 def check_filters(filters: dict[str, Any]) -> None:

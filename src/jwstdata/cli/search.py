@@ -1,8 +1,9 @@
-"""``jwstdata search``: every data-layer filter as an option."""
+"""``jwstdata search``: every search parameter of the model as an option."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, Literal
 
 import typer
 from pydantic import ValidationError as PydanticValidationError
@@ -13,116 +14,72 @@ from jwstdata.cli.sky_options import sky_cells, sky_option
 from jwstdata.errors import pydantic_to_validation_error
 from jwstdata.models.enums import DataType, ProcessingLevel, ProcessingStatus
 from jwstdata.models.search import (
+    DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
     DerivedFilter,
-    SearchQuery,
     SortField,
     SortOrder,
 )
+from jwstdata.models.search_params import search_parameter, search_query_from
 
 
+def _option(name: str, default: Any = None, **extra: Any) -> Any:
+    """The option of one search parameter: its names and help come from the model."""
+    parameter = search_parameter(name)
+    return typer.Option(default, *parameter.cli, help=parameter.help, **extra)
+
+
+def _sky(name: Literal["ra", "dec", "radius"]) -> Any:
+    return _option(name, callback=sky_option(name))
+
+
+# Each parameter is named after its SearchQuery field (or switch), so the options are the
+# model's parameters by name; tests/test_search_surfaces.py checks none is missing.
 def search(
-    text: str | None = typer.Option(
-        None,
-        "--text",
-        "-q",
-        help="Words in target, title, file name, filter, instrument or description; case, "
-        "spaces, hyphens and underscores are ignored (NGC 3132 = ngc3132 = NGC-3132).",
-    ),
-    data_type: list[DataType] = typer.Option([], "--data-type", "-t"),
-    status: list[ProcessingStatus] = typer.Option([], "--status"),
-    level: list[ProcessingLevel] = typer.Option([], "--level"),
-    tag: list[str] = typer.Option([], "--tag", help="Repeat for several tags."),
-    any_tag: bool = typer.Option(False, "--any-tag", help="Match any tag instead of all."),
-    observation: str | None = typer.Option(None, "--observation", help="observationBaseId"),
-    exposure: str | None = typer.Option(None, "--exposure", help="exposureId"),
-    parent: str | None = typer.Option(None, "--parent", help="parent record id"),
-    instrument: list[str] = typer.Option([], "--instrument"),
-    filter_: list[str] = typer.Option([], "--filter"),
-    target: str | None = typer.Option(None, "--target", help="Target name prefix (any case)."),
-    proposal: str | None = typer.Option(None, "--proposal"),
-    observed_from: datetime | None = typer.Option(None, "--observed-from"),
-    observed_to: datetime | None = typer.Option(None, "--observed-to"),
-    uploaded_from: datetime | None = typer.Option(None, "--uploaded-from"),
-    uploaded_to: datetime | None = typer.Option(None, "--uploaded-to"),
-    file_format: list[str] = typer.Option([], "--format"),
-    program: list[str] = typer.Option([], "--program", help="Program (proposalId)."),
-    detector: list[str] = typer.Option([], "--detector", help="e.g. NRCA1, MIRIMAGE."),
-    exposure_type: list[str] = typer.Option([], "--exposure-type", help="EXP_TYPE."),
-    public: bool | None = typer.Option(None, "--public/--private"),
-    owner: str | None = typer.Option(None, "--owner-id", help="userId of the owner"),
-    archived: bool = typer.Option(False, "--archived", help="Only archived records."),
-    include_archived: bool = typer.Option(False, "--include-archived"),
-    derived: DerivedFilter = typer.Option(
-        DerivedFilter.false,
-        "--derived",
-        help="Processing outputs (previews, thumbnails, ...): false (default), true, any.",
-    ),
-    sort: SortField = typer.Option(SortField.upload_date, "--sort"),
-    order: SortOrder = typer.Option(SortOrder.desc, "--order"),
-    limit: int = typer.Option(50, "--limit", "-n", min=1, max=MAX_PAGE_SIZE),
-    cursor: str | None = typer.Option(None, "--cursor"),
-    ra: str | None = typer.Option(
-        None,
-        "--ra",
-        callback=sky_option("ra"),
-        help="Cone centre RA: degrees or sexagesimal hours (10h07m01.75s, 10:07:01.75).",
-    ),
-    dec: str | None = typer.Option(
-        None,
-        "--dec",
-        callback=sky_option("dec"),
-        help="Cone centre Dec: degrees or sexagesimal (-40d26m12.5s, -40:26:12.5).",
-    ),
-    radius: str | None = typer.Option(
-        None,
-        "--radius",
-        callback=sky_option("radius"),
-        help="Cone radius: degrees or with a unit (0.5arcmin, 30arcsec, 0.01deg); "
-        "omitted or 0: files covering the point.",
-    ),
+    text: str | None = _option("text"),
+    data_type: list[DataType] = _option("data_type", []),
+    processing_status: list[ProcessingStatus] = _option("processing_status", []),
+    processing_level: list[ProcessingLevel] = _option("processing_level", []),
+    tags: list[str] = _option("tags", []),
+    any_tag: bool = _option("any_tag", False),
+    observation_base_id: str | None = _option("observation_base_id"),
+    exposure_id: str | None = _option("exposure_id"),
+    parent_id: str | None = _option("parent_id"),
+    instrument: list[str] = _option("instrument", []),
+    filter: list[str] = _option("filter", []),
+    target_name: str | None = _option("target_name"),
+    proposal_id: str | None = _option("proposal_id"),
+    observation_date_from: datetime | None = _option("observation_date_from"),
+    observation_date_to: datetime | None = _option("observation_date_to"),
+    upload_date_from: datetime | None = _option("upload_date_from"),
+    upload_date_to: datetime | None = _option("upload_date_to"),
+    file_format: list[str] = _option("file_format", []),
+    program: list[str] = _option("program", []),
+    target: list[str] = _option("target", []),
+    detector: list[str] = _option("detector", []),
+    exposure_type: list[str] = _option("exposure_type", []),
+    is_public: bool | None = _option("is_public"),
+    user_id: str | None = _option("user_id"),
+    is_archived: bool = _option("is_archived", False),
+    include_archived: bool = _option("include_archived", False),
+    is_derived: DerivedFilter = _option("is_derived", DerivedFilter.false),
+    sort: SortField = _option("sort", SortField.upload_date),
+    order: SortOrder = _option("order", SortOrder.desc),
+    limit: int = _option("limit", DEFAULT_PAGE_SIZE, min=1, max=MAX_PAGE_SIZE),
+    cursor: str | None = _option("cursor"),
+    ra: str | None = _sky("ra"),
+    dec: str | None = _sky("dec"),
+    radius: str | None = _sky("radius"),
     total: bool = typer.Option(False, "--total", help="Also count all matches."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     as_table: bool = typer.Option(False, "--table", help="Print a table (default)."),
 ) -> None:
     """Search records with filters; page with --cursor."""
+    options = {k: v for k, v in locals().items() if k not in ("total", "as_json", "as_table")}
     from jwstdata.db import RecordRepository
 
     try:
-        query = SearchQuery(
-            text=text,
-            data_type=data_type,
-            processing_status=status,
-            processing_level=level,
-            tags=tag,
-            tag_mode="any" if any_tag else "all",
-            observation_base_id=observation,
-            exposure_id=exposure,
-            parent_id=parent,
-            instrument=instrument,
-            filter=filter_,
-            target_name=target,
-            proposal_id=proposal,
-            observation_date_from=observed_from,
-            observation_date_to=observed_to,
-            upload_date_from=uploaded_from,
-            upload_date_to=uploaded_to,
-            file_format=file_format,
-            program=program,
-            detector=detector,
-            exposure_type=exposure_type,
-            is_public=public,
-            user_id=owner,
-            is_archived=None if include_archived else archived,
-            is_derived=derived.as_query(),
-            sort=sort,
-            order=order,
-            limit=limit,
-            cursor=cursor,
-            ra=ra,
-            dec=dec,
-            radius=radius,
-        )
+        query = search_query_from(options)
     except PydanticValidationError as exc:
         raise pydantic_to_validation_error(exc) from None
     with database() as handle:

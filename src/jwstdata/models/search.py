@@ -1,21 +1,29 @@
 """Search requests and pages: the typed form of every search the product offers.
 
 Every filter is a typed field; nothing from the caller is ever passed to MongoDB as an
-operator. The API builds this from query parameters and the CLI from options.
+operator. The API, the CLI, the library page and the client all build it from their parameters,
+which are read from its fields (:mod:`jwstdata.models.search_params`).
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, field_validator, model_validator
 
 from jwstdata.models.base import CamelModel, ObjectIdField, UtcDatetime
 from jwstdata.models.enums import DataType, ProcessingLevel, ProcessingStatus
+from jwstdata.models.search_spelling import Spelled, Switch
 
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 50
+_SKY_HELP = {
+    "ra": "Cone centre RA: degrees or sexagesimal hours (10h07m01.75s, 10:07:01.75).",
+    "dec": "Cone centre Dec: degrees or sexagesimal (-40d26m12.5s, -40:26:12.5).",
+    "radius": "Cone radius: degrees or with a unit (0.5arcmin, 30arcsec, 0.01deg); "
+    "omitted or 0: files covering the point.",
+}
 
 
 class SortField(StrEnum):
@@ -46,55 +54,135 @@ class DerivedFilter(StrEnum):
         return {"false": False, "true": True, "any": None}[self.value]
 
 
+def _cli(*names: str, help: str | None = None, **extra: Any) -> Spelled:
+    return Spelled(cli=names, cli_help=help, **extra)
+
+
 class SearchQuery(CamelModel):
-    data_type: list[DataType] = Field(default_factory=list)
-    processing_status: list[ProcessingStatus] = Field(default_factory=list)
-    processing_level: list[ProcessingLevel] = Field(default_factory=list)
-    tags: list[str] = Field(default_factory=list, max_length=32)
-    tag_mode: TagMode = TagMode.all
-    observation_base_id: str | None = Field(default=None, max_length=128)
-    exposure_id: str | None = Field(default=None, max_length=64)
-    parent_id: ObjectIdField | None = None
+    """One search, declared once: the API's query parameters, the CLI's options, the
+    library page's URL and the client's keywords are all read from these fields (see
+    :mod:`jwstdata.models.search_params`); :class:`Spelled` names them where the default
+    (the alias in a URL; ``--`` and the URL name in kebab case on the command line) is not
+    what users write."""
+
+    data_type: Annotated[list[DataType], _cli("--data-type", "-t")] = Field(default_factory=list)
+    processing_status: Annotated[list[ProcessingStatus], _cli("--status")] = Field(
+        default_factory=list
+    )
+    processing_level: Annotated[list[ProcessingLevel], _cli("--level")] = Field(
+        default_factory=list
+    )
+    tags: Annotated[list[str], Spelled(url="tag", cli_help="Repeat for several tags.")] = Field(
+        default_factory=list, max_length=32
+    )
+    tag_mode: Annotated[
+        TagMode,
+        Spelled(
+            cli=None,
+            switch=Switch(
+                name="any_tag",
+                url=None,
+                cli="--any-tag",
+                value=TagMode.any,
+                description="Match any tag instead of all.",
+            ),
+        ),
+    ] = TagMode.all
+    observation_base_id: Annotated[str | None, _cli("--observation", help="observationBaseId")] = (
+        Field(default=None, max_length=128)
+    )
+    exposure_id: Annotated[str | None, _cli("--exposure", help="exposureId")] = Field(
+        default=None, max_length=64
+    )
+    parent_id: Annotated[ObjectIdField | None, _cli("--parent", help="parent record id")] = None
     instrument: list[str] = Field(default_factory=list, max_length=32)
     filter: list[str] = Field(default_factory=list, max_length=64)
-    target_name: str | None = Field(default=None, max_length=256, description="prefix, any case")
-    proposal_id: str | None = Field(default=None, max_length=32)
-    observation_date_from: UtcDatetime | None = None
-    observation_date_to: UtcDatetime | None = None
-    upload_date_from: UtcDatetime | None = None
-    upload_date_to: UtcDatetime | None = None
-    file_format: list[str] = Field(default_factory=list, max_length=16)
-    program: list[str] = Field(default_factory=list, max_length=32, description="proposalId")
-    target: list[str] = Field(
-        default_factory=list, max_length=32, description="whole target names, any case"
+    target_name: Annotated[str | None, _cli("--target", help="Target name prefix (any case).")] = (
+        Field(default=None, max_length=256, description="prefix, any case")
     )
-    detector: list[str] = Field(default_factory=list, max_length=32)
-    exposure_type: list[str] = Field(default_factory=list, max_length=32)
-    is_public: bool | None = None
-    user_id: ObjectIdField | None = None
-    is_archived: bool | None = Field(default=False, description="None = archived and not")
-    is_derived: bool | None = Field(
+    proposal_id: Annotated[str | None, _cli("--proposal")] = Field(default=None, max_length=32)
+    observation_date_from: Annotated[UtcDatetime | None, _cli("--observed-from")] = None
+    observation_date_to: Annotated[UtcDatetime | None, _cli("--observed-to")] = None
+    upload_date_from: Annotated[UtcDatetime | None, _cli("--uploaded-from")] = None
+    upload_date_to: Annotated[UtcDatetime | None, _cli("--uploaded-to")] = None
+    file_format: Annotated[list[str], _cli("--format")] = Field(default_factory=list, max_length=16)
+    program: Annotated[list[str], Spelled(cli_help="Program (proposalId).")] = Field(
+        default_factory=list, max_length=32, description="proposalId"
+    )
+    target: Annotated[
+        list[str],
+        _cli("--exact-target", help="Whole target name (any case); repeat for several."),
+    ] = Field(default_factory=list, max_length=32, description="whole target name, any case")
+    detector: Annotated[list[str], Spelled(cli_help="e.g. NRCA1, MIRIMAGE.")] = Field(
+        default_factory=list, max_length=32
+    )
+    exposure_type: Annotated[list[str], Spelled(cli_help="EXP_TYPE.")] = Field(
+        default_factory=list, max_length=32
+    )
+    is_public: Annotated[bool | None, _cli("--public/--private")] = None
+    user_id: Annotated[ObjectIdField | None, _cli("--owner-id", help="userId of the owner")] = None
+    is_archived: Annotated[
+        bool | None,
+        _cli(
+            "--archived",
+            help="Only archived records.",
+            switch=Switch(
+                name="include_archived",
+                url="includeArchived",
+                cli="--include-archived",
+                value=None,
+                description="archived and not",
+            ),
+        ),
+    ] = Field(default=False, description="omit: not archived")
+    is_derived: Annotated[
+        bool | None,
+        Spelled(
+            url="derived",
+            url_type=DerivedFilter,
+            url_default=DerivedFilter.false,
+            cli_help="Processing outputs (previews, thumbnails, ...): false (default), true, any.",
+        ),
+    ] = Field(
         default=False,
-        description="processing outputs (previews, thumbnails, ...): False = without them "
-        "(the default), True = only them, None = both",
+        description="processing outputs (previews, ...): false (default), true, any",
     )
-    text: str | None = Field(
+    text: Annotated[str | None, Spelled(url="q", cli=("--text", "-q"))] = Field(
         default=None,
         max_length=256,
-        description="words in target, title, file name, filter, instrument, description "
-        "(case, spaces, hyphens and underscores ignored)",
+        description="Words in target, title, file name, filter, instrument or description; "
+        "case, spaces, hyphens and underscores are ignored (NGC 3132 = ngc3132 = NGC-3132)",
     )
     sort: SortField = SortField.upload_date
     order: SortOrder = SortOrder.desc
-    limit: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+    limit: Annotated[int, _cli("--limit", "-n")] = Field(
+        default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE
+    )
     cursor: str | None = Field(default=None, max_length=2048)
     # --- positional search (a cone; see ``_cone_complete``) ---------------------------
-    ra: float | None = Field(default=None, ge=-360, le=360, description="cone centre, degrees")
-    dec: float | None = Field(default=None, ge=-90, le=90, description="cone centre, degrees")
-    radius: float | None = Field(default=None, ge=0, le=180, description="degrees; 0 = a point")
+    ra: Annotated[float | None, Spelled(cli_help=_SKY_HELP["ra"])] = Field(
+        default=None, ge=-360, le=360, description="cone centre RA, degrees (ICRS)"
+    )
+    dec: Annotated[float | None, Spelled(cli_help=_SKY_HELP["dec"])] = Field(
+        default=None, ge=-90, le=90, description="cone centre Dec, degrees (ICRS)"
+    )
+    radius: Annotated[float | None, Spelled(cli_help=_SKY_HELP["radius"])] = Field(
+        default=None,
+        ge=0,
+        le=180,
+        description="cone radius, degrees; 0 or omitted: files covering the point (ra, dec)",
+    )
     # The ids of the records whose footprint overlaps the cone, resolved by the repository
     # before the search runs (never from a caller; not part of the cursor's fingerprint).
     cone_ids: list[ObjectIdField] | None = Field(default=None, exclude=True)
+
+    @field_validator("is_derived", mode="before")
+    @classmethod
+    def _derived_filter(cls, value: Any) -> Any:
+        # The URL and the CLI say false / true / any (DerivedFilter); any is None.
+        if isinstance(value, str) and value.strip().lower() in DerivedFilter.__members__:
+            return DerivedFilter(value.strip().lower()).as_query()
+        return value
 
     @field_validator("instrument", "filter", "detector", "exposure_type")
     @classmethod
@@ -160,6 +248,11 @@ class SearchQuery(CamelModel):
     def cone_radius(self) -> float:
         return self.radius or 0.0
 
+    def without_facet(self, facet: FacetName) -> SearchQuery:
+        """This query minus one facet's own filter (and its cursor), so that facet's counts
+        show the alternatives too: the question every facet count answers."""
+        return self.model_copy(update={FACET_FILTERS[facet]: [], "cursor": None})
+
     def filter_fingerprint(self) -> dict[str, Any]:
         """The filter part only (no paging), used to bind a cursor to its search."""
         return self.model_dump(mode="json", exclude={"limit", "cursor"}, by_alias=True)
@@ -192,6 +285,9 @@ FACET_ATTRIBUTES: dict[FacetName, str] = {
     FacetName.detector: "detector",
     FacetName.exposure_type: "exposure_type",
 }
+
+# The SearchQuery attribute that filters on each facet (tags included).
+FACET_FILTERS: dict[FacetName, str] = {**FACET_ATTRIBUTES, FacetName.tags: "tags"}
 
 # Stored path of each facet. ``target`` counts the normalised target name (the search key,
 # so "NGC 3132" and "ngc 3132" are one value); detector and exposure type are the derived

@@ -12,6 +12,7 @@ from jwstdata.errors import DatabaseUnavailableError, JwstDataError
 from jwstdata.http.deps import ServicesDep
 from jwstdata.models import LEVEL_ORDER, DataType, ProcessingLevel, ProcessingStatus
 from jwstdata.models.search import FacetName, SortField, SortOrder
+from jwstdata.services.facets import count_facets
 from jwstdata.web.pages import PageContextDep, PageRoute, SessionDep, render
 from jwstdata.web.record_page import viewer_kind
 from jwstdata.web.search_form import (
@@ -21,7 +22,6 @@ from jwstdata.web.search_form import (
     Scope,
     SharedWithMeContext,
     parse_search,
-    without_facet,
 )
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -64,22 +64,23 @@ def home() -> RedirectResponse:
 
 
 def _counts(svc: Any, search: LibrarySearch, ctx: Any, snapshot: Any) -> dict[str, Any]:
-    """The page's total, each facet (without its own filter) and the scope counts, as one
-    combined count: from the counters when unfiltered, else one live aggregation."""
+    """The page's facets (the facet service's answer, as the API gives it), its total and
+    the scope counts, as one combined count: from the counters when unfiltered, else one
+    live aggregation."""
     query = search.scoped_query(ctx).model_copy(update={"cursor": None})
     scoped_ctx = search.context_for(ctx)
     base = search.query.model_copy(update={"cursor": None})
-    branches = {"total": CountBranch(query, scoped_ctx)}
-    for facet in FACET_LABELS:
-        branches[facet.value] = CountBranch(without_facet(query, facet), scoped_ctx, facet)
-    branches[Scope.all.value] = CountBranch(base, ctx)
-    branches[Scope.public.value] = CountBranch(base.model_copy(update={"is_public": True}), ctx)
+    also = {"total": CountBranch(query, scoped_ctx)}
+    also[Scope.all.value] = CountBranch(base, ctx)
+    also[Scope.public.value] = CountBranch(base.model_copy(update={"is_public": True}), ctx)
     if ctx.user_id is not None:
         mine = base.model_copy(update={"user_id": ctx.user_id})
-        branches[Scope.mine.value] = CountBranch(mine, ctx)
+        also[Scope.mine.value] = CountBranch(mine, ctx)
         shared = SharedWithMeContext(user_id=ctx.user_id)
-        branches[Scope.shared.value] = CountBranch(base, shared)
-    return svc.records.searches.combined(ctx, branches, snapshot)
+        also[Scope.shared.value] = CountBranch(base, shared)
+    return count_facets(
+        svc.records, query, ctx, FACET_LABELS, seen_by=scoped_ctx, also=also, snapshot=snapshot
+    )
 
 
 def _facets(search: LibrarySearch, counted: dict[str, Any]) -> list[dict[str, Any]]:

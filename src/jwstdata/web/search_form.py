@@ -1,12 +1,14 @@
 """The library page's URL: one search, readable, bookmarkable, and the API's own parameters.
 
-The query string uses the names of ``GET /api/data`` (``q``, ``instrument``, ``filter``,
-``processingLevel``, ``dataType``, ``processingStatus``, ``tag``, ``observationDateFrom``…,
-``sort``, ``order``, ``limit``, ``cursor``), so a library URL and an API URL say the same
-thing (``derived=any`` is the "show derived products" toggle). The page adds three of its
-own: ``scope`` (all / mine / public / shared), ``view``
-(table / grid) and ``page`` (the page number shown next to a cursor). Parsing never fails
-the page: invalid input becomes a readable message above an empty result.
+The query string is the one of ``GET /api/data`` (``q``, ``instrument``, ``filter``,
+``processingLevel``, ``tag``, ``observationDateFrom``…, ``sort``, ``limit``, ``cursor``),
+read through the same declaration (:mod:`jwstdata.models.search_params`), so a library
+URL and an API URL say the same thing (``derived=any`` is the "show derived products"
+toggle). Two conveniences of the form: the tag box takes a comma-separated list, and a
+bare date in a ``...To`` box means the end of that day. The page adds three parameters of
+its own: ``scope`` (all / mine / public / shared), ``view`` (table / grid) and ``page``
+(the page number shown next to a cursor). Parsing never fails the page: invalid input
+becomes a readable message above an empty result.
 """
 
 from __future__ import annotations
@@ -22,52 +24,19 @@ from pydantic import ValidationError as PydanticValidationError
 from starlette.datastructures import QueryParams
 
 from jwstdata.models import AccessContext
-from jwstdata.models.search import DerivedFilter, FacetName, SearchQuery
+from jwstdata.models.search import FACET_FILTERS, FacetName, SearchQuery
+from jwstdata.models.search_params import (
+    query_values_from_url,
+    search_query_from,
+    url_name_of,
+    url_names,
+)
 
-# URL name -> SearchQuery field, for parameters that repeat.
-LIST_PARAMS = {
-    "dataType": "data_type",
-    "processingStatus": "processing_status",
-    "processingLevel": "processing_level",
-    "instrument": "instrument",
-    "filter": "filter",
-    "tag": "tags",
-    "fileFormat": "file_format",
-    "program": "program",
-    "target": "target",
-    "detector": "detector",
-    "exposureType": "exposure_type",
-}
-SCALAR_PARAMS = {
-    "q": "text",
-    "tagMode": "tag_mode",
-    "targetName": "target_name",
-    "observationBaseId": "observation_base_id",
-    "exposureId": "exposure_id",
-    "proposalId": "proposal_id",
-    "observationDateFrom": "observation_date_from",
-    "observationDateTo": "observation_date_to",
-    "uploadDateFrom": "upload_date_from",
-    "uploadDateTo": "upload_date_to",
-    "sort": "sort",
-    "order": "order",
-    "limit": "limit",
-    "cursor": "cursor",
-}
-FACET_PARAMS = {
-    FacetName.instrument: "instrument",
-    FacetName.filter: "filter",
-    FacetName.processing_level: "processingLevel",
-    FacetName.data_type: "dataType",
-    FacetName.processing_status: "processingStatus",
-    FacetName.program: "program",
-    FacetName.target: "target",
-    FacetName.detector: "detector",
-    FacetName.exposure_type: "exposureType",
-    FacetName.tags: "tag",
-}
+# The URL name of each facet's filter (``tags`` is written ``tag``), read from the model.
+FACET_PARAMS = {facet: url_name_of(FACET_FILTERS[facet]) for facet in FacetName}
+# The page's own parameters, beside the search's.
+PAGE_PARAMS = frozenset({"scope", "view", "page"})
 PAGE_SIZES = (25, 50, 100, 200)
-DEFAULT_LIMIT = 50
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -136,13 +105,13 @@ class LibrarySearch:
 
 
 def _clean_params(params: QueryParams) -> list[tuple[str, str]]:
-    known = set(LIST_PARAMS) | set(SCALAR_PARAMS) | {"scope", "view", "page", "derived"}
+    known = url_names() | PAGE_PARAMS
     out: list[tuple[str, str]] = []
     for key, value in params.multi_items():
         value = value.strip()
         if key not in known or not value:
             continue
-        if key == "tag":  # the form's tag box takes a comma-separated list
+        if key == FACET_PARAMS[FacetName.tags]:  # the form's tag box takes a comma list
             out += [(key, t.strip()) for t in value.split(",") if t.strip()]
         else:
             out.append((key, value))
@@ -151,46 +120,34 @@ def _clean_params(params: QueryParams) -> list[tuple[str, str]]:
 
 def _date_value(name: str, value: str) -> str:
     """A bare date means the whole day: the start for ``From``, the end for ``To``."""
-    if _DATE_ONLY.match(value) and name.endswith("To"):
+    if "Date" in name and _DATE_ONLY.match(value) and name.endswith("To"):
         return f"{value}T23:59:59.999+00:00"
     return value
 
 
 def parse_search(params: QueryParams, user_id: ObjectId | None) -> LibrarySearch:
+    """The page's search: the API's parameters, read through the model (an invalid one is
+    a message, not a failure), and the page's own."""
     cleaned = _clean_params(params)
-    fields: dict[str, Any] = {"limit": DEFAULT_LIMIT}
-    for key, value in cleaned:
-        if key in LIST_PARAMS:
-            fields.setdefault(LIST_PARAMS[key], []).append(value)
-        elif key in SCALAR_PARAMS:
-            fields[SCALAR_PARAMS[key]] = _date_value(key, value) if "Date" in key else value
-    derived = dict(cleaned).get("derived", DerivedFilter.false.value)
-    if derived in DerivedFilter.__members__:  # "show derived products" (off by default)
-        fields["is_derived"] = DerivedFilter(derived).as_query()
-    raw_scope = dict(cleaned).get("scope", Scope.all.value)
+    page_params = {k: v for k, v in cleaned if k in PAGE_PARAMS}
+    raw_scope = page_params.get("scope", Scope.all.value)
     scope = Scope(raw_scope) if raw_scope in Scope.__members__ else Scope.all
     if user_id is None and scope in (Scope.mine, Scope.shared):
         scope = Scope.all
-    view = "grid" if dict(cleaned).get("view") == "grid" else "table"
-    page_text = dict(cleaned).get("page", "1")
+    view = "grid" if page_params.get("view") == "grid" else "table"
+    page_text = page_params.get("page", "1")
     page = int(page_text) if page_text.isdigit() and 0 < int(page_text) < 100000 else 1
     try:
-        query = SearchQuery(**fields)
+        dated = [(key, _date_value(key, value)) for key, value in cleaned]
+        query = search_query_from(query_values_from_url(dated))
         error = None
     except PydanticValidationError as exc:
-        query = SearchQuery(limit=DEFAULT_LIMIT)
+        query = SearchQuery()
         error = "; ".join(_problem(e) for e in exc.errors(include_input=False)[:3])
     return LibrarySearch(query, scope, view, page, cleaned, error)
 
 
 def _problem(error: Any) -> str:
-    names = {v: k for k, v in {**LIST_PARAMS, **SCALAR_PARAMS}.items()}
     location = [str(p) for p in error.get("loc", ()) if not isinstance(p, int)]
-    name = names.get(location[0], location[0]) if location else "search"
+    name = url_name_of(location[0]) if location else "search"
     return f"{name}: {error.get('msg', 'invalid')}"
-
-
-def without_facet(query: SearchQuery, facet: FacetName) -> SearchQuery:
-    """The query minus one facet's own filter, so its counts show the alternatives too."""
-    attribute = LIST_PARAMS[FACET_PARAMS[facet]]
-    return query.model_copy(update={attribute: [], "cursor": None})

@@ -15,6 +15,7 @@ from jwstdata.models import JwstDataModel, parse_object_id
 from jwstdata.models.bulk import BulkRequest
 from jwstdata.models.search import FacetName, SearchQuery
 from jwstdata.services.archive import ArchiveService
+from jwstdata.services.facets import count_facets
 
 router = APIRouter(prefix="/api/data", tags=["data"])
 SearchDep = Annotated[SearchQuery, Depends(search_query)]
@@ -51,14 +52,19 @@ def search(
     }
 
 
-@router.get("/facets", summary="Counts per value of each facet over what you can see")
+@router.get(
+    "/facets",
+    summary="Counts per value of each facet over what you can see",
+    description="Each facet is counted without its own filter, so a filtered facet still "
+    "lists its other values (what adding one would match); the library page shows the same.",
+)
 def facets(
     svc: ServicesDep,
     ctx: ContextDep,
     query: SearchDep,
     names: Annotated[list[FacetName], Query(alias="facet")] = [],  # noqa: B006
 ) -> dict[str, Any]:
-    return svc.records.facets(query, ctx, names or tuple(FacetName))
+    return count_facets(svc.records, query, ctx, names or tuple(FacetName))
 
 
 @router.get("/stats", summary="Totals by level and data type over what you can see")
