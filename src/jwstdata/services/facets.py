@@ -22,7 +22,7 @@ from jwstdata.models import AccessContext
 from jwstdata.models.search import FACET_FILTERS, FacetName, SearchQuery
 
 if TYPE_CHECKING:
-    from jwstdata.db.counters import Snapshot
+    from jwstdata.db.counter_snapshot import Snapshot
 
 # Filters that a page's other counts (its scopes) change: cleared where a cone is resolved
 # once for all of them.
