@@ -92,14 +92,17 @@ def test_the_scan_sees_what_it_looks_for() -> None:
     assert {"open_database", "open_storage", "RecordRepository", "AuthService", "Worker"} <= built
 
 
-def test_the_api_the_cli_and_the_worker_are_wired_by_the_root() -> None:
+def test_the_api_the_cli_and_the_worker_are_wired_by_the_root(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from jwstdata.cli import common
 
     assert container.Services is Root  # what every route and page depends on
-    source = Path(common.__file__).read_text()
-    assert "from jwstdata.root import Root" in source
-    worker_cli = (SRC / "cli" / "worker.py").read_text()
-    assert "root.worker(" in worker_cli
+    monkeypatch.setattr(common, "settings", lambda: settings)  # the environment's settings
+    with common.open_root() as root:  # what every command works on
+        assert isinstance(root, Root) and root.settings is settings
+        assert "handle" not in vars(root)  # nothing opened before a command asks
+    assert "root.worker(" in (SRC / "cli" / "worker.py").read_text()  # `jwstdata worker`
 
 
 def test_a_worker_runs_on_the_roots_parts(settings: Settings, db_handle: DatabaseHandle) -> None:

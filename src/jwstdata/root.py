@@ -20,7 +20,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 if TYPE_CHECKING:
     from jwstdata.config import Settings
@@ -60,7 +60,13 @@ class part(Generic[T]):
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
 
-    def __get__(self, root: Root | None, owner: type | None = None) -> Any:
+    @overload
+    def __get__(self, root: None, owner: type | None = None) -> part[T]: ...
+
+    @overload
+    def __get__(self, root: Root, owner: type | None = None) -> T: ...
+
+    def __get__(self, root: Root | None, owner: type | None = None) -> part[T] | T:
         if root is None:
             return self
         built = root.__dict__.get(self.name)
