@@ -129,3 +129,22 @@ def test_a_root_opens_nothing_until_asked_and_leaves_a_given_handle_open(
 def test_each_part_is_built_once(settings: Settings, db_handle: DatabaseHandle, name: str) -> None:
     with Root(settings, handle=db_handle) as root:
         assert getattr(root, name) is getattr(root, name)
+
+
+def test_the_cli_never_calls_the_driver() -> None:
+    """Commands speak to repositories and services: no pymongo, no ``handle.db[...]``."""
+    found = []
+    for path in sorted((SRC / "cli").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            modules = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            if any(m.split(".")[0] == "pymongo" for m in modules):
+                found.append(f"{path.name}:{node.lineno} imports pymongo")
+            if isinstance(node, ast.Attribute) and node.attr in ("db", "client"):
+                found.append(f"{path.name}:{node.lineno} uses .{node.attr}")
+    assert found == []
