@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from jwstdata.db.jobs import JobRepository
+from jwstdata.root import Root
 from jwstdata.services.jobs.registry import load_handlers
-from jwstdata.services.jobs.worker import Worker
 from tests import fitsfactory as ff
 from tests.plugins.api_server import ApiServer
 
@@ -39,7 +39,7 @@ def uploaded(api_server: ApiServer, owner: str, tmp_path_factory: pytest.TempPat
 
 def _run_worker(api_server: ApiServer) -> None:
     load_handlers()
-    Worker(api_server.settings, kinds=["process"], handle=api_server.handle).run_once()
+    Root(api_server.settings, handle=api_server.handle).worker(kinds=["process"]).run_once()
 
 
 def test_algorithms_are_listed_with_schemas(api_server: ApiServer) -> None:

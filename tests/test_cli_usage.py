@@ -57,3 +57,19 @@ def test_bad_option_value_is_one_usage_line(args: list[str], expected: str, tmp_
 def test_help_still_prints(tmp_path: Path) -> None:
     result = _cli(["search", "--help"], tmp_path)
     assert result.returncode == 0 and "--level" in result.stdout
+
+
+def test_a_driver_error_that_escaped_translation_is_one_line() -> None:
+    """The data layer words it (the server's message, never the whole error document)."""
+    from pymongo.errors import InvalidOperation, OperationFailure
+
+    from jwstdata.cli.usage import escaped_database_error
+    from jwstdata.errors import DatabaseError
+
+    failure = OperationFailure("bad", code=2, details={"errmsg": "bad $where", "op": {"x": 1}})
+    translated = escaped_database_error(failure)
+    assert isinstance(translated, DatabaseError)
+    assert "bad $where" in translated.message and "'op'" not in translated.message
+    other = escaped_database_error(InvalidOperation("client closed, full error: {...}"))
+    assert other is not None and other.message == "database error: client closed"
+    assert escaped_database_error(ValueError("not the database")) is None

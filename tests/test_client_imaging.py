@@ -9,8 +9,8 @@ from astropy.wcs import WCS
 
 from jwstdata.client import Client
 from jwstdata.errors import ValidationError
+from jwstdata.root import Root
 from jwstdata.services.jobs.registry import load_handlers
-from jwstdata.services.jobs.worker import Worker
 from tests import skyfield as sf
 from tests.plugins.api_server import ApiServer
 
@@ -43,7 +43,7 @@ def test_header_cutout_and_composite(api_server: ApiServer, tmp_path) -> None:
         queued = jw.composite(ids, channels=[{"color": "#0000ff"}, {"color": "#ff0000"}])
         assert queued["state"] == "queued" and queued["kind"] == "composite"
         load_handlers()
-        Worker(api_server.settings, kinds=["composite"], handle=api_server.handle).run_once()
+        Root(api_server.settings, handle=api_server.handle).worker(kinds=["composite"]).run_once()
         job = jw.wait_for_job(queued["id"], timeout=30, interval=0.2)
         assert job["state"] == "completed"
         fits_output = job["result"]["outputs"][0]

@@ -20,8 +20,8 @@ from astropy.wcs import WCS
 from PIL import Image
 
 from jwstdata.db.jobs import JobRepository
+from jwstdata.root import Root
 from jwstdata.services.jobs.registry import load_handlers
-from jwstdata.services.jobs.worker import Worker
 from tests import skyfield as sf
 from tests.plugins.api_server import ApiServer
 
@@ -63,7 +63,7 @@ def field(api_server: ApiServer, tmp_path_factory: pytest.TempPathFactory) -> di
 
 def _work(api_server: ApiServer, kind: str) -> None:
     load_handlers()
-    Worker(api_server.settings, kinds=[kind], handle=api_server.handle).run_once()
+    Root(api_server.settings, handle=api_server.handle).worker(kinds=[kind]).run_once()
 
 
 def _outputs(client: Any, job_id: str) -> tuple[dict, dict[str, dict], dict[str, bytes]]:

@@ -25,9 +25,9 @@ from jwstdata.processing.registry import (
     ProcessingError,
     get_algorithm,
 )
+from jwstdata.root import Root
 from jwstdata.services.cutouts import cutout_download
 from jwstdata.services.jobs.registry import load_handlers
-from jwstdata.services.jobs.worker import Worker
 from tests import fitsfactory as ff
 from tests.plugins.api_server import ApiServer
 
@@ -196,7 +196,7 @@ def test_cutout_as_a_derived_record(api_server: ApiServer, uploaded: dict) -> No
         refused = client.post(f"/api/data/{record_id}/cutout", json={"ra": ra, "size": 1.0})
         assert refused.status_code == 422
         load_handlers()
-        Worker(api_server.settings, kinds=["process"], handle=api_server.handle).run_once()
+        Root(api_server.settings, handle=api_server.handle).worker(kinds=["process"]).run_once()
         job = client.get(f"/api/jobs/{queued.json()['id']}").json()
         assert job["state"] == "completed", job
         (derived,) = _derived_cutouts(api_server, record_id)

@@ -26,8 +26,8 @@ from jwstdata.db.job_indexes import ACTIVE_INDEX
 from jwstdata.db.jobs import JobRepository
 from jwstdata.models import AccessContext
 from jwstdata.models.job import JobState
+from jwstdata.root import Root
 from jwstdata.services.jobs.registry import load_handlers
-from jwstdata.services.jobs.worker import Worker
 from tests import fitsfactory as ff
 from tests.plugins.api_server import ApiServer, start_server, stop_server
 
@@ -95,7 +95,7 @@ def public_record(
 
 def _run_jobs(api_server: ApiServer, times: int) -> None:
     load_handlers()
-    worker = Worker(api_server.settings, kinds=["process"], handle=api_server.handle)
+    worker = Root(api_server.settings, handle=api_server.handle).worker(kinds=["process"])
     for _ in range(times):
         if worker.run_once() is None:
             return

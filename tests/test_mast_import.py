@@ -12,8 +12,8 @@ from jwstdata.config import Settings
 from jwstdata.db import DatabaseHandle, RecordRepository
 from jwstdata.db.jobs import JobRepository
 from jwstdata.models import AccessContext
+from jwstdata.root import Root
 from jwstdata.services.jobs.registry import load_handlers
-from jwstdata.services.jobs.worker import Worker
 from jwstdata.services.mast.importer import KIND
 from jwstdata.storage import open_storage
 from tests.mast_server import MastTestServer
@@ -40,7 +40,8 @@ def _run(settings: Settings, handle: DatabaseHandle, params: dict, *, user_id=No
     jobs = JobRepository.for_database(handle)
     jobs.ensure_indexes()
     job = jobs.enqueue(KIND, params, user_id=user_id, record_id=None)
-    Worker(settings, kinds=[KIND], lease_seconds=30, handle=handle).run_once()
+    with Root(settings, handle=handle) as root:  # closes the MAST client the job opened
+        root.worker(kinds=[KIND], lease_seconds=30).run_once()
     return jobs.get(job.id, ADMIN)
 
 
@@ -105,7 +106,8 @@ def test_resume_fetches_only_what_failed(
     if job.state.value == "completed" and not failed:
         pytest.skip("the injected faults were all absorbed by retries")
     jobs.resume(job.id, ADMIN)
-    Worker(import_settings, kinds=[KIND], handle=db_handle).run_once()
+    with Root(import_settings, handle=db_handle) as root:
+        root.worker(kinds=[KIND]).run_once()
     resumed = jobs.get(job.id, ADMIN)
     assert resumed.state.value == "completed" and resumed.result["failed"] == []
     done_before = {f["uri"] for f in job.progress["files"] if f["state"] == "done"}

@@ -16,8 +16,8 @@ from astropy.wcs import WCS
 
 from jwstdata.errors import PayloadTooLargeError
 from jwstdata.models import JwstDataModel
+from jwstdata.root import Root
 from jwstdata.services.jobs.registry import load_handlers
-from jwstdata.services.jobs.worker import Worker
 from jwstdata.services.tiles import TILE, TileCache, tile
 from tests import fitsfactory as ff
 from tests.plugins.api_server import ApiServer
@@ -156,7 +156,7 @@ def test_source_overlay_lists_the_catalogue(api_server: ApiServer, uploaded: dic
         )
         assert queued.status_code == 202, queued.text
         load_handlers()
-        Worker(api_server.settings, kinds=["process"], handle=api_server.handle).run_once()
+        Root(api_server.settings, handle=api_server.handle).worker(kinds=["process"]).run_once()
         response = client.get(f"/api/data/{record_id}/overlay/sources")
         assert response.status_code == 200, response.text
         overlay = response.json()

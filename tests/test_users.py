@@ -17,6 +17,7 @@ from jwstdata.db.auth_indexes import AUTH_INDEXES
 from jwstdata.db.users import UserRepository
 from jwstdata.errors import DuplicateError, NotFoundError
 from jwstdata.models.user import User, UserCreate
+from jwstdata.root import Root
 from jwstdata.services.auth import AuthService
 
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
@@ -141,11 +142,16 @@ def test_set_disabled_and_admin(service: AuthService, users: UserRepository) -> 
     assert again.is_disabled and again.is_admin and again.updated_at >= user.updated_at
 
 
-def test_resolve_owner_finds_users_by_name_in_any_case(
-    service: AuthService, db_handle: DatabaseHandle
+def test_resolve_owner_finds_users_by_name_in_any_case_or_by_id(
+    service: AuthService, db_handle: DatabaseHandle, settings: Settings
 ) -> None:
     user = service.create_user(new_user("Owner"))
-    assert resolve_owner(db_handle, "OWNER") == user.id
+    root = Root(settings, handle=db_handle)
+    assert resolve_owner(root, "OWNER") == user.id
+    assert resolve_owner(root, str(user.id)) == user.id
+    assert resolve_owner(root, None) is None
+    with pytest.raises(NotFoundError):
+        resolve_owner(root, "nobody")
 
 
 def test_db_init_creates_the_auth_indexes(db_handle: DatabaseHandle) -> None:

@@ -13,8 +13,8 @@ import pytest
 from astropy.io import fits
 from astropy.wcs import WCS
 
+from jwstdata.root import Root
 from jwstdata.services.jobs.registry import load_handlers
-from jwstdata.services.jobs.worker import Worker
 from tests import fitsfactory as ff
 from tests import skyfield as sf
 from tests.plugins.api_server import ApiServer
@@ -131,7 +131,7 @@ def test_composer_queues_a_composite_of_the_chosen_images(
     expect(link).to_be_visible()
     job_id = link.inner_text().split()[-1]
     load_handlers()
-    Worker(api_server.settings, kinds=["composite"], handle=api_server.handle).run_once()
+    Root(api_server.settings, handle=api_server.handle).worker(kinds=["composite"]).run_once()
     with api_server.client(site["token"]) as client:
         job = client.get(f"/api/jobs/{job_id}").json()
     assert job["state"] == "completed", job
@@ -154,7 +154,7 @@ def test_sky_viewer_zooms_reads_pixels_and_draws_overlays(
         queued = client.post(f"/api/data/{record['id']}/process", json={"algorithm": "sources"})
         assert queued.status_code == 202
         load_handlers()
-        Worker(api_server.settings, kinds=["process"], handle=api_server.handle).run_once()
+        Root(api_server.settings, handle=api_server.handle).worker(kinds=["process"]).run_once()
         overlay = client.get(f"/api/data/{record['id']}/overlay/sources").json()
     with fits.open(site["files"]["big"]) as hdul:
         data = hdul["SCI"].data.astype(np.float64)

@@ -28,7 +28,7 @@ from tests.plugins.api_server import ApiServer
 pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import Browser, Page, expect
 
-from jwstdata.services.jobs.worker import Worker
+from jwstdata.root import Root
 from jwstdata.services.processing_jobs import KIND as PROCESS
 
 PASSWORD = "correct horse battery"
@@ -207,7 +207,7 @@ def no_sideways_scroll(page: Page) -> bool:
 
 def run_worker(server: ApiServer) -> None:
     """Run every queued processing job with a real worker on the server's database."""
-    worker = Worker(server.settings, kinds=[PROCESS], handle=server.handle)
+    worker = Root(server.settings, handle=server.handle).worker(kinds=[PROCESS])
     while worker.run_once() is not None:
         pass
 

@@ -19,6 +19,7 @@ from jwstdata.db.jobs import JobRepository
 from jwstdata.errors import ConfigurationError, ValidationError
 from jwstdata.models.access import AccessContext
 from jwstdata.models.job import Job, JobState
+from jwstdata.root import Root
 from jwstdata.services.jobs import (
     JobCancelled,
     JobContext,
@@ -63,7 +64,7 @@ def worker_for(
     settings: Settings, db_handle: DatabaseHandle, registry: JobRegistry, **options: Any
 ) -> Worker:
     options.setdefault("retry_delay", 0.0)
-    return Worker(settings, registry=registry, handle=db_handle, **options)
+    return Root(settings, handle=db_handle).worker(registry=registry, **options)
 
 
 def test_builtin_kinds_are_registered() -> None:
@@ -74,7 +75,7 @@ def test_builtin_kinds_are_registered() -> None:
 
 def test_unknown_kinds_are_refused_at_start(settings: Settings, registry: JobRegistry) -> None:
     with pytest.raises(ConfigurationError):
-        Worker(settings, kinds=["nope"], registry=registry)
+        Root(settings).worker(kinds=["nope"], registry=registry)  # opens nothing
 
 
 def test_run_once_completes_and_flushes_progress(

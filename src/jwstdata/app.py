@@ -1,5 +1,6 @@
-"""The composition root: ``create_app(settings)`` wires services, the API's routes and errors,
-and the dashboard into one FastAPI application (``jwstdata serve`` runs it under uvicorn)."""
+"""The web application: ``create_app(settings)`` puts the API's routes and errors and the
+dashboard on the parts of the composition root (:mod:`jwstdata.root`, shared with the CLI
+and the worker) in one FastAPI application (``jwstdata serve`` runs it under uvicorn)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ from jwstdata.api.routes import (
     viewer_tools,
 )
 from jwstdata.config import Settings, load_settings
-from jwstdata.http.container import Services, check_server_settings
+from jwstdata.http.container import check_server_settings, open_services
 from jwstdata.http.session import BrowserSessions
 from jwstdata.web import routes as web
 
@@ -49,7 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.services = Services.build(settings)
+        app.state.services = open_services(settings)
         app.state.browser_sessions = BrowserSessions.build(app.state.services)
         try:
             yield

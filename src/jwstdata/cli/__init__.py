@@ -27,13 +27,7 @@ from jwstdata.cli.lineage import lineage
 from jwstdata.cli.process import algorithms, process
 from jwstdata.cli.search import search
 from jwstdata.cli.serve import serve
-from jwstdata.cli.usage import (
-    ClickException,
-    is_help_request,
-    is_pymongo_error,
-    server_message,
-    usage_line,
-)
+from jwstdata.cli.usage import ClickException, escaped_database_error, is_help_request, usage_line
 from jwstdata.cli.worker import worker
 from jwstdata.errors import JwstDataError
 
@@ -91,8 +85,10 @@ def main() -> None:
             err_console.print(f"[red]error:[/red] {escape(usage_line(exc))}", highlight=False)
         sys.exit(exc.exit_code)
     except Exception as exc:
-        if not is_pymongo_error(exc):  # a path that missed the data layer's translation
+        # A path that missed the data layer's translation: still one line, never a traceback.
+        translated = escaped_database_error(exc)
+        if translated is None:
             raise
-        message = escape(one_line(server_message(exc)))
+        message = escape(one_line(translated.message))
         err_console.print(f"[red]error:[/red] {message}", highlight=False)
         sys.exit(1)

@@ -9,14 +9,13 @@ from typing import TYPE_CHECKING
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-from jwstdata.cli.common import JSON_OPTION, cli_context, console, database, print_json, settings
+from jwstdata.cli.common import JSON_OPTION, cli_context, console, open_root, print_json
 from jwstdata.cli.records import parse_record_id
 from jwstdata.errors import ValidationError
 from jwstdata.models.enums import ProcessingLevel
 
 if TYPE_CHECKING:
-    from jwstdata.db import DatabaseHandle
-    from jwstdata.services.archive import ArchiveReport, ArchiveService, MoveOutcome
+    from jwstdata.services.archive import ArchiveReport, MoveOutcome
 
 
 app = typer.Typer(
@@ -38,15 +37,6 @@ def parse_age(text: str) -> timedelta:
             f"invalid age {text!r}: use a number and a unit, e.g. 365d, 12w, 1y or 36h"
         )
     return float(match[1]) * _UNITS[match[2]]
-
-
-def _service(handle: DatabaseHandle) -> ArchiveService:
-    from jwstdata.db import RecordRepository
-    from jwstdata.services.archive import ArchiveService
-    from jwstdata.storage import open_storage
-
-    cfg = settings()
-    return ArchiveService(RecordRepository.for_database(handle), open_storage(cfg), cfg)
 
 
 def _print_report(report: ArchiveReport) -> None:
@@ -97,8 +87,8 @@ def archive(
     criteria = ArchiveCriteria(
         older_than=parse_age(older_than), level=level, observation=observation
     )
-    with database() as handle:
-        service = _service(handle)
+    with open_root() as root:
+        service = root.archive
         if as_json or dry_run or not console.is_terminal:
             report = service.run(criteria, dry_run=dry_run)
         else:
@@ -131,14 +121,14 @@ def _print_outcome(outcome: MoveOutcome, as_json: bool) -> None:
 def archive_record(record_id: str, as_json: bool = JSON_OPTION) -> None:
     """Archive one record (its file moves to the archive prefix, verified by checksum)."""
     oid = parse_record_id(record_id)
-    with database() as handle:
-        outcome = _service(handle).archive_record(oid, cli_context())
+    with open_root() as root:
+        outcome = root.archive.archive_record(oid, cli_context())
     _print_outcome(outcome, as_json)
 
 
 def unarchive(record_id: str, as_json: bool = JSON_OPTION) -> None:
     """Bring one record back from the archive (its file returns to its original key)."""
     oid = parse_record_id(record_id)
-    with database() as handle:
-        outcome = _service(handle).unarchive_record(oid, cli_context())
+    with open_root() as root:
+        outcome = root.archive.unarchive_record(oid, cli_context())
     _print_outcome(outcome, as_json)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from jwstdata.cli.common import JSON_OPTION, console, print_json, settings
+from jwstdata.cli.common import JSON_OPTION, console, open_root, print_json
 
 if TYPE_CHECKING:
     from jwstdata.services.backup_format import BackupProgress
@@ -47,15 +47,8 @@ def create(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Back up every collection (gzip BSON in _id order) with a manifest of checksums."""
-    from jwstdata.db import open_database
-    from jwstdata.services.backup import BackupService
-    from jwstdata.storage import open_storage
-
-    cfg = settings()
-    with open_database(cfg) as handle, _progress(console.is_terminal and not as_json) as update:
-        report = BackupService(handle, open_storage(cfg), cfg).create(
-            dest, with_files=with_files, progress=update
-        )
+    with open_root() as root, _progress(console.is_terminal and not as_json) as update:
+        report = root.backup.create(dest, with_files=with_files, progress=update)
     summary = report.to_json()
     if as_json:
         print_json(summary)
@@ -107,18 +100,11 @@ def restore(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Restore a backup into an empty database, verify it, then build the indexes."""
-    from jwstdata.db import open_database
-    from jwstdata.services.backup_restore import RestoreService
-    from jwstdata.storage import open_storage
-
-    cfg = settings()
     with (
-        open_database(cfg, database=database_name) as handle,
+        open_root(database=database_name) as root,
         _progress(console.is_terminal and not as_json) as update,
     ):
-        report = RestoreService(handle, open_storage(cfg), cfg.backup_workers).restore(
-            dest, force=force, files=files, progress=update
-        )
+        report = root.restore.restore(dest, force=force, files=files, progress=update)
     summary = report.to_json()
     if as_json:
         print_json(summary)

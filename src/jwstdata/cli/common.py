@@ -1,11 +1,11 @@
-"""Shared CLI plumbing: settings, the database handle, output helpers, error exits."""
+"""Shared CLI plumbing: settings, the composition root, output helpers, error exits."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -20,6 +20,7 @@ from jwstdata.models.access import AccessContext
 if TYPE_CHECKING:
     from jwstdata.config import Settings
     from jwstdata.db import DatabaseHandle
+    from jwstdata.root import Root
 
 
 console = Console(soft_wrap=True)
@@ -35,22 +36,37 @@ def settings() -> Settings:
 
 
 @contextlib.contextmanager
-def database(start_embedded: bool = True) -> Iterator[DatabaseHandle]:
-    from jwstdata.db import open_database
+def open_root(
+    *, start_embedded: bool = True, database: str | None = None, announce: bool = True
+) -> Iterator[Root]:
+    """The command's parts, from the root the API and the worker use too; each is built
+    when the command first touches it (the database is opened then), closed at the end."""
+    from jwstdata.root import Root
 
     cfg = settings()
-    handle = open_database(cfg, start_embedded=start_embedded)
-    if handle.launched:
-        # It outlives this command on purpose (the next one reuses it): say so, once.
-        err_console.print(
-            f"started the embedded database (data in {cfg.db_dir}); it keeps running for "
-            "the next commands: `jwstdata db stop` stops it",
-            highlight=False,
-        )
-    try:
-        yield handle
-    finally:
-        handle.close()
+    on_open = _announce_launch(cfg) if announce else None
+    with Root(cfg, start_embedded=start_embedded, database=database, on_open=on_open) as root:
+        yield root
+
+
+def _announce_launch(cfg: Settings) -> Callable[[DatabaseHandle], None]:
+    def announce(handle: DatabaseHandle) -> None:
+        if handle.launched:
+            # It outlives this command on purpose (the next one reuses it): say so, once.
+            err_console.print(
+                f"started the embedded database (data in {cfg.db_dir}); it keeps running for "
+                "the next commands: `jwstdata db stop` stops it",
+                highlight=False,
+            )
+
+    return announce
+
+
+@contextlib.contextmanager
+def database(start_embedded: bool = True) -> Iterator[DatabaseHandle]:
+    """The open database alone, for a command that hands it to the data layer."""
+    with open_root(start_embedded=start_embedded) as root:
+        yield root.handle
 
 
 def cli_context() -> AccessContext:
@@ -58,17 +74,17 @@ def cli_context() -> AccessContext:
     return AccessContext.admin()
 
 
-def resolve_owner(handle: DatabaseHandle, owner: str | None) -> ObjectId | None:
+def resolve_owner(root: Root, owner: str | None) -> ObjectId | None:
     """A user name (any case) or user id to the user's id; None stays None."""
     if owner is None:
         return None
-    user = handle.db["users"].find_one(
-        {"$or": [{"usernameKey": owner.casefold()}, {"_id": parse_object_id(owner) or ""}]},
-        {"_id": 1},
-    )
+    user = root.users.find_by_username(owner)
+    oid = parse_object_id(owner)
+    if user is None and oid is not None:
+        user = root.users.find(oid)
     if user is None:
         raise NotFoundError(f"unknown user {owner!r} (create it with `jwstdata users create`)")
-    return user["_id"]
+    return user.id
 
 
 def print_json(data: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from jwstdata.cli.common import JSON_OPTION, console, database, print_json, settings
+from jwstdata.cli.common import JSON_OPTION, console, open_root, print_json, settings
 from jwstdata.errors import DatabaseUnavailableError
 from jwstdata.redact import redact_uri
 
@@ -15,7 +15,6 @@ app = typer.Typer(help="Database server, indexes and status.", no_args_is_help=T
 @app.command()
 def start(as_json: bool = JSON_OPTION) -> None:
     """Start the embedded database (reused if already running)."""
-    from jwstdata.db import open_database
     from jwstdata.db.embedded import EmbeddedServer
 
     cfg = settings()
@@ -23,8 +22,8 @@ def start(as_json: bool = JSON_OPTION) -> None:
         message = "a MongoDB URI is configured; there is no embedded server to start"
         print_json({"embedded": False, "message": message}) if as_json else console.print(message)
         return
-    with open_database(cfg):  # a server launched here is initialised before it is used
-        pass
+    with open_root(announce=False) as root:
+        root.handle  # noqa: B018 - opening launches the server and initialises a new one
     state = EmbeddedServer(cfg).running()
     if state is None:
         raise DatabaseUnavailableError("the embedded database stopped right after it started")
@@ -50,9 +49,9 @@ def stop() -> None:
 @app.command()
 def status(as_json: bool = JSON_OPTION) -> None:
     """Is the database reachable? Which server, which database, how many records."""
-    from jwstdata.db import open_database
     from jwstdata.db.embedded import EmbeddedServer
     from jwstdata.db.migrations import pending_migrations
+    from jwstdata.db.server_status import estimated_records, server_version
 
     cfg = settings()
     info: dict = {"embedded": cfg.embedded, "database": cfg.database}
@@ -66,10 +65,11 @@ def status(as_json: bool = JSON_OPTION) -> None:
         info["running"] = False
     if info["running"] or not cfg.embedded:
         try:
-            with open_database(cfg, start_embedded=False) as handle:
+            with open_root(start_embedded=False) as root:
+                handle = root.handle
                 info["running"] = True
-                info["server"] = _server_version(handle)
-                info["records"] = handle.db["jwst_data"].estimated_document_count()
+                info["server"] = server_version(handle)
+                info["records"] = estimated_records(handle)
                 info["pendingMigrations"] = [m.to_json() for m in pending_migrations(handle)]
         except DatabaseUnavailableError as exc:
             info["running"] = False
@@ -93,22 +93,11 @@ def status(as_json: bool = JSON_OPTION) -> None:
         raise typer.Exit(1)
 
 
-def _server_version(handle) -> str:
-    build = handle.client.admin.command("buildInfo")
-    if "secantusVersion" in build:
-        return f"SecantusDB {build['secantusVersion']} (MongoDB {build.get('version')})"
-    if "ferretdb" in build or "ferretdbVersion" in build:
-        return f"FerretDB {build.get('ferretdbVersion', '?')}"
-    return f"MongoDB {build.get('version', '?')}"
-
-
 @app.command()
 def init(as_json: bool = JSON_OPTION) -> None:
     """Create collections, the validator and every declared index (idempotent)."""
-    from jwstdata.db import init_database
-
-    with database() as handle:
-        report = init_database(handle)
+    with open_root() as root:
+        report = root.initialise()
     if as_json:
         print_json(report.as_dict())
         return
@@ -130,11 +119,10 @@ def recount(as_json: bool = JSON_OPTION) -> None:
     or after a crash between a record write and its counter update. Counts read while it
     runs are aggregated live.
     """
-    from jwstdata.db.counters import RecordCounters
-    from jwstdata.db.indexes import RECORDS
+    from jwstdata.db.server_status import recount_records
 
-    with database() as handle, console.status("counting records..."):
-        report = RecordCounters(handle.db).recount(handle.db[RECORDS])
+    with open_root() as root, console.status("counting records..."):
+        report = recount_records(root.handle)
     if as_json:
         print_json(report)
         return
@@ -146,8 +134,8 @@ def indexes(as_json: bool = JSON_OPTION) -> None:
     """List the declared indexes, the query each serves, and whether it exists."""
     from jwstdata.db import list_indexes
 
-    with database() as handle:
-        rows = list_indexes(handle)
+    with open_root() as root:
+        rows = list_indexes(root.handle)
     if as_json:
         print_json(rows)
         return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from jwstdata.cli.common import JSON_OPTION, console, database, print_json
+from jwstdata.cli.common import JSON_OPTION, console, open_root, print_json
 
 
 def migrate(
@@ -16,8 +16,8 @@ def migrate(
     """Apply the ordered, idempotent schema migrations that have documents to change."""
     from jwstdata.db.migrations import MIGRATIONS, run_migrations
 
-    with database() as handle:
-        report = run_migrations(handle, dry_run=dry_run)
+    with open_root() as root:
+        report = run_migrations(root.handle, dry_run=dry_run)
     if as_json:
         print_json(report.to_json())
         return

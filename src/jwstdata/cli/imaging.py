@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from jwstdata.cli.common import cli_context, console, database, print_json, settings
+from jwstdata.cli.common import cli_context, console, open_root, print_json
 from jwstdata.cli.records import parse_record_id
 from jwstdata.models.enums import Combine, Interval, SizeUnit, Stretch
 from jwstdata.models.job import Job
@@ -41,21 +41,17 @@ def cutout(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Cut a rectangle around RA/Dec out of a record; the cutout becomes a derived record."""
-    from jwstdata.db import RecordRepository
-    from jwstdata.db.jobs import JobRepository
-    from jwstdata.services.jobs.worker import Worker
     from jwstdata.services.processing_jobs import KIND as PROCESS_KIND
     from jwstdata.services.processing_jobs import enqueue_processing
 
-    cfg = settings()
     ctx = cli_context()
     params = {"ra": ra, "dec": dec, "size": size, "unit": unit.value}
     if height is not None:
         params["height"] = height
-    with database() as handle:
-        jobs = JobRepository.for_database(handle)
+    with open_root() as root:
+        jobs = root.jobs
         jobs.ensure_indexes()
-        record = RecordRepository.for_database(handle).get(parse_record_id(record_id), ctx)
+        record = root.records.get(parse_record_id(record_id), ctx)
         job = enqueue_processing(
             jobs,
             record,
@@ -65,26 +61,21 @@ def cutout(
             priority=INTERACTIVE_PRIORITY if wait else 0,
         )
         if wait:
-            Worker(cfg, kinds=[PROCESS_KIND], handle=handle).run_once()
+            root.worker(kinds=[PROCESS_KIND]).run_once()
             job = jobs.get(job.id, ctx)
     report(job, f"cutout of {record.file_name}", wait=wait, as_json=as_json)
 
 
 def _product(kind: str, record_ids: list[str], parameters: dict, wait: bool, as_json: bool) -> None:
-    from jwstdata.db import RecordRepository
-    from jwstdata.db.jobs import JobRepository
     from jwstdata.services.imaging_jobs import enqueue_product
-    from jwstdata.services.jobs.worker import Worker
 
-    cfg = settings()
     ctx = cli_context()
-    with database() as handle:
-        jobs = JobRepository.for_database(handle)
+    with open_root() as root:
+        jobs = root.jobs
         jobs.ensure_indexes()
-        repo = RecordRepository.for_database(handle)
         job = enqueue_product(
             jobs,
-            repo,
+            root.records,
             ctx,
             kind,
             record_ids,
@@ -92,7 +83,7 @@ def _product(kind: str, record_ids: list[str], parameters: dict, wait: bool, as_
             priority=INTERACTIVE_PRIORITY if wait else 0,
         )
         if wait:
-            Worker(cfg, kinds=[kind], handle=handle).run_once()
+            root.worker(kinds=[kind]).run_once()
             job = jobs.get(job.id, ctx)
     report(job, f"{kind} of {len(record_ids)} records", wait=wait, as_json=as_json)
     if not as_json:

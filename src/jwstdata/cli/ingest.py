@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-from jwstdata.cli.common import console, database, print_json, resolve_owner, settings
+from jwstdata.cli.common import console, open_root, print_json, resolve_owner
 
 
 def ingest(
@@ -25,26 +25,23 @@ def ingest(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
 ) -> None:
     """Ingest files: parse names and headers, store, write records, link lineage."""
-    from jwstdata.db import RecordRepository
-    from jwstdata.db.jobs import JobRepository
     from jwstdata.inflate import InflateLimits
-    from jwstdata.services.ingest import IngestOptions, IngestService
+    from jwstdata.services.ingest import IngestOptions
     from jwstdata.services.processing_jobs import queue_auto_previews
-    from jwstdata.storage import open_storage
 
-    cfg = settings()
-    with database() as handle:
+    with open_root() as root:
+        cfg = root.settings
         options = IngestOptions(
             recursive=recursive,
             in_place=in_place,
-            owner_id=resolve_owner(handle, owner),
+            owner_id=resolve_owner(root, owner),
             public=public,
             tags=[t.strip() for t in tags.split(",") if t.strip()],
             inflate=InflateLimits.of(cfg),
         )
         if workers > 0:
             options.workers = workers
-        service = IngestService(RecordRepository.for_database(handle), open_storage(cfg))
+        service = root.ingest
         if as_json or not console.is_terminal:
             report = service.ingest(paths, options)
         else:
@@ -63,9 +60,8 @@ def ingest(
                     progress=lambda done, total: bar.update(task, completed=done, total=total),
                 )
         if cfg.auto_preview and report.record_ids:
-            jobs = JobRepository.for_database(handle)
-            jobs.ensure_indexes()
-            queue_auto_previews(jobs, service.repo, report.record_ids)
+            root.jobs.ensure_indexes()
+            queue_auto_previews(root.jobs, root.records, report.record_ids)
     if as_json:
         print_json(report.to_json())
     else:

@@ -14,8 +14,8 @@ from jwstdata.cli.common import (
     JSON_OPTION,
     cli_context,
     console,
-    database,
     id_column,
+    open_root,
     print_json,
     resolve_owner,
 )
@@ -25,6 +25,7 @@ from jwstdata.models.job import Job, JobState
 
 if TYPE_CHECKING:
     from jwstdata.db.jobs import JobRepository
+    from jwstdata.root import Root
 
 
 app = typer.Typer(help="Background jobs: processing runs and MAST imports.", no_args_is_help=True)
@@ -51,12 +52,9 @@ def parse_params(pairs: list[str]) -> dict[str, Any]:
     return params
 
 
-def _repo(handle: Any) -> JobRepository:
-    from jwstdata.db.jobs import JobRepository
-
-    jobs = JobRepository.for_database(handle)
-    jobs.ensure_indexes()
-    return jobs
+def _repo(root: Root) -> JobRepository:
+    root.jobs.ensure_indexes()
+    return root.jobs
 
 
 @app.command(name="list")
@@ -68,8 +66,8 @@ def list_jobs(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List jobs, newest first."""
-    with database() as handle:
-        page = _repo(handle).list(cli_context(), state=state, kind=kind, limit=limit, cursor=cursor)
+    with open_root() as root:
+        page = _repo(root).list(cli_context(), state=state, kind=kind, limit=limit, cursor=cursor)
     if as_json:
         print_json({"items": [j.to_json() for j in page.items], "nextCursor": page.next_cursor})
         return
@@ -100,8 +98,8 @@ def list_jobs(
 @app.command()
 def show(job_id: str, as_json: bool = JSON_OPTION) -> None:
     """Show one job with its progress and log tail."""
-    with database() as handle:
-        job = _repo(handle).get(parse_job_id(job_id), cli_context())
+    with open_root() as root:
+        job = _repo(root).get(parse_job_id(job_id), cli_context())
     if as_json:
         print_json(job.to_json())
         return
@@ -135,11 +133,11 @@ def submit(
     record_id = parse_object_id(record) if record else None
     if record and record_id is None:
         raise NotFoundError(f"record {record} not found (ids are 24 hexadecimal characters)")
-    with database() as handle:
-        job = _repo(handle).enqueue(
+    with open_root() as root:
+        job = _repo(root).enqueue(
             kind,
             params,
-            user_id=resolve_owner(handle, owner),
+            user_id=resolve_owner(root, owner),
             record_id=record_id,
             priority=priority,
             max_attempts=max_attempts,
@@ -153,16 +151,16 @@ def submit(
 @app.command()
 def cancel(job_id: str) -> None:
     """Cancel a job: a queued one at once, a running one at its next heartbeat."""
-    with database() as handle:
-        job = _repo(handle).request_cancel(parse_job_id(job_id), cli_context())
+    with open_root() as root:
+        job = _repo(root).request_cancel(parse_job_id(job_id), cli_context())
     console.print(f"job {job.id}: {_state(job)}", highlight=False)
 
 
 @app.command()
 def resume(job_id: str) -> None:
     """Queue a failed or cancelled job again (it carries on from its progress)."""
-    with database() as handle:
-        job = _repo(handle).resume(parse_job_id(job_id), cli_context())
+    with open_root() as root:
+        job = _repo(root).resume(parse_job_id(job_id), cli_context())
     console.print(f"job {job.id}: queued again", highlight=False)
 
 

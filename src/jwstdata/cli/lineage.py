@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from jwstdata.cli.common import cli_context, console, database, print_json
+from jwstdata.cli.common import cli_context, console, open_root, print_json
 from jwstdata.cli.records import parse_record_id
 from jwstdata.errors import ValidationError
 
@@ -17,13 +17,10 @@ def lineage(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Show the records of an observation by level with their links, or walk from a record."""
-    from jwstdata.db import RecordRepository
-    from jwstdata.services.lineage_queries import LineageQueries
-
     if (observation_base_id is None) == (of is None):
         raise ValidationError("give an OBSERVATION_BASE_ID or --of RECORD_ID (one of them)")
-    with database() as handle:
-        queries = LineageQueries(RecordRepository.for_database(handle))
+    with open_root() as root:
+        queries = root.lineage
         ctx = cli_context()
         if of is not None:
             if ancestors == descendants:

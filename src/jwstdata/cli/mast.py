@@ -17,7 +17,7 @@ import typer
 from pydantic import ValidationError as PydanticValidationError
 from rich.table import Table
 
-from jwstdata.cli.common import console, id_column, print_json, settings
+from jwstdata.cli.common import console, id_column, open_root, print_json
 from jwstdata.errors import ValidationError, pydantic_to_validation_error
 from jwstdata.models.enums import ProcessingLevel
 
@@ -86,7 +86,7 @@ def search(
     as_table: bool = typer.Option(False, "--table", help="Print a table (default)."),
 ) -> None:
     """Find observations by target, position, observation id or program."""
-    from jwstdata.mast import ObservationQuery, open_mast
+    from jwstdata.mast import ObservationQuery
 
     try:
         query = ObservationQuery(
@@ -97,8 +97,8 @@ def search(
         )  # fmt: skip
     except PydanticValidationError as exc:
         raise _invalid(exc) from None
-    with open_mast(settings()) as mast:
-        rows = mast.search.observations(query)
+    with open_root() as root:
+        rows = root.mast.search.observations(query)
     rows = rows[:limit] if limit else rows
     table = Table(id_column("obs_id"), "instrument", "filters", "level", "target", "ra", "dec",
                   "start", "rights")  # fmt: skip
@@ -139,7 +139,7 @@ def products(
     as_table: bool = typer.Option(False, "--table", help="Print a table (default)."),
 ) -> None:
     """List the product files of observations, filtered and de-duplicated."""
-    from jwstdata.mast import ProductFilter, open_mast
+    from jwstdata.mast import ProductFilter
 
     try:
         spec = ProductFilter(
@@ -149,8 +149,8 @@ def products(
         )  # fmt: skip
     except PydanticValidationError as exc:
         raise _invalid(exc) from None
-    with open_mast(settings()) as mast:
-        rows = mast.products.for_observations(obs_ids, spec, collection=collection)
+    with open_root() as root:
+        rows = root.mast.products.for_observations(obs_ids, spec, collection=collection)
     table = Table("productFilename", "type", "subgroup", "level", "size", "rights")
     table.columns[0].overflow = "fold"
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
-from jwstdata.cli.common import cli_context, console, database, print_json, resolve_owner, settings
+from jwstdata.cli.common import cli_context, console, open_root, print_json, resolve_owner
 from jwstdata.cli.jobs import parse_job_id
 from jwstdata.cli.mast import app
 from jwstdata.models import ProcessingLevel
@@ -17,6 +17,7 @@ from jwstdata.models.job import Job
 
 if TYPE_CHECKING:
     from jwstdata.db.jobs import JobRepository
+    from jwstdata.root import Root
 
 
 INTERACTIVE_PRIORITY = 100  # the CLI's own job goes ahead of queued background imports
@@ -40,17 +41,14 @@ def import_(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Import observations: download, store, record and link their products."""
-    from jwstdata.db.jobs import JobRepository
-    from jwstdata.mast import open_mast
     from jwstdata.services.mast.importer import KIND, ImportRequest, plan
 
-    cfg = settings()
     request = ImportRequest(
         obs_ids=tuple(obs_ids), levels=_levels(levels), min_recommended=min_recommended
     )
     if dry_run:
-        with open_mast(cfg) as mast:
-            files = plan(mast, request)
+        with open_root() as root:
+            files = plan(root.mast, request)
         rows = [
             {
                 "fileName": f.name,
@@ -70,8 +68,8 @@ def import_(
                 console.print(f"{row['size'] or 0:>12}  {row['key']}", highlight=False)
             console.print(f"{len(rows)} files, {sum(r['size'] or 0 for r in rows)} bytes")
         return
-    with database() as handle:
-        jobs = JobRepository.for_database(handle)
+    with open_root() as root:
+        jobs = root.jobs
         jobs.ensure_indexes()
         if resume:
             job = jobs.resume(parse_job_id(resume), cli_context())
@@ -79,14 +77,14 @@ def import_(
             job = jobs.enqueue(
                 KIND,
                 request.to_params(),
-                user_id=resolve_owner(handle, owner),
+                user_id=resolve_owner(root, owner),
                 record_id=None,
                 priority=INTERACTIVE_PRIORITY,
             )
         if background:
             print_json(job.to_json()) if as_json else console.print(f"queued import job {job.id}")
             return
-        finished = _run_with_progress(cfg, jobs, job, quiet=as_json)
+        finished = _run_with_progress(root, job, quiet=as_json)
     if as_json:
         print_json(finished.to_json())
     else:
@@ -103,11 +101,11 @@ def import_(
         raise typer.Exit(1)
 
 
-def _run_with_progress(cfg, jobs: JobRepository, job: Job, *, quiet: bool) -> Job:
-    from jwstdata.services.jobs.worker import Worker
+def _run_with_progress(root: Root, job: Job, *, quiet: bool) -> Job:
     from jwstdata.services.mast.importer import KIND
 
-    worker = Worker(cfg, concurrency=1, kinds=[KIND], lease_seconds=30, poll_interval=0.5)
+    jobs: JobRepository = root.jobs
+    worker = root.worker(concurrency=1, kinds=[KIND], lease_seconds=30, poll_interval=0.5)
     thread = threading.Thread(target=worker.run_once, daemon=True)
     thread.start()
     ctx = cli_context()
@@ -142,11 +140,10 @@ def import_jobs(
     as_json: bool = typer.Option(False, "--json"), limit: int = typer.Option(20, "--limit")
 ) -> None:
     """Recent MAST import jobs."""
-    from jwstdata.db.jobs import JobRepository
     from jwstdata.services.mast.importer import KIND
 
-    with database() as handle:
-        page = JobRepository.for_database(handle).list(cli_context(), kind=KIND, limit=limit)
+    with open_root() as root:
+        page = root.jobs.list(cli_context(), kind=KIND, limit=limit)
     if as_json:
         print_json([j.to_json() for j in page.items])
         return
@@ -164,12 +161,10 @@ def refresh(
     obs_ids: list[str] = typer.Argument(...), as_json: bool = typer.Option(False, "--json")
 ) -> None:
     """Re-query MAST and update the mast_* metadata of imported records (no download)."""
-    from jwstdata.db import RecordRepository
-    from jwstdata.mast import open_mast
     from jwstdata.services.mast.refresh import refresh_metadata
 
-    with open_mast(settings()) as mast, database() as handle:
-        report = refresh_metadata(mast, RecordRepository.for_database(handle), list(obs_ids))
+    with open_root() as root:
+        report = refresh_metadata(root.mast, root.records, list(obs_ids))
     print_json(report) if as_json else console.print(
         f"{report['recordsUpdated']} records of {report['observations']} observations updated"
     )

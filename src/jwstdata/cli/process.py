@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from jwstdata.cli.common import cli_context, console, database, print_json, settings
+from jwstdata.cli.common import cli_context, console, open_root, print_json
 from jwstdata.cli.jobs import parse_params
 from jwstdata.cli.records import parse_record_id
 
@@ -20,17 +20,12 @@ def process(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Queue (or, with --wait, run) an algorithm on a record."""
-    from jwstdata.db import RecordRepository
-    from jwstdata.db.jobs import JobRepository
-    from jwstdata.services.jobs.worker import Worker
     from jwstdata.services.processing_jobs import KIND, enqueue_processing
 
-    cfg = settings()
     ctx = cli_context()
-    with database() as handle:
-        jobs = JobRepository.for_database(handle)
+    with open_root() as root:
+        jobs, records = root.jobs, root.records
         jobs.ensure_indexes()
-        records = RecordRepository.for_database(handle)
         record = records.get(parse_record_id(record_id), ctx)
         job = enqueue_processing(
             jobs,
@@ -42,7 +37,7 @@ def process(
             records=records,
         )
         if wait:
-            Worker(cfg, kinds=[KIND], handle=handle).run_once()
+            root.worker(kinds=[KIND]).run_once()
             job = jobs.get(job.id, ctx)
     if as_json:
         print_json(job.to_json())

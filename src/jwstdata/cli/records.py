@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from jwstdata.cli.common import JSON_OPTION, cli_context, console, database, print_json, settings
+from jwstdata.cli.common import JSON_OPTION, cli_context, console, open_root, print_json
 from jwstdata.errors import NotFoundError
 from jwstdata.models import parse_object_id
 
@@ -21,12 +21,8 @@ def parse_record_id(text: str):
 @app.command()
 def get(record_id: str, as_json: bool = JSON_OPTION) -> None:
     """Show one record."""
-    from jwstdata.db import RecordRepository
-
-    with database() as handle:
-        record = RecordRepository.for_database(handle).get(
-            parse_record_id(record_id), cli_context()
-        )
+    with open_root() as root:
+        record = root.records.get(parse_record_id(record_id), cli_context())
     if as_json:
         print_json(record.to_json())
     else:
@@ -41,14 +37,9 @@ def delete(
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
 ) -> None:
     """Delete one record and its stored file."""
-    from jwstdata.db import RecordRepository
-    from jwstdata.services.records import RecordService
-    from jwstdata.storage import open_storage
-
     oid = parse_record_id(record_id)
     if not yes and not typer.confirm(f"Delete record {record_id}?"):
         raise typer.Exit(1)
-    with database() as handle:
-        service = RecordService(RecordRepository.for_database(handle), open_storage(settings()))
-        record = service.delete(oid, cli_context())
+    with open_root() as root:
+        record = root.record_service.delete(oid, cli_context())
     console.print(f"deleted {record.id} ({record.file_name}) and its file")

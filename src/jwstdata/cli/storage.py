@@ -17,7 +17,7 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from jwstdata.cli.common import JSON_OPTION, console, database, fail, print_json, settings
+from jwstdata.cli.common import JSON_OPTION, console, fail, open_root, print_json
 from jwstdata.errors import ConfigurationError
 from jwstdata.models.enums import StorageKind
 
@@ -65,14 +65,8 @@ def verify(
     Reports records whose file is missing, files no record points to, and size (with
     --checksums also sha256) mismatches.
     """
-    from jwstdata.db import RecordRepository
-    from jwstdata.services.storage_check import StorageVerifier
-    from jwstdata.storage import open_storage
-
-    cfg = settings()
-    storage = open_storage(cfg)
-    with database() as handle:
-        verifier = StorageVerifier(RecordRepository.for_database(handle), storage)
+    with open_root() as root:
+        verifier = root.storage_verifier
         with _bar(
             console.is_terminal and not as_json,
             TextColumn("{task.description}"),
@@ -162,22 +156,15 @@ def migrate(
 
     Records need no change (their keys are relative); switch JWSTDATA_STORAGE afterwards.
     """
-    from jwstdata.db import RecordRepository
-    from jwstdata.services.storage_migrate import StorageMigrator
-    from jwstdata.storage import open_storage
-    from jwstdata.storage.factory import open_storage_of
-
-    cfg = settings()
-    if StorageKind(cfg.storage) == to:
-        fail(f"JWSTDATA_STORAGE is already {to.value}: nothing to migrate")
-    source = open_storage(cfg)
-    try:
-        target = open_storage_of(cfg, to)
-    except ConfigurationError as exc:
-        fail(f"cannot open the {to.value} storage to migrate to: {exc.message}")
-    target.ping()
-    with database() as handle:
-        migrator = StorageMigrator(RecordRepository.for_database(handle), source, target)
+    with open_root() as root:
+        if StorageKind(root.settings.storage) == to:
+            fail(f"JWSTDATA_STORAGE is already {to.value}: nothing to migrate")
+        try:
+            target = root.storage_of(to)
+        except ConfigurationError as exc:
+            fail(f"cannot open the {to.value} storage to migrate to: {exc.message}")
+        target.ping()
+        migrator = root.storage_migrator(target)
         with _bar(
             console.is_terminal and not as_json,
             TextColumn("{task.description}"),
@@ -220,15 +207,10 @@ def migrate(
 @app.command()
 def gc(as_json: bool = JSON_OPTION) -> None:
     """Retry file deletions that were queued while storage was unavailable."""
-    from jwstdata.db import RecordRepository
-    from jwstdata.services.record_writer import RecordWriter
     from jwstdata.services.storage_check import collect_queued
-    from jwstdata.storage import open_storage
 
-    cfg = settings()
-    with database() as handle:
-        writer = RecordWriter(RecordRepository.for_database(handle), open_storage(cfg))
-        outcome = collect_queued(writer)
+    with open_root() as root:
+        outcome = collect_queued(root.record_writer)
     if as_json:
         print_json(outcome)
     else:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from jwstdata.cli.common import one_line
 
 if TYPE_CHECKING:
-    from pymongo.errors import PyMongoError
+    from jwstdata.errors import JwstDataError
 
 # Typer 0.29 runs on its own copy of click; earlier versions on click itself.
 try:
@@ -44,25 +44,20 @@ def usage_line(exc: ClickException) -> str:
     return f"{command}: {message} (see `{command} --help`)"
 
 
-def is_pymongo_error(exc: BaseException) -> bool:
-    """A driver error that missed the data layer's translation. Checked without importing
-    pymongo: if nothing imported it, nothing raised one (and ``--help`` stays quick)."""
-    errors = sys.modules.get("pymongo.errors")
-    return errors is not None and isinstance(exc, errors.PyMongoError)
+def escaped_database_error(exc: BaseException) -> JwstDataError | None:
+    """A driver error that missed the data layer's translation, translated by the data layer
+    now. Asked only once the data layer is loaded: if nothing loaded it, nothing raised one
+    (and ``--help`` stays quick)."""
+    if "jwstdata.db" not in sys.modules:
+        return None
+    from jwstdata.db.driver_errors import translate_escaped
 
-
-def server_message(exc: PyMongoError) -> str:
-    """The server's own message, never the whole error document."""
-    from pymongo.errors import OperationFailure
-
-    errmsg = (exc.details or {}).get("errmsg") if isinstance(exc, OperationFailure) else None
-    return f"database error: {errmsg or str(exc).split(', full error:')[0][:200]}"
+    return translate_escaped(exc)
 
 
 __all__ = [
     "ClickException",
+    "escaped_database_error",
     "is_help_request",
-    "is_pymongo_error",
-    "server_message",
     "usage_line",
 ]

@@ -12,7 +12,7 @@ from bson import ObjectId
 from pydantic import ValidationError as PydanticValidationError
 from rich.table import Table
 
-from jwstdata.cli.common import JSON_OPTION, console, database, id_column, print_json, settings
+from jwstdata.cli.common import JSON_OPTION, console, id_column, open_root, print_json
 from jwstdata.errors import ValidationError, pydantic_to_validation_error
 from jwstdata.models.user import User, UserCreate
 
@@ -44,17 +44,14 @@ def create(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Create a user (asks for the password twice unless --password-stdin)."""
-    from jwstdata.services.auth import AuthService
-
     password = _read_password(password_stdin)
     try:
         data = UserCreate(username=username, email=email, password=password)
     except PydanticValidationError as exc:
         raise pydantic_to_validation_error(exc) from None
-    with database() as handle:
-        service = AuthService(handle, settings())
-        service.users.ensure_indexes()
-        user = service.create_user(data, is_admin=admin)
+    with open_root() as root:
+        root.auth.users.ensure_indexes()
+        user = root.auth.create_user(data, is_admin=admin)
     if as_json:
         print_json(user.to_json())
     else:
@@ -68,10 +65,8 @@ def list_users(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List users by name."""
-    from jwstdata.db.users import UserRepository
-
-    with database() as handle:
-        users = UserRepository.for_database(handle).list(limit=limit)
+    with open_root() as root:
+        users = root.users.list(limit=limit)
     if as_json:
         print_json([user.to_json() for user in users])
         return
@@ -93,11 +88,8 @@ def _when(moment: datetime) -> str:
 
 
 def _update(username: str, change: Callable[[AuthService, ObjectId], User]) -> User:
-    from jwstdata.services.auth import AuthService
-
-    with database() as handle:
-        service = AuthService(handle, settings())
-        return change(service, service.users.get_by_username(username).id)
+    with open_root() as root:
+        return change(root.auth, root.users.get_by_username(username).id)
 
 
 @app.command()

@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from jwstdata.cli.common import console, settings
+from jwstdata.cli.common import console, open_root
 
 
 def worker(
@@ -32,27 +32,25 @@ def worker(
     ),
 ) -> None:
     """Claim and run jobs until stopped (SIGTERM/Ctrl-C finish or hand back running jobs)."""
-    from jwstdata.services.jobs import Worker
-
     logging.basicConfig(
         level=logging.INFO,
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     wanted = [k.strip() for k in kinds.split(",") if k.strip()] if kinds else None
-    runner = Worker(
-        settings(),
-        concurrency=concurrency,
-        kinds=wanted,
-        lease_seconds=lease_seconds,
-        poll_interval=poll_interval,
-        retry_delay=retry_delay,
-        grace_seconds=grace,
-    )
-    if not once:
-        runner.run_forever()
-        return
-    job = runner.run_once()
+    with open_root() as root:
+        runner = root.worker(
+            concurrency,
+            wanted,
+            lease_seconds=lease_seconds,
+            poll_interval=poll_interval,
+            retry_delay=retry_delay,
+            grace_seconds=grace,
+        )
+        if not once:
+            runner.run_forever()
+            return
+        job = runner.run_once()
     if job is None:
         console.print("no job waiting")
     else:

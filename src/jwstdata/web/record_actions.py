@@ -18,7 +18,6 @@ from fastapi.responses import RedirectResponse, Response
 
 from jwstdata.errors import JwstDataError, ValidationError
 from jwstdata.http.deps import RecordIdDep, ServicesDep
-from jwstdata.services.archive import ArchiveService
 from jwstdata.services.processing_jobs import request_processing
 from jwstdata.web.pages import CheckedFormDep, PageContextDep, PageRoute, SignedInDep, render
 from jwstdata.web.record_page import record_view
@@ -119,7 +118,7 @@ def archive(
     archived: Annotated[bool, Form()] = True,
 ) -> Response:
     try:
-        archiver = ArchiveService(svc.records, svc.storage, svc.settings)
+        archiver = svc.archive
         if archived:
             archiver.archive_record(record_id, ctx)
         else:

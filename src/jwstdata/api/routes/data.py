@@ -14,7 +14,6 @@ from jwstdata.errors import ValidationError
 from jwstdata.models import JwstDataModel, parse_object_id
 from jwstdata.models.bulk import BulkRequest
 from jwstdata.models.search import FacetName, SearchQuery
-from jwstdata.services.archive import ArchiveService
 from jwstdata.services.facets import count_facets
 
 router = APIRouter(prefix="/api/data", tags=["data"])
@@ -170,8 +169,7 @@ def unshare(
     dependencies=[Depends(require_user)],
 )
 def archive(svc: ServicesDep, ctx: ContextDep, record_id: RecordIdDep) -> JwstDataModel:
-    service = ArchiveService(svc.records, svc.storage, svc.settings)
-    return service.archive_record(record_id, ctx).record
+    return svc.archive.archive_record(record_id, ctx).record
 
 
 @router.post(
@@ -180,8 +178,7 @@ def archive(svc: ServicesDep, ctx: ContextDep, record_id: RecordIdDep) -> JwstDa
     dependencies=[Depends(require_user)],
 )
 def unarchive(svc: ServicesDep, ctx: ContextDep, record_id: RecordIdDep) -> JwstDataModel:
-    service = ArchiveService(svc.records, svc.storage, svc.settings)
-    return service.unarchive_record(record_id, ctx).record
+    return svc.archive.unarchive_record(record_id, ctx).record
 
 
 @router.get("/{record_id}/lineage", summary="Ancestors and descendants of a record")

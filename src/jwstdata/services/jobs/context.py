@@ -9,39 +9,46 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from dataclasses import dataclass
-from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from jwstdata.config import Settings
-from jwstdata.db.connection import DatabaseHandle
-from jwstdata.db.jobs import JobRepository
-from jwstdata.db.records import RecordRepository
 from jwstdata.errors import ValidationError
 from jwstdata.models.base import utcnow
 from jwstdata.models.job import LOG_TAIL_LINES, Job, stamp_line
 from jwstdata.services.jobs.registry import JobCancelled
-from jwstdata.storage import StorageProvider, open_storage
+
+if TYPE_CHECKING:
+    from jwstdata.config import Settings
+    from jwstdata.db.jobs import JobRepository
+    from jwstdata.db.records import RecordRepository
+    from jwstdata.mast import Mast
+    from jwstdata.storage import StorageProvider
 
 
-@dataclass
-class JobServices:
-    """Shared by every job a worker runs; thread-safe (pymongo clients are)."""
+class JobServices(Protocol):
+    """What handlers may use, shared by every job a worker runs and thread-safe.
 
-    settings: Settings
-    handle: DatabaseHandle
+    The composition root (:class:`jwstdata.root.Root`) provides it; handlers never build
+    repositories or open storage themselves.
+    """
 
-    @cached_property
-    def records(self) -> RecordRepository:
-        return RecordRepository.for_database(self.handle)
+    @property
+    def settings(self) -> Settings: ...
 
-    @cached_property
-    def jobs(self) -> JobRepository:
-        return JobRepository.for_database(self.handle)
+    @property
+    def records(self) -> RecordRepository: ...
 
-    @cached_property
-    def storage(self) -> StorageProvider:
-        return open_storage(self.settings)
+    @property
+    def jobs(self) -> JobRepository: ...
+
+    @property
+    def storage(self) -> StorageProvider: ...
+
+    @property
+    def mast(self) -> Mast: ...
+
+    def job_queue(self, retry_delay: float) -> JobRepository:
+        """The queue the worker claims from, with its back-off before retries."""
+        ...
 
 
 class JobContext:

@@ -29,10 +29,7 @@ from typing import Any, Literal
 
 from bson.errors import InvalidDocument
 
-from jwstdata.config import Settings
-from jwstdata.db.connection import DatabaseHandle
 from jwstdata.db.jobs import JobRepository
-from jwstdata.db.opening import open_database
 from jwstdata.errors import (
     ConfigurationError,
     JwstDataError,
@@ -80,9 +77,11 @@ class _Running:
 
 
 class Worker:
+    """Runs jobs on ``services`` (the composition root: ``Root.worker()`` builds one)."""
+
     def __init__(
         self,
-        settings: Settings,
+        services: JobServices,
         concurrency: int = 1,
         kinds: Sequence[str] | None = None,
         lease_seconds: float = 30.0,
@@ -91,14 +90,13 @@ class Worker:
         registry: JobRegistry | None = None,
         retry_delay: float = 5.0,
         grace_seconds: float = 10.0,
-        handle: DatabaseHandle | None = None,
         worker_id: str | None = None,
     ) -> None:
         if concurrency < 1:
             raise ConfigurationError("worker concurrency must be at least 1")
         if lease_seconds <= 0 or poll_interval <= 0:
             raise ConfigurationError("lease and poll interval must be positive")
-        self.settings = settings
+        self.services = services
         self.registry = registry if registry is not None else load_handlers()
         unknown = sorted(set(kinds or ()) - set(self.registry.kinds()))
         if unknown:
@@ -113,8 +111,6 @@ class Worker:
         self.retry_delay = retry_delay
         self.grace_seconds = grace_seconds
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-        self._given_handle = handle
-        self._services: JobServices | None = None
         self._jobs: JobRepository | None = None
         self._stopping = threading.Event()
         self._hurry = threading.Event()
@@ -325,20 +321,10 @@ class Worker:
     # --- plumbing -----------------------------------------------------------------------
     @contextlib.contextmanager
     def _connected(self) -> Iterator[None]:
-        handle = self._given_handle or open_database(self.settings)
-        try:
-            self._services = JobServices(self.settings, handle)
-            self._jobs = JobRepository.for_database(handle, retry_delay=self.retry_delay)
-            self._jobs.ensure_indexes()
-            yield
-        finally:
-            if self._given_handle is None:
-                handle.close()
-
-    @property
-    def services(self) -> JobServices:
-        assert self._services is not None, "the worker is not connected"
-        return self._services
+        """The queue, ready to claim from (the services' owner closes the database)."""
+        self._jobs = self.services.job_queue(self.retry_delay)
+        self._jobs.ensure_indexes()
+        yield
 
     @property
     def jobs(self) -> JobRepository:

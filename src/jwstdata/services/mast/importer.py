@@ -32,7 +32,6 @@ from jwstdata.mast import (
     ProductFilter,
     ProductRow,
     filter_products,
-    open_mast,
 )
 from jwstdata.models import AccessContext, JwstDataModel, ProcessingLevel, ProcessingStatus
 from jwstdata.models.job import Job
@@ -158,32 +157,28 @@ class MastImporter:
         request = ImportRequest.from_params(job.params)
         staging = self.settings.home_dir / "staging" / "mast" / str(job.id)
         staging.mkdir(parents=True, exist_ok=True)
-        with open_mast(self.settings) as mast:
-            planned = plan(mast, request)
-            states = self._states(job, planned)
-            counters = _Counters(
-                len(planned),
-                sum(p.product.size or 0 for p in planned),
-                sum(1 for p in planned if states[p.product.data_uri]["state"] == DONE),
-                sum(
-                    p.product.size or 0
-                    for p in planned
-                    if states[p.product.data_uri]["state"] == DONE
-                ),
-            )
-            ctx.progress(files=list(states.values()), **counters.snapshot())
-            todo = [p for p in planned if states[p.product.data_uri]["state"] != DONE]
-            ctx.log(f"{len(planned)} files planned, {len(todo)} to fetch")
-            record_ids: list[ObjectId] = []
-            with ThreadPoolExecutor(max_workers=max(1, self.settings.mast_concurrency)) as pool:
-                futures = [
-                    pool.submit(
-                        self._one, mast, item, job, ctx, staging, counters, states, record_ids
-                    )
-                    for item in todo
-                ]
-                for future in futures:
-                    future.result()
+        mast = self.services.mast  # shared by the worker's jobs, closed with its root
+        planned = plan(mast, request)
+        states = self._states(job, planned)
+        counters = _Counters(
+            len(planned),
+            sum(p.product.size or 0 for p in planned),
+            sum(1 for p in planned if states[p.product.data_uri]["state"] == DONE),
+            sum(
+                p.product.size or 0 for p in planned if states[p.product.data_uri]["state"] == DONE
+            ),
+        )
+        ctx.progress(files=list(states.values()), **counters.snapshot())
+        todo = [p for p in planned if states[p.product.data_uri]["state"] != DONE]
+        ctx.log(f"{len(planned)} files planned, {len(todo)} to fetch")
+        record_ids: list[ObjectId] = []
+        with ThreadPoolExecutor(max_workers=max(1, self.settings.mast_concurrency)) as pool:
+            futures = [
+                pool.submit(self._one, mast, item, job, ctx, staging, counters, states, record_ids)
+                for item in todo
+            ]
+            for future in futures:
+                future.result()
         if ctx.cancelled():
             raise JobCancelled()
         if record_ids:
