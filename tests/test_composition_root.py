@@ -42,11 +42,9 @@ DEFINED_IN = {
     "open_storage_of": {"storage/factory.py"},
     "open_mast": {"mast/__init__.py"},
 }
-# Known gaps, each to be handed its part by the root (not a second wiring to copy):
+# Built elsewhere on purpose: the auth service's fallback when it is given no accounts
+# repository (tests build it on a bare handle); the root always hands in its own.
 PENDING = {
-    # the search command is being declared once from the model, on the root's records
-    ("cli/search.py", "RecordRepository"),
-    # the auth service still opens its own stores from the handle it is given
     ("services/auth/service.py", "UserRepository"),
 }
 
@@ -110,6 +108,7 @@ def test_a_worker_runs_on_the_roots_parts(settings: Settings, db_handle: Databas
         worker = root.worker(kinds=["sleep"])
         assert worker.services is root
         assert root.records is root.records  # built once, shared by every job
+        assert root.auth.users is root.users  # one accounts repository
         with worker._connected():
             assert worker.jobs.retry_delay == worker.retry_delay
 

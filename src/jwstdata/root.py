@@ -203,7 +203,7 @@ class Root:
     def auth(self) -> AuthService:
         from jwstdata.services.auth import AuthService
 
-        return AuthService(self.handle, self.settings)
+        return AuthService(self.handle, self.settings, users=self.users)
 
     @part
     def record_service(self) -> RecordService:

@@ -62,13 +62,6 @@ def _announce_launch(cfg: Settings) -> Callable[[DatabaseHandle], None]:
     return announce
 
 
-@contextlib.contextmanager
-def database(start_embedded: bool = True) -> Iterator[DatabaseHandle]:
-    """The open database alone, for a command that hands it to the data layer."""
-    with open_root(start_embedded=start_embedded) as root:
-        yield root.handle
-
-
 def cli_context() -> AccessContext:
     """The CLI runs next to the database with its credentials: it acts as an admin."""
     return AccessContext.admin()

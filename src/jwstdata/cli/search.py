@@ -9,7 +9,7 @@ import typer
 from pydantic import ValidationError as PydanticValidationError
 from rich.table import Table
 
-from jwstdata.cli.common import cli_context, console, database, id_column, print_json
+from jwstdata.cli.common import cli_context, console, id_column, open_root, print_json
 from jwstdata.cli.sky_options import sky_cells, sky_option
 from jwstdata.errors import pydantic_to_validation_error
 from jwstdata.models.enums import DataType, ProcessingLevel, ProcessingStatus
@@ -76,14 +76,12 @@ def search(
 ) -> None:
     """Search records with filters; page with --cursor."""
     options = {k: v for k, v in locals().items() if k not in ("total", "as_json", "as_table")}
-    from jwstdata.db import RecordRepository
-
     try:
         query = search_query_from(options)
     except PydanticValidationError as exc:
         raise pydantic_to_validation_error(exc) from None
-    with database() as handle:
-        page = RecordRepository.for_database(handle).search(query, cli_context(), with_total=total)
+    with open_root() as root:
+        page = root.records.search(query, cli_context(), with_total=total)
     if as_json:
         print_json(
             {

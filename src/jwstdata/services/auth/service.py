@@ -54,12 +54,14 @@ class AuthService:
         settings: Settings,
         clock: Callable[[], datetime] = utcnow,
         hasher: PasswordHasher | None = None,
+        users: UserRepository | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
         # argon2-cffi's defaults in production; tests pass cheaper parameters.
         self.hasher = hasher or PasswordHasher()
-        self.users = UserRepository.for_database(handle)
+        # The composition root hands in its own accounts repository; tests may omit it.
+        self.users = users or UserRepository.for_database(handle)
         self.limiter = LoginLimiter(LoginAttempts.for_database(handle), settings, clock)
         self.refresh_tokens = RefreshTokenStore(
             RefreshTokens.for_database(handle), clock, timedelta(days=settings.refresh_token_days)
