@@ -25,6 +25,7 @@ from astropy.utils.exceptions import AstropyWarning
 
 from jwstdata.errors import NotFoundError, ValidationError
 from jwstdata.models import JwstDataModel
+from jwstdata.services.pixel_window import pixel_file_key
 from jwstdata.storage import StorageProvider
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -75,18 +76,10 @@ class StorageFile(io.RawIOBase):
         return got
 
 
-def _check_fits(record: JwstDataModel) -> str:
-    if not record.file_path or record.file_missing:
-        raise NotFoundError(f"record {record.id} has no file")
-    if not (record.file_format or "").startswith("fits"):
-        raise ValidationError(f"{record.file_name} is not a FITS file")
-    return record.file_path
-
-
 @contextlib.contextmanager
 def open_stored_fits(storage: StorageProvider, record: JwstDataModel) -> Iterator[fits.HDUList]:
     """The record's FITS file opened lazily (headers on demand); read errors are 422s."""
-    key = _check_fits(record)
+    key = pixel_file_key(record)
     local = storage.local_path(key)
     if local is not None and not local.is_file():
         raise NotFoundError(f"the file {key} is missing from storage")
@@ -121,7 +114,7 @@ def unreadable(record: JwstDataModel, exc: Exception) -> ValidationError:
 def local_file(storage: StorageProvider, record: JwstDataModel, staging: Path) -> Iterator[Path]:
     """A filesystem path of the record's file: its own locally, a temporary copy from S3
     (for work that reads most of the data, where ranged reads would cost more)."""
-    key = _check_fits(record)
+    key = pixel_file_key(record)
     local = storage.local_path(key)
     if local is not None:
         if not local.is_file():

@@ -19,28 +19,25 @@ from __future__ import annotations
 import contextlib
 import math
 import re
-import shutil
-import tempfile
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from astropy.io import fits
 
 from jwstdata.config import Settings
-from jwstdata.errors import NotFoundError, PayloadTooLargeError, ValidationError
+from jwstdata.errors import PayloadTooLargeError, ValidationError
 from jwstdata.inflate import InflateError, InflateLimits, inflated_copy
 from jwstdata.models import JwstDataModel
 from jwstdata.services.pixel_window import (
     block_means,
     image_hdu,
     physical,
-    pixel_file_key,
     plane_index,
 )
+from jwstdata.services.stored_fits import local_file
 from jwstdata.storage import StorageProvider
 
 MAX_PLAIN_BYTES = 8 * 1024**3  # memmapped: only the rows read are paged in
@@ -52,31 +49,13 @@ _WCS_KEY = re.compile(
 
 
 @contextmanager
-def _local_copy(storage: StorageProvider, key: str, staging: Path) -> Iterator[Path]:
-    """A filesystem path for ``key``: the file itself locally, a temporary copy from S3."""
-    path = storage.local_path(key)
-    if path is not None:
-        if not path.is_file():
-            raise NotFoundError(f"the file {key} is missing from storage")
-        yield path
-        return
-    staging.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=staging, prefix=".view-", suffix=".fits") as out:
-        with storage.open_read(key) as stream:
-            shutil.copyfileobj(stream, out, 1024 * 1024)
-        out.flush()
-        yield Path(out.name)
-
-
-@contextmanager
 def open_viewed_fits(
     storage: StorageProvider, settings: Settings, record: JwstDataModel
 ) -> Iterator[fits.HDUList]:
     """The record's FITS file, memory-mapped (a local path: the file, or a copy of it)."""
-    key = pixel_file_key(record)
     staging = settings.home_dir / "staging"
     with contextlib.ExitStack() as stack:
-        stored = stack.enter_context(_local_copy(storage, key, staging))
+        stored = stack.enter_context(local_file(storage, record, staging))
         try:
             # A compressed file is inflated once, within bounds, then mapped like a plain one:
             # reading bands straight from gzip would inflate it again for every band.
