@@ -30,7 +30,7 @@ from reproject import reproject_interp
 
 from jwstdata.errors import PayloadTooLargeError, ValidationError
 from jwstdata.services.image_wcs import image_wcs, pixel_scale, window_wcs
-from jwstdata.services.pixel_window import block_means, physical
+from jwstdata.services.pixel_window import reduced_window
 from jwstdata.services.tiles import TileSource
 
 EDGE_SAMPLES = 24  # points per window edge traced into the second image
@@ -99,20 +99,6 @@ def _input_box(
     return x0, y0, x1, y1
 
 
-def _block_means(source: TileSource, box: tuple[int, int, int, int], step: int) -> np.ndarray:
-    """The box's physical values reduced to means of ``step x step`` blocks (NaN ignored)."""
-    x0, y0, x1, y1 = box
-    rows, cols = math.ceil((y1 - y0) / step), math.ceil((x1 - x0) / step)
-    out = np.empty((rows, cols), np.float32)
-    band = max(1, (1 << 20) // max(1, (x1 - x0) * step))  # output rows per read
-    for first in range(0, rows, band):
-        last = min(rows, first + band)
-        top, bottom = y0 + first * step, min(y1, y0 + last * step)
-        values = physical(np.asarray(source.plane[top:bottom, x0:x1]), source.header)
-        out[first:last] = block_means(values, step)
-    return out
-
-
 def _too_large(what: str, pixels: int, limit: int) -> PayloadTooLargeError:
     return PayloadTooLargeError(
         f"the aligned {what} would be {pixels:,} pixels; the limit is {limit:,} "
@@ -145,7 +131,7 @@ def aligned_window(
     area = (box[2] - box[0]) * (box[3] - box[1])
     while area / step**2 > max_pixels:
         step *= 2
-    data = _block_means(second, box, step)
+    data = reduced_window(second.plane, second.header, box, step)
     in_wcs = window_wcs(second_wcs, box[0], box[1], step)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", AstropyWarning)

@@ -78,6 +78,28 @@ def block_means(values: np.ndarray, factor: int) -> np.ndarray:
         )
 
 
+# Values read per band of rows: memory follows the band, not the window (a top-level tile of
+# a 10k x 10k image would otherwise hold the whole image several times over).
+BAND_PIXELS = 1 << 20
+
+
+def reduced_window(
+    plane: np.ndarray, header: fits.Header, box: tuple[int, int, int, int], factor: int
+) -> np.ndarray:
+    """The physical values of ``plane[y0:y1, x0:x1]`` (``box`` = x0, y0, x1, y1) as means
+    of ``factor`` x ``factor`` blocks, read from the (memory-mapped) plane in bands of rows."""
+    x0, y0, x1, y1 = box
+    rows, cols = math.ceil((y1 - y0) / factor), math.ceil((x1 - x0) / factor)
+    out = np.empty((rows, cols), np.float32)
+    band = max(1, BAND_PIXELS // max(1, (x1 - x0) * factor))  # output rows per read
+    for first in range(0, rows, band):
+        last = min(rows, first + band)
+        top, bottom = y0 + first * factor, min(y1, y0 + last * factor)
+        values = physical(np.asarray(plane[top:bottom, x0:x1]), header)
+        out[first:last] = block_means(values, factor)
+    return out
+
+
 def framed(meta: dict[str, Any], data: np.ndarray) -> bytes:
     """A uint32 LE JSON length, the JSON ``meta`` space-padded to 4 bytes, then ``data`` as
     little-endian float32 (row 0 first)."""

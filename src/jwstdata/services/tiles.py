@@ -29,11 +29,10 @@ from astropy.utils.exceptions import AstropyWarning
 from jwstdata.errors import NotFoundError, PayloadTooLargeError, ValidationError
 from jwstdata.models import JwstDataModel
 from jwstdata.services.pixel_window import (
-    block_means,
     image_hdu,
-    physical,
     pixel_file_key,
     plane_index,
+    reduced_window,
 )
 from jwstdata.storage import StorageProvider
 
@@ -206,4 +205,4 @@ def tile(source: TileSource, z: int, x: int, y: int) -> np.ndarray:
         )
     x0, y0 = x * TILE * factor, y * TILE * factor
     x1, y1 = min(nx, x0 + TILE * factor), min(ny, y0 + TILE * factor)
-    return block_means(physical(np.asarray(source.plane[y0:y1, x0:x1]), source.header), factor)
+    return reduced_window(source.plane, source.header, (x0, y0, x1, y1), factor)
