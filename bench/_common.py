@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import statistics
 import sys
 import tempfile
@@ -31,10 +32,14 @@ def database_uri(uri: str | None = None) -> Iterator[str]:
     with tempfile.TemporaryDirectory(prefix="jwstdata-bench-") as home:
         server = EmbeddedServer(Settings(home=Path(home)))
         state = server.start()
+        # A bench stopped by SIGTERM (kill, a timeout) still stops its server: without this
+        # the default handler ends Python at once and the server runs on, busy, orphaned.
+        previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
         try:
             yield state.uri
         finally:
             server.stop()
+            signal.signal(signal.SIGTERM, previous)
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:
