@@ -70,6 +70,17 @@ def _wait(client: httpx.Client, job_id: str, timeout: float = 120) -> dict:
     raise AssertionError(f"job {job_id} did not finish: {job}")
 
 
+def _wait_until_running(client: httpx.Client, job_id: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = client.get(f"/api/jobs/{job_id}").json()["state"]
+        if state == "running":
+            return
+        assert state == "queued", state
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} did not start")
+
+
 def test_search_and_products(api: ApiServer) -> None:
     with api.client() as client:
         found = client.post("/api/mast/search", json={"obsIds": [NIRCAM]}).json()
@@ -120,6 +131,10 @@ def test_cancel_and_resume(api: ApiServer, users: dict[str, str], mast: MastTest
     try:
         with api.client(users["uma"]) as uma:
             job = uma.post("/api/mast/import", json={"obsIds": [NIRCAM]}).json()
+            # Cancel the running import (the path under test), not the queued job: and on
+            # FerretDB 1.x a cancel racing the worker's claim can lose, since its SQLite
+            # handler does not make a conditional update atomic (FerretDB issue #3040).
+            _wait_until_running(uma, job["id"])
             cancelled = uma.post(f"/api/jobs/{job['id']}/cancel")
             assert cancelled.status_code == 200
             assert _wait(uma, job["id"])["state"] == "cancelled"
