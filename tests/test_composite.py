@@ -50,14 +50,7 @@ def field(api_server: ApiServer, tmp_path_factory: pytest.TempPathFactory) -> di
                                roll=100, shape=(90, 90)),
     }  # fmt: skip
     token = api_server.token("painter")
-    records = {}
-    with api_server.client(token) as client:
-        for name, path in files.items():
-            response = client.post(
-                "/api/data/upload", files={"file": (path.name, path.read_bytes())}
-            )
-            assert response.status_code == 201, response.text
-            records[name] = response.json()
+    records = api_server.upload_all(token, files)
     return {"token": token, "files": files, "records": records}
 
 

@@ -80,14 +80,7 @@ def site(api_server: ApiServer, tmp_path_factory: pytest.TempPathFactory) -> dic
         ),
     }
     token = api_server.token("viewer")
-    records = {}
-    with api_server.client(token) as client:
-        for name, path in files.items():
-            response = client.post(
-                "/api/data/upload", files={"file": (path.name, path.read_bytes())}
-            )
-            assert response.status_code == 201, response.text
-            records[name] = response.json()
+    records = api_server.upload_all(token, files)
     ids = {name: record["id"] for name, record in records.items()}
     return {"token": token, "files": files, "ids": ids, "records": records}
 

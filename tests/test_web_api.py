@@ -40,14 +40,7 @@ def owned(api_server: ApiServer, tmp_path_factory: pytest.TempPathFactory) -> di
     notes.write_text('{"a": 1}')
     files["json"] = notes
     token = api_server.token("owner")
-    records = {}
-    with api_server.client(token) as client:
-        for name, path in files.items():
-            response = client.post(
-                "/api/data/upload", files={"file": (path.name, path.read_bytes())}
-            )
-            assert response.status_code == 201, response.text
-            records[name] = response.json()
+    records = api_server.upload_all(token, files)
     return {"token": token, "files": files, "records": records}
 
 

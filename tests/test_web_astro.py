@@ -18,12 +18,12 @@ from jwstdata.services.jobs.registry import load_handlers
 from tests import fitsfactory as ff
 from tests import skyfield as sf
 from tests.plugins.api_server import ApiServer
+from tests.plugins.browser import WatchedPages, sign_in
 
 pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import Browser, Page, expect
 
 PASSWORD = "correct horse battery"
-IGNORED_CONSOLE = ("Failed to load resource",)  # 4xx answers the tests provoke on purpose
 
 
 BIG_STARS = [(100, 200, 5e4), (250, 450, 3e4), (200, 80, 2e4)]
@@ -49,49 +49,22 @@ def site(api_server: ApiServer, tmp_path_factory: pytest.TempPathFactory) -> dic
         ),
     }
     token = api_server.token("astro")
-    records = {}
-    with api_server.client(token) as client:
-        for name, path in files.items():
-            response = client.post(
-                "/api/data/upload", files={"file": (path.name, path.read_bytes())}
-            )
-            assert response.status_code == 201, response.text
-            records[name] = response.json()
+    records = api_server.upload_all(token, files)
     return {"token": token, "files": files, "records": records}
 
 
 @pytest.fixture
 def open_page(browser: Browser, api_server: ApiServer) -> Iterator[Callable[..., Page]]:
     """A signed-in page; fails the test on script errors or CSP violations."""
-    contexts, problems = [], []
+    pages = WatchedPages(browser, api_server.url)
 
     def new_page(user: str = "astro") -> Page:
-        context = browser.new_context(
-            viewport={"width": 1280, "height": 900}, base_url=api_server.url
-        )
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-        page.on(
-            "console",
-            lambda msg: (
-                problems.append(f"console: {msg.text}")
-                if msg.type == "error" and not msg.text.startswith(IGNORED_CONSOLE)
-                else None
-            ),
-        )
-        page.goto("/signin")
-        page.get_by_label("User name").fill(user)
-        page.get_by_label("Password").fill(PASSWORD)
-        with page.expect_navigation():
-            page.get_by_role("button", name="Sign in").click()
+        page = pages.new()
+        sign_in(page, user, PASSWORD)
         return page
 
     yield new_page
-    for context in contexts:
-        context.close()
-    assert not problems, problems
+    pages.close()
 
 
 def test_header_browser_shows_every_card_of_the_chosen_hdu(

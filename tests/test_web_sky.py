@@ -12,14 +12,13 @@ import pytest
 from tests import fitsfactory as ff
 from tests.factories import make_record
 from tests.plugins.api_server import ApiServer
+from tests.plugins.browser import LAPTOP, WatchedPages, sign_in
 
 pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import Browser, Page, expect
 
 PASSWORD = "correct horse battery"
-LAPTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-IGNORED_CONSOLE = ("Failed to load resource",)
 
 
 @pytest.fixture(scope="module")
@@ -53,34 +52,18 @@ def site(api_server: ApiServer, tmp_path_factory: pytest.TempPathFactory) -> dic
 
 @pytest.fixture
 def open_page(browser: Browser, site: dict[str, Any]) -> Iterator[Callable[..., Page]]:
-    contexts, problems = [], []
+    """Pages in fresh contexts (signed in as ``user``); fails the test on script errors or
+    CSP violations."""
+    pages = WatchedPages(browser, site["server"].url)
 
     def new_page(user: str | None = None, viewport: dict[str, int] = LAPTOP) -> Page:
-        context = browser.new_context(viewport=viewport, base_url=site["server"].url)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-        page.on(
-            "console",
-            lambda msg: (
-                problems.append(f"console: {msg.text}")
-                if msg.type == "error" and not msg.text.startswith(IGNORED_CONSOLE)
-                else None
-            ),
-        )
+        page = pages.new(viewport)
         if user:
-            page.goto("/signin")
-            page.get_by_label("User name").fill(user)
-            page.get_by_label("Password").fill(PASSWORD)
-            with page.expect_navigation():
-                page.get_by_role("button", name="Sign in").click()
+            sign_in(page, user, PASSWORD)
         return page
 
     yield new_page
-    for context in contexts:
-        context.close()
-    assert not problems, problems  # script errors and CSP violations show up here
+    pages.close()
 
 
 def _client_point(page: Page, ra: float, dec: float) -> dict[str, float]:

@@ -57,6 +57,18 @@ class ApiServer:
         response.raise_for_status()
         return response.json()["access_token"]
 
+    def upload_all(self, token: str, files: dict[str, Path]) -> dict[str, dict]:
+        """Upload each file as the token's user; the created records by the same names."""
+        records = {}
+        with self.client(token) as client:
+            for name, path in files.items():
+                response = client.post(
+                    "/api/data/upload", files={"file": (path.name, path.read_bytes())}
+                )
+                assert response.status_code == 201, response.text
+                records[name] = response.json()
+        return records
+
     def client(self, token: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return httpx.Client(base_url=self.url, headers=headers, timeout=30)

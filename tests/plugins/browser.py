@@ -13,6 +13,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -48,3 +49,49 @@ def browser() -> Iterator[object]:
 def screenshot_dir() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+LAPTOP = {"width": 1280, "height": 900}
+# 4xx answers the tests provoke on purpose show in the console as failed loads.
+IGNORED_CONSOLE = ("Failed to load resource",)
+
+
+class WatchedPages:
+    """Pages in fresh browser contexts that collect script errors and console errors (CSP
+    violations among them); :meth:`close` closes them and fails the test on any."""
+
+    def __init__(self, browser: Any, base_url: str, timeout_ms: int = 15_000) -> None:
+        self.browser = browser
+        self.base_url = base_url
+        self.timeout_ms = timeout_ms
+        self.contexts: list[Any] = []
+        self.problems: list[str] = []
+
+    def new(self, viewport: dict[str, int] = LAPTOP, **context_options: Any) -> Any:
+        context = self.browser.new_context(
+            viewport=viewport, base_url=self.base_url, **context_options
+        )
+        self.contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(self.timeout_ms)
+        page.on("pageerror", lambda exc: self.problems.append(f"page error: {exc}"))
+        page.on("console", self._console)
+        return page
+
+    def _console(self, msg: Any) -> None:
+        if msg.type == "error" and not msg.text.startswith(IGNORED_CONSOLE):
+            self.problems.append(f"console: {msg.text}")
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+        assert not self.problems, self.problems
+
+
+def sign_in(page: Any, user: str, password: str) -> None:
+    """Through the sign-in form, as a person would."""
+    page.goto("/signin")
+    page.get_by_label("User name").fill(user)
+    page.get_by_label("Password").fill(password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
