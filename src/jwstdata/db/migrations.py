@@ -36,13 +36,13 @@ from jwstdata.db.connection import DatabaseHandle, translate_errors
 from jwstdata.db.counters import RecordCounters
 from jwstdata.db.hints import index_hint
 from jwstdata.db.indexes import RECORDS
+from jwstdata.db.migration_writes import BATCH, write_in_batches
 from jwstdata.db.query import search_keys
 from jwstdata.models.base import utcnow
 from jwstdata.models.record import SCHEMA_VERSION
 
 MIGRATIONS_COLLECTION = "migrations"
 ID_INDEX = "_id_"
-_BATCH = 1000
 
 
 @dataclass(frozen=True)
@@ -94,26 +94,20 @@ def _search_keys_pending(db: Database) -> int:
 
 
 def _search_keys_apply(db: Database) -> int:
-    changed = 0
     cursor = db[RECORDS].find(
         _missing("_norm"),
         migrations_search.KEY_PROJECTION,
         hint=index_hint(db[RECORDS], ID_INDEX),
     )
-    batch: list[UpdateOne] = []
-    for doc in cursor.batch_size(_BATCH):
-        batch.append(
+    return write_in_batches(
+        db,
+        (
             UpdateOne(
-                {"_id": doc["_id"], **_missing("_norm")},
-                {"$set": {"_norm": search_keys(doc)}},
+                {"_id": doc["_id"], **_missing("_norm")}, {"$set": {"_norm": search_keys(doc)}}
             )
-        )
-        if len(batch) >= _BATCH:
-            changed += db[RECORDS].bulk_write(batch, ordered=False).modified_count
-            batch = []
-    if batch:
-        changed += db[RECORDS].bulk_write(batch, ordered=False).modified_count
-    return changed
+            for doc in cursor.batch_size(BATCH)
+        ),
+    )
 
 
 # --- 3: archive flags that contradict each other -------------------------------------------

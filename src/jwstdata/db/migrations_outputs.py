@@ -10,9 +10,9 @@ from pymongo.database import Database
 from jwstdata.db.derived import PROCESSING_SOURCE, differs, wanted_fields
 from jwstdata.db.hints import index_hint
 from jwstdata.db.indexes import RECORDS
+from jwstdata.db.migration_writes import BATCH, write_in_batches
 
 ID_INDEX = "_id_"
-_BATCH = 1000
 _FOLLOWED = ("isPublic", "sharedWith", "isArchived", "archivedDate")
 
 
@@ -31,9 +31,9 @@ def _output_changes(db: Database) -> list[tuple[Any, dict[str, Any]]]:
     changes = []
     outputs = db[RECORDS].find(_OUTPUTS, _OUTPUT_FIELDS, hint=index_hint(db[RECORDS], ID_INDEX))
     batch: list[dict[str, Any]] = []
-    for doc in outputs.batch_size(_BATCH):
+    for doc in outputs.batch_size(BATCH):
         batch.append(doc)
-        if len(batch) >= _BATCH:
+        if len(batch) >= BATCH:
             changes += _batch_changes(db, batch)
             batch = []
     return changes + _batch_changes(db, batch)
@@ -73,16 +73,8 @@ def outputs_apply(db: Database) -> int:
         todo = _output_changes(db)
         if not todo:
             break
-        for start in range(0, len(todo), _BATCH):
-            changed += (
-                db[RECORDS]
-                .bulk_write(
-                    [
-                        UpdateOne({"_id": i}, {"$set": fields, "$inc": {"version": 1}})
-                        for i, fields in todo[start : start + _BATCH]
-                    ],
-                    ordered=False,
-                )
-                .modified_count
-            )
+        changed += write_in_batches(
+            db,
+            (UpdateOne({"_id": i}, {"$set": fields, "$inc": {"version": 1}}) for i, fields in todo),
+        )
     return changed

@@ -20,28 +20,15 @@ from pymongo.database import Database
 
 from jwstdata.db.hints import index_hint
 from jwstdata.db.indexes import RECORDS
+from jwstdata.db.migration_writes import BATCH, write_in_batches
 from jwstdata.db.query import search_keys
 from jwstdata.db.text_terms import TEXT_PATHS
 from jwstdata.models.enums import DataType, ProcessingLevel
 from jwstdata.naming import NameKind, parse_name
 
 ID_INDEX = "_id_"
-_BATCH = 1000
 _UNKNOWN_LEVEL = {"processingLevel": ProcessingLevel.unknown.value}
 _NAMED_KINDS = (NameKind.exposure, NameKind.source)
-
-
-def _write(db: Database, operations: Iterator[UpdateOne]) -> int:
-    changed = 0
-    batch: list[UpdateOne] = []
-    for operation in operations:
-        batch.append(operation)
-        if len(batch) >= _BATCH:
-            changed += db[RECORDS].bulk_write(batch, ordered=False).modified_count
-            batch = []
-    if batch:
-        changed += db[RECORDS].bulk_write(batch, ordered=False).modified_count
-    return changed
 
 
 # --- 4: levels from the pipeline's suffix table ----------------------------------------------
@@ -65,7 +52,7 @@ def _level_unknown(db: Database) -> Iterator[dict[str, Any]]:
     yield from (
         db[RECORDS]
         .find(_UNKNOWN_LEVEL, projection, **({"hint": hint} if hint else {}))
-        .batch_size(_BATCH)
+        .batch_size(BATCH)
     )
 
 
@@ -80,7 +67,7 @@ def suffixes_apply(db: Database) -> int:
             if fields is not None:
                 yield UpdateOne({"_id": doc["_id"], **_UNKNOWN_LEVEL}, {"$set": fields})
 
-    return _write(db, operations())
+    return write_in_batches(db, operations())
 
 
 # --- 5: text search terms --------------------------------------------------------------------
@@ -99,9 +86,9 @@ def terms_apply(db: Database) -> int:
         cursor = (
             db[RECORDS]
             .find(_NO_TERMS, KEY_PROJECTION, hint=index_hint(db[RECORDS], ID_INDEX))
-            .batch_size(_BATCH)
+            .batch_size(BATCH)
         )
         for doc in list(cursor):
             yield UpdateOne({"_id": doc["_id"], **_NO_TERMS}, {"$set": {"_norm": search_keys(doc)}})
 
-    return _write(db, operations())
+    return write_in_batches(db, operations())

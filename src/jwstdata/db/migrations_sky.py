@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from pymongo import UpdateOne
@@ -9,11 +10,11 @@ from pymongo.database import Database
 
 from jwstdata.db.hints import index_hint
 from jwstdata.db.indexes import RECORDS
+from jwstdata.db.migration_writes import BATCH, write_in_batches
 from jwstdata.db.sky import derive_sky, sky_keys
 from jwstdata.sky.cells import FIELD as SKY_CELLS
 
 ID_INDEX = "_id_"
-_BATCH = 1000
 
 
 # --- 6: sky footprints (schema version 2) ---------------------------------------------------
@@ -32,24 +33,18 @@ def sky_pending(db: Database) -> int:
 
 
 def sky_apply(db: Database) -> int:
-    changed = 0
     cursor = db[RECORDS].find(
         _BEFORE_SKY,
         {"metadata": 1, "imageInfo": 1, "sky": 1},
         hint=index_hint(db[RECORDS], ID_INDEX),
     )
-    batch: list[UpdateOne] = []
-    for doc in cursor.batch_size(_BATCH):
-        sky = derive_sky(doc) or doc.get("sky")
-        batch.append(
-            UpdateOne(
+
+    def operations() -> Iterator[UpdateOne]:
+        for doc in cursor.batch_size(BATCH):
+            sky = derive_sky(doc) or doc.get("sky")
+            yield UpdateOne(
                 {"_id": doc["_id"], **_BEFORE_SKY},
                 {"$set": {"sky": sky, SKY_CELLS: sky_keys(sky), "schemaVersion": _SKY_VERSION}},
             )
-        )
-        if len(batch) >= _BATCH:
-            changed += db[RECORDS].bulk_write(batch, ordered=False).modified_count
-            batch = []
-    if batch:
-        changed += db[RECORDS].bulk_write(batch, ordered=False).modified_count
-    return changed
+
+    return write_in_batches(db, operations())
