@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import io
-import json
 import math
-import struct
 from pathlib import Path
 from typing import Any
 
@@ -20,16 +18,9 @@ from jwstdata.root import Root
 from jwstdata.services.jobs.registry import load_handlers
 from jwstdata.services.tiles import TILE, TileCache, tile
 from tests import fitsfactory as ff
-from tests.plugins.api_server import ApiServer
+from tests.plugins.api_server import ApiServer, decode_pixels
 
 SHAPE = (600, 300)
-
-
-def decode(body: bytes) -> tuple[dict[str, Any], np.ndarray]:
-    (length,) = struct.unpack("<I", body[:4])
-    header = json.loads(body[4 : 4 + length])
-    data = np.frombuffer(body[4 + length :], dtype="<f4")
-    return header, data.reshape(header["height"], header["width"])
 
 
 def _image() -> np.ndarray:
@@ -83,11 +74,11 @@ def test_tiles_are_the_files_pixels(api_server: ApiServer, uploaded: dict, kind:
         for x, y in ((0, 0), (1, 0), (1, 2), (0, 2)):
             response = client.get(f"/api/data/{record_id}/tile", params={"z": 0, "x": x, "y": y})
             assert response.status_code == 200
-            meta, data = decode(response.content)
+            meta, data = decode_pixels(response.content)
             expected = source[y * TILE : (y + 1) * TILE, x * TILE : (x + 1) * TILE]
             assert data.shape == expected.shape == (meta["height"], meta["width"])
             np.testing.assert_array_equal(data, expected)  # NaN where NaN, bit for bit
-        meta, whole = decode(
+        meta, whole = decode_pixels(
             client.get(f"/api/data/{record_id}/tile", params={"z": 2, "x": 0, "y": 0}).content
         )
     assert meta["factor"] == 4 and whole.shape == (150, 75)
@@ -101,7 +92,7 @@ def test_tiles_scale_integers_and_answer_their_etag(api_server: ApiServer, uploa
         last_group = hdul["SCI"].data[0, -1].astype(np.float32)  # BZERO applied by astropy
     with api_server.client(uploaded["token"]) as client:
         response = client.get(url, params={"z": 0, "x": 0, "y": 0})
-        np.testing.assert_array_equal(decode(response.content)[1], last_group)
+        np.testing.assert_array_equal(decode_pixels(response.content)[1], last_group)
         etag = response.headers["ETag"]
         again = client.get(url, params={"z": 0, "x": 0, "y": 0}, headers={"If-None-Match": etag})
         assert again.status_code == 304

@@ -5,9 +5,7 @@ image aligned by WCS shows its stars on the first image's pixels."""
 from __future__ import annotations
 
 import io
-import json
 import math
-import struct
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +25,7 @@ from jwstdata.services.tiles import TileCache
 from jwstdata.storage import open_storage
 from tests import fitsfactory as ff
 from tests import skyfield as sf
-from tests.plugins.api_server import ApiServer
+from tests.plugins.api_server import ApiServer, decode_pixels
 
 SHAPE = (600, 300)
 
@@ -43,13 +41,6 @@ def _image() -> np.ndarray:
 def _wcs(path: Path) -> WCS:
     with fits.open(path) as hdul:
         return WCS(hdul["SCI"].header)
-
-
-def _decode(body: bytes) -> tuple[dict[str, Any], np.ndarray]:
-    (length,) = struct.unpack("<I", body[:4])
-    header = json.loads(body[4 : 4 + length])
-    data = np.frombuffer(body[4 + length :], dtype="<f4")
-    return header, data.reshape(header["height"], header["width"])
 
 
 @pytest.fixture(scope="module")
@@ -291,7 +282,7 @@ def test_aligned_image_puts_the_stars_on_the_first_images_pixels(
             params={"other": second, "x0": 0, "y0": 0, "x1": 100, "y1": 100, "z": 0},
         )
         assert response.status_code == 200, response.text
-        meta, aligned = _decode(response.content)
+        meta, aligned = decode_pixels(response.content)
         half = client.get(
             f"/api/data/{first}/aligned",
             params={"other": second, "x0": 10, "y0": 20, "x1": 90, "y1": 100, "z": 1},
@@ -300,7 +291,7 @@ def test_aligned_image_puts_the_stars_on_the_first_images_pixels(
     wcs = _wcs(site["files"]["first"])
     offsets = [o for o in sf.measured_offsets(aligned, wcs) if o is not None]
     assert len(offsets) >= 3 and max(offsets) < 0.5, offsets
-    half_meta, reduced = _decode(half.content)
+    half_meta, reduced = decode_pixels(half.content)
     assert reduced.shape == (40, 40) and half_meta["factor"] == 2
     # the reduced window's pixel (i, j) is the block centred on (10 + 2i + 0.5, 20 + 2j + 0.5)
     step_wcs = wcs[20:100:2, 10:90:2]

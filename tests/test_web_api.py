@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import re
-import struct
 from typing import Any
 
 import httpx
@@ -13,16 +11,9 @@ import pytest
 from astropy.io import fits
 
 from tests import fitsfactory as ff
-from tests.plugins.api_server import ApiServer
+from tests.plugins.api_server import ApiServer, decode_pixels
 
 PASSWORD = "correct horse battery"
-
-
-def decode(body: bytes) -> tuple[dict[str, Any], np.ndarray]:
-    (length,) = struct.unpack("<I", body[:4])
-    header = json.loads(body[4 : 4 + length])
-    data = np.frombuffer(body[4 + length :], dtype="<f4")
-    return header, data.reshape(header["height"], header["width"])
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +41,7 @@ def test_pixels_are_block_means_with_the_wcs(api_server: ApiServer, owned: dict)
         response = client.get(f"/api/data/{record['id']}/pixels", params={"max": 32})
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/vnd.jwstdata.pixels"
-    header, data = decode(response.content)
+    header, data = decode_pixels(response.content)
     assert header["factor"] == 4 and (header["height"], header["width"]) == (25, 23)
     assert (header["sourceHeight"], header["sourceWidth"]) == (100, 90)
     assert header["extension"] == "SCI" and header["unit"] == "MJy/sr"
@@ -67,7 +58,7 @@ def test_pixels_scale_integers_and_pick_a_plane(api_server: ApiServer, owned: di
     record = owned["records"]["uncal"]
     with api_server.client(owned["token"]) as client:
         response = client.get(f"/api/data/{record['id']}/pixels")
-    header, data = decode(response.content)
+    header, data = decode_pixels(response.content)
     assert header["plane"] == [0, 3] and header["factor"] == 1
     with fits.open(owned["files"]["uncal"]) as hdul:
         last_group = hdul["SCI"].data[0, 3].astype(np.float64)  # BZERO applied by astropy

@@ -7,8 +7,10 @@ database) and helpers to create users and sign in.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
+import struct
 import subprocess
 import sys
 import time
@@ -16,8 +18,10 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
+import numpy as np
 import pytest
 from pydantic import SecretStr
 
@@ -72,6 +76,14 @@ class ApiServer:
     def client(self, token: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return httpx.Client(base_url=self.url, headers=headers, timeout=30)
+
+
+def decode_pixels(body: bytes) -> tuple[dict[str, Any], np.ndarray]:
+    """A ``/pixels``, ``/tile`` or ``/aligned`` answer: its JSON header and float32 values."""
+    (length,) = struct.unpack("<I", body[:4])
+    header = json.loads(body[4 : 4 + length])
+    data = np.frombuffer(body[4 + length :], dtype="<f4")
+    return header, data.reshape(header["height"], header["width"])
 
 
 def start_server(
