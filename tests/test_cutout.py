@@ -135,14 +135,7 @@ def uploaded(api_server: ApiServer, tmp_path_factory: pytest.TempPathFactory) ->
     source = _source(folder)
     packed = ff.gzip_copy(source, folder / ("z" + source.name + ".gz"))
     token = api_server.token("cutter")
-    records = {}
-    with api_server.client(token) as client:
-        for name, path in (("plain", source), ("gz", packed)):
-            response = client.post(
-                "/api/data/upload", files={"file": (path.name, path.read_bytes())}
-            )
-            assert response.status_code == 201, response.text
-            records[name] = response.json()
+    records = api_server.upload_all(token, {"plain": source, "gz": packed})
     return {"token": token, "source": source, "records": records}
 
 

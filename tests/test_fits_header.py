@@ -25,14 +25,7 @@ def uploaded(api_server: ApiServer, tmp_path_factory: pytest.TempPathFactory) ->
     plain = ff.write_product(folder, "cal", sci={"HISTORY": "made for the header test"})
     packed = ff.gzip_copy(plain, folder / ("z" + plain.name + ".gz"))
     token = api_server.token("hdr-owner")
-    records = {}
-    with api_server.client(token) as client:
-        for name, path in (("plain", plain), ("gz", packed)):
-            response = client.post(
-                "/api/data/upload", files={"file": (path.name, path.read_bytes())}
-            )
-            assert response.status_code == 201, response.text
-            records[name] = response.json()
+    records = api_server.upload_all(token, {"plain": plain, "gz": packed})
     return {"token": token, "path": plain, "records": records}
 
 

@@ -40,14 +40,7 @@ def uploaded(api_server: ApiServer, tmp_path_factory: pytest.TempPathFactory) ->
     packed = ff.gzip_copy(plain, folder / ("z" + plain.name + ".gz"))
     uncal = ff.write_product(folder, "uncal", extras=False)
     token = api_server.token("tiler")
-    records = {}
-    with api_server.client(token) as client:
-        for name, path in (("plain", plain), ("gz", packed), ("uncal", uncal)):
-            response = client.post(
-                "/api/data/upload", files={"file": (path.name, path.read_bytes())}
-            )
-            assert response.status_code == 201, response.text
-            records[name] = response.json()
+    records = api_server.upload_all(token, {"plain": plain, "gz": packed, "uncal": uncal})
     return {"token": token, "files": {"plain": plain, "uncal": uncal}, "records": records}
 
 

@@ -90,14 +90,7 @@ def site(api_server: ApiServer, tmp_path_factory: pytest.TempPathFactory) -> dic
     )
     files["asn"] = asn
     token = api_server.token("nina")
-    records: dict[str, dict[str, Any]] = {}
-    with api_server.client(token) as client:
-        for name, path in files.items():
-            response = client.post(
-                "/api/data/upload", files={"file": (path.name, path.read_bytes())}
-            )
-            assert response.status_code == 201, response.text
-            records[name] = response.json()
+    records = api_server.upload_all(token, files)
     catalogue = [
         make_record(
             userId=nina.id,
