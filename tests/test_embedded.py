@@ -10,10 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from pymongo import MongoClient
 
 from jwstdata.config import Settings
 from jwstdata.db import open_database
-from jwstdata.db.embedded import EmbeddedServer
+from jwstdata.db.embedded import EmbeddedServer, find_executable, free_port
 from jwstdata.errors import DatabaseUnavailableError, EmbeddedServerError
 
 
@@ -190,3 +191,44 @@ def test_server_errors_are_one_line_without_the_error_document(db_handle) -> Non
         list(db_handle.db["jwst_data"].find({}).hint("no_such_index"))
     assert "jwstdata db init" in info.value.message
     assert "full error" not in info.value.message and "{" not in info.value.message
+
+
+def test_server_keeps_no_oplog_and_opens_a_directory_written_with_one(tmp_path: Path) -> None:
+    """The embedded server runs standalone (no oplog to prune on every write), and a data
+    directory written by an earlier launcher, which ran it as a one-node replica set with
+    an oplog, opens with its documents."""
+    home = tmp_path / "home"
+    server = EmbeddedServer(Settings(home=home))
+    data_dir = home / "db" / "data"
+    data_dir.mkdir(parents=True)
+    port = free_port()
+    uri = f"mongodb://127.0.0.1:{port}/"
+    old = subprocess.Popen(
+        [find_executable(), "--host", "127.0.0.1", "--port", str(port)]
+        + ["--storage-path", str(data_dir), "--log-level", "WARNING"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        client: MongoClient = MongoClient(uri, serverSelectionTimeoutMS=20_000)
+        assert client.admin.command("hello").get("setName") == "secantus"
+        client["jwst_data_analysis"]["kept"].insert_many([{"n": n} for n in range(50)])
+        assert client["local"]["oplog.rs"].count_documents({"op": "i"}) >= 50
+        client.close()
+    finally:
+        old.terminate()
+        old.wait(timeout=30)
+
+    state = server.start()
+    try:
+        client = MongoClient(state.uri, serverSelectionTimeoutMS=20_000)
+        assert "setName" not in client.admin.command("hello")
+        kept = client["jwst_data_analysis"]["kept"]
+        assert sorted(d["n"] for d in kept.find()) == list(range(50))
+        kept.insert_one({"n": 50})
+        assert kept.count_documents({}) == 51
+        assert "oplog.rs" not in client["local"].list_collection_names()
+        client.close()
+    finally:
+        server.stop()

@@ -182,6 +182,11 @@ class EmbeddedServer:
                         str(self.data_dir),
                         "--log-level",
                         "WARNING",
+                        # No replica-set advertisement, so no oplog: jwstdata uses neither
+                        # change streams nor transactions, and with an oplog SecantusDB
+                        # 0.7.0b3 prunes it on the write path (a 100,000-record seeding
+                        # stalled there; README "Benchmarks").
+                        "--standalone",
                     ],
                     stdin=subprocess.DEVNULL,
                     stdout=log,
