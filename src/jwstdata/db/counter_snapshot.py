@@ -58,7 +58,7 @@ class Counts:
             for (facet, value), n in self.counts.items()
             if facet == name and n > 0
         ]
-        rows.sort(key=lambda r: (-r["count"], _sort_key(r["value"])))
+        rows.sort(key=lambda r: (-r["count"], sort_key(r["value"])))
         return rows[:limit]
 
     def prefix_count(self, facet: str, prefix: str) -> int:
@@ -76,7 +76,7 @@ class Counts:
             self.bytes[key] = self.bytes.get(key, 0) + b
 
 
-def _sort_key(value: Any) -> tuple[int, str]:
+def sort_key(value: Any) -> tuple[int, str]:
     """MongoDB's order for the facet values we count: null first, then strings."""
     return (0, "") if value is None else (1, str(value))
 

@@ -20,6 +20,7 @@ from jwstdata.db.counter_snapshot import HEAVY_FACETS, Snapshot, cells_for
 from jwstdata.db.counters import TARGET, RecordCounters
 from jwstdata.db.features import server_features
 from jwstdata.db.hints import index_hint
+from jwstdata.db.live_counts import FACET_LIMIT, base_passes
 from jwstdata.db.query import (
     after_clause,
     build_filter,
@@ -32,13 +33,10 @@ from jwstdata.db.search_windows import windows
 from jwstdata.models.access import AccessContext
 from jwstdata.models.search import (
     FACET_ATTRIBUTES,
-    FACET_FIELDS,
-    LIST_FACETS,
     FacetName,
     SearchQuery,
 )
 
-FACET_LIMIT = 200
 # A live facet aggregation reads every record its driver yields. Past this many, facet
 # counts are estimated from the most recent records instead (see ``_sample_driver``)
 # and marked ``approximate``; totals are always exact.
@@ -305,7 +303,11 @@ class RecordSearch:
         }
 
     def _live(self, driver: Driver, branches: Mapping[str, CountBranch]) -> dict[str, Any]:
-        stages = {name: _branch_stages(branch) for name, branch in branches.items()}
+        """The branches counted over what ``driver`` yields: one grouping pass per base
+        search (:mod:`jwstdata.db.live_counts`), all in one ``$facet`` where the server has
+        it."""
+        passes = base_passes(branches)
+        stages = {name: one.stages() for name, one in passes.items()}
         if len(stages) > 1 and server_features(self.collection.database).facet_stage:
             rows = self._aggregate([_stage(driver), {"$facet": stages}], driver)
             results = rows[0] if rows else {}
@@ -315,13 +317,9 @@ class RecordSearch:
                 for name, pipeline in stages.items()
             }
         out: dict[str, Any] = {}
-        for name, branch in branches.items():
-            got = results.get(name, [])
-            if branch.facet is None:
-                out[name] = int(got[0]["n"]) if got else 0
-            else:
-                out[name] = [{"value": r["_id"], "count": r["count"]} for r in got]
-        return out
+        for name, one in passes.items():
+            out.update(one.answers(results.get(name, [])))
+        return {name: out[name] for name in branches}
 
     # --- statistics ---------------------------------------------------------------------
     def stats(self, query: SearchQuery, ctx: AccessContext) -> dict[str, Any]:
@@ -373,21 +371,6 @@ def _stats(
     count: int, size: int, by_level: dict[Any, int], by_type: dict[Any, int]
 ) -> dict[str, Any]:
     return {"count": count, "totalBytes": size, "byLevel": by_level, "byDataType": by_type}
-
-
-def _branch_stages(branch: CountBranch) -> list[dict[str, Any]]:
-    match = {"$match": build_filter(branch.query, branch.ctx)}
-    if branch.facet is None:
-        return [match, {"$count": "n"}]
-    path = FACET_FIELDS[branch.facet]
-    per_element = [{"$unwind": f"${path}"}] if branch.facet in LIST_FACETS else []
-    return [
-        match,
-        *per_element,
-        {"$group": {"_id": f"${path}", "count": {"$sum": 1}}},
-        {"$sort": {"count": -1, "_id": 1}},
-        {"$limit": FACET_LIMIT},
-    ]
 
 
 __all__ = ["RecordSearch"]
