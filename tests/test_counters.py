@@ -13,7 +13,7 @@ import pytest
 from bson import ObjectId
 
 from jwstdata.config import Settings
-from jwstdata.db import RecordRepository
+from jwstdata.db import DatabaseHandle, RecordRepository
 from jwstdata.db.counter_snapshot import TOTAL, cells_for
 from jwstdata.db.counters import COUNTED, TAGS
 from jwstdata.db.search_plan import choose_driver
@@ -274,3 +274,35 @@ def test_large_filtered_facet_views_are_estimated_and_say_so(
     assert repo.count(query, admin) == repo.collection.count_documents(
         {"imageInfo.instrument": "NIRCAM", "isArchived": False}
     )
+
+
+def test_programme_counters_are_one_document_per_cell(
+    repo: RecordRepository, db_handle: DatabaseHandle
+) -> None:
+    """Awkward programme values survive the field-name encoding; the old one-document-per-
+    programme layout still adds up, and ``db migrate`` (8) rewrites it per cell."""
+    from jwstdata.db.indexes import COUNTS_HEAVY
+    from jwstdata.db.migrations import run_migrations
+
+    values = ["2733", "a.b", "$x", "50%", None, "é ü"]
+    repo.bulk_insert(
+        [make_record(isPublic=True, imageInfo={"proposalId": v}, fileSize=10) for v in values]
+    )
+    heavy = repo.collection.database[COUNTS_HEAVY]
+    public = heavy.find_one({"_id": "public|program"})
+    assert public is not None and len(public["n"]) == len(values)
+    expected = {v: 1 for v in values}
+    assert _counted(repo, SearchQuery(), AccessContext.anonymous())["program"] == expected
+
+    # The layout before migration 8: one document per (cell, programme), beside the new ones.
+    old = {"cell": "public", "facet": "program", "value": "1324", "n": 2, "bytes": 20}
+    heavy.insert_one({"_id": 'public|program|"1324"', **old})
+    got = _counted(repo, SearchQuery(), AccessContext.anonymous())
+    assert got["program"] == expected | {"1324": 2}
+
+    report = run_migrations(db_handle)
+    assert {"number": 8, "name": "programme-counters-per-cell", "changed": 1} in report.applied
+    assert heavy.count_documents({"value": {"$exists": True}}) == 0
+    # Rebuilt from the records: the hand-made counter had no records behind it.
+    _assert_counters_match(repo)
+    assert heavy.count_documents({"cell": "public"}) == 1

@@ -8,6 +8,8 @@ facets are, and how the write paths keep them, is :mod:`jwstdata.db.counters`.
 from __future__ import annotations
 
 import functools
+import json
+import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +28,27 @@ BOUNDS_CELL = "bounds"
 # counters collection holds, does not grow with the number of programmes.
 HEAVY_FACETS = frozenset({"program"})
 NO_OWNER = "-"
+
+# A heavy facet's counters of one cell are one document, ``{_id: "cell|facet", cell, facet,
+# n: {value: records}, bytes: {value: bytes}}``: the embedded server's cost of a read is
+# per document, so a cell holding 4,000 programmes costs one document, not 4,000. Values
+# are JSON-encoded (which escapes NUL) and "%", "." and "$" percent-escaped, as field names
+# may hold no "." and start with no "$".
+_FIELD_ESCAPES = {"%": "%25", ".": "%2E", "$": "%24"}
+
+
+def heavy_id(cell: str, facet: str) -> str:
+    return f"{cell}|{facet}"
+
+
+def value_field(value: Any) -> str:
+    """A facet value as a field name of a heavy counters document."""
+    return "".join(_FIELD_ESCAPES.get(ch, ch) for ch in json.dumps(value))
+
+
+def field_value(name: str) -> Any:
+    """The facet value a heavy counters field name stands for."""
+    return json.loads(urllib.parse.unquote(name))
 
 
 def owner_key(value: Any) -> str:
@@ -160,7 +183,15 @@ def read_snapshot(
             snapshot.bounds = {k: v for k, v in doc.items() if k not in ("_id", "cell")}
             continue
         counts = snapshot.cells.setdefault(doc["cell"], Counts())
-        key = (doc["facet"], doc.get("value"))
-        counts.counts[key] = counts.counts.get(key, 0) + int(doc.get("n", 0))
-        counts.bytes[key] = counts.bytes.get(key, 0) + int(doc.get("bytes", 0))
+        if isinstance(doc.get("n"), dict):  # one heavy document: every value of the cell
+            sizes = doc.get("bytes") or {}
+            amounts = [
+                ((doc["facet"], field_value(name)), n, sizes.get(name, 0))
+                for name, n in doc["n"].items()
+            ]
+        else:  # one counter (heavy ones too, as written before ``jwstdata db migrate`` 8)
+            amounts = [((doc["facet"], doc.get("value")), doc.get("n", 0), doc.get("bytes", 0))]
+        for key, n, size in amounts:
+            counts.counts[key] = counts.counts.get(key, 0) + int(n)
+            counts.bytes[key] = counts.bytes.get(key, 0) + int(size)
     return snapshot

@@ -11,7 +11,9 @@ disjoint cells:
 
 Anonymous callers read ``public``; a user reads ``public`` + ``private-owner:U`` +
 ``private-shared:U``; "mine" is ``public-owner:U`` + ``private-owner:U``. The ``total``
-facet counts records; ``bounds`` holds the smallest and largest value of each sort key
+facet counts records; the programme counters (``HEAVY_FACETS``) live in a collection of
+their own, one document per cell with a field per programme (see
+:mod:`jwstdata.db.counter_snapshot`). ``bounds`` holds the smallest and largest value of each sort key
 ever written (only ever widened), which sizes the search windows.
 
 Searches read them through :mod:`jwstdata.db.counter_snapshot`. The write paths
@@ -41,8 +43,10 @@ from jwstdata.db.counter_snapshot import (
     HEAVY_FACETS,
     TOTAL,
     Snapshot,
+    heavy_id,
     owner_key,
     read_snapshot,
+    value_field,
 )
 from jwstdata.db.indexes import COUNTS, COUNTS_HEAVY
 from jwstdata.models.search import FACET_FIELDS
@@ -190,9 +194,15 @@ class RecordCounters:
             bounds.see(after, before)
         by_key = _by_key(delta)
         operations: list[UpdateOne] = []
-        heavy: list[UpdateOne] = []
+        heavy: dict[tuple[str, str], dict[str, int]] = {}  # (cell, facet) -> its $inc
         for key, amounts in by_key.items():
-            (heavy if key[1] in HEAVY_FACETS else operations).append(
+            if key[1] in HEAVY_FACETS:
+                field = value_field(key[2])
+                inc = heavy.setdefault((key[0], key[1]), {})
+                inc[f"n.{field}"] = amounts.get("n", 0)
+                inc[f"bytes.{field}"] = amounts.get("bytes", 0)
+                continue
+            operations.append(
                 UpdateOne(
                     {"_id": _counter_id(key)},
                     {
@@ -202,11 +212,19 @@ class RecordCounters:
                     upsert=True,
                 )
             )
+        heavy_operations = [
+            UpdateOne(
+                {"_id": heavy_id(cell, facet)},
+                {"$inc": inc, "$setOnInsert": {"cell": cell, "facet": facet}},
+                upsert=True,
+            )
+            for (cell, facet), inc in heavy.items()
+        ]
         if bounds.lows:
             operations.append(self._widen_bounds(bounds.lows, bounds.highs))
         with translate_errors(self._uri):
-            if heavy:
-                self.heavy_collection.bulk_write(heavy, ordered=False)
+            if heavy_operations:
+                self.heavy_collection.bulk_write(heavy_operations, ordered=False)
             if operations:
                 self.collection.bulk_write(operations, ordered=False)
 
@@ -251,30 +269,39 @@ class RecordCounters:
                 records_seen += 1
                 totals.update(contributions(doc))
                 bounds.see(doc)
-            by_key = _by_key(totals)
-            documents = [
-                {
-                    "_id": _counter_id(key),
-                    "cell": key[0],
-                    "facet": key[1],
-                    "value": key[2],
-                    "n": amounts.get("n", 0),
-                    "bytes": amounts.get("bytes", 0),
-                }
-                for key, amounts in by_key.items()
-            ]
+            documents: list[dict[str, Any]] = []
+            heavy: dict[str, dict[str, Any]] = {}
+            for (cell, facet, value), amounts in _by_key(totals).items():
+                if facet in HEAVY_FACETS:
+                    doc = heavy.setdefault(
+                        heavy_id(cell, facet),
+                        {"_id": heavy_id(cell, facet), "cell": cell, "facet": facet},
+                    )
+                    field = value_field(value)
+                    doc.setdefault("n", {})[field] = amounts.get("n", 0)
+                    doc.setdefault("bytes", {})[field] = amounts.get("bytes", 0)
+                    continue
+                documents.append(
+                    {
+                        "_id": _counter_id((cell, facet, value)),
+                        "cell": cell,
+                        "facet": facet,
+                        "value": value,
+                        "n": amounts.get("n", 0),
+                        "bytes": amounts.get("bytes", 0),
+                    }
+                )
             self.collection.delete_many({})  # bounds last: until then, counts are live
             self.heavy_collection.delete_many({})
-            for target in (self.collection, self.heavy_collection):
-                part = [
-                    d
-                    for d in documents
-                    if (d["facet"] in HEAVY_FACETS) == (target is not self.collection)
-                ]
+            for target, part in (
+                (self.collection, documents),
+                (self.heavy_collection, list(heavy.values())),
+            ):
                 for start in range(0, len(part), 1000):
                     target.insert_many(part[start : start + 1000], ordered=False)
             marker = {"_id": BOUNDS_CELL, "cell": BOUNDS_CELL}
             marker |= {f"{k}_min": v for k, v in bounds.lows.items()}
             marker |= {f"{k}_max": v for k, v in bounds.highs.items()}
             self.collection.insert_one(marker)
-        return {"records": records_seen, "counters": len(documents)}
+        counters = len(documents) + sum(len(d["n"]) for d in heavy.values())
+        return {"records": records_seen, "counters": counters}

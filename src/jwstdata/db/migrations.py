@@ -35,7 +35,7 @@ from jwstdata.db import migrations_outputs, migrations_search, migrations_sky
 from jwstdata.db.connection import DatabaseHandle, translate_errors
 from jwstdata.db.counters import RecordCounters
 from jwstdata.db.hints import index_hint
-from jwstdata.db.indexes import RECORDS
+from jwstdata.db.indexes import COUNTS_HEAVY, RECORDS
 from jwstdata.db.migration_writes import BATCH, write_in_batches
 from jwstdata.db.query import search_keys
 from jwstdata.models.base import utcnow
@@ -124,6 +124,21 @@ def _archived_date_apply(db: Database) -> int:
     return _update_many(db, _STALE_ARCHIVED_DATE, {"$set": {"archivedDate": None}})
 
 
+# --- 8: one document per cell for the programme counters ------------------------------------
+# Programme counters were one document per (cell, programme); reads now take one document per
+# cell. Both layouts add up correctly, so this only makes reads cheaper: the old documents go,
+# and the recount that follows any changing migration writes them in the new layout.
+_OLD_HEAVY = {"value": {"$exists": True}}
+
+
+def _heavy_layout_pending(db: Database) -> int:
+    return db[COUNTS_HEAVY].count_documents(_OLD_HEAVY)
+
+
+def _heavy_layout_apply(db: Database) -> int:
+    return db[COUNTS_HEAVY].delete_many(_OLD_HEAVY).deleted_count
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -176,6 +191,13 @@ MIGRATIONS: tuple[Migration, ...] = (
         "become private",
         migrations_outputs.outputs_pending,
         migrations_outputs.outputs_apply,
+    ),
+    Migration(
+        8,
+        "programme-counters-per-cell",
+        "rewrite the programme counters as one document per cell (then recount)",
+        _heavy_layout_pending,
+        _heavy_layout_apply,
     ),
 )
 
