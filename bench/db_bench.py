@@ -34,7 +34,8 @@ from jwstdata.db import RecordRepository, init_database, open_database
 from jwstdata.db.count_terms import CountBranch
 from jwstdata.db.records import to_stored
 from jwstdata.models import AccessContext, JwstDataModel
-from jwstdata.models.search import FACET_ATTRIBUTES, FacetName, SearchQuery
+from jwstdata.models.search import SearchQuery
+from jwstdata.services.facets import count_facets
 
 INSTRUMENTS = {
     "NIRCAM": ["F090W", "F150W", "F200W", "F277W", "F356W", "F444W"],
@@ -174,14 +175,11 @@ def known_in(repo: RecordRepository) -> list[Known]:
 
 
 def library_counts(repo: RecordRepository, query: SearchQuery, ctx: AccessContext) -> Any:
-    """A library page's counts: total, facets (each without its own filter), scopes."""
-    snapshot = repo.searches.snapshot(ctx, query)
-    branches = {
-        f.value: CountBranch(query.model_copy(update={FACET_ATTRIBUTES.get(f, "tags"): []}), ctx, f)
-        for f in FacetName
-    }
-    branches["total"] = CountBranch(query, ctx)
-    return repo.searches.combined(ctx, branches, snapshot)
+    """A library page's counts as the page asks them: its snapshot (read with the page),
+    then the total and every facet (each without its own filter) in one request."""
+    snapshot = repo.searches.snapshot(ctx, query, facets=True)
+    also = {"total": CountBranch(query, ctx)}
+    return count_facets(repo, query, ctx, also=also, snapshot=snapshot)
 
 
 def measure(repo: RecordRepository, records: list[Known], repeat: int) -> dict[str, Any]:

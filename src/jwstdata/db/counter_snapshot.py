@@ -46,6 +46,7 @@ def value_field(value: Any) -> str:
     return "".join(_FIELD_ESCAPES.get(ch, ch) for ch in json.dumps(value))
 
 
+@functools.lru_cache(maxsize=65_536)  # a page reads every programme of its cells each time
 def field_value(name: str) -> Any:
     """The facet value a heavy counters field name stands for."""
     return json.loads(urllib.parse.unquote(name))
@@ -113,17 +114,23 @@ class Snapshot:
     present: bool = False  # the counters are complete (made by ``recount``, then maintained)
     loaded: frozenset[str] = frozenset()  # the cells read (others are unknown, not zero)
     heavy: bool = False  # the HEAVY_FACETS counters were read too (else they are unknown)
+    _sums: dict[tuple[str, ...], Counts] = field(default_factory=dict, repr=False)
 
     def knows(self, facet: str) -> bool:
         """Whether this snapshot holds the counters of ``facet``."""
         return self.present and (self.heavy or facet not in HEAVY_FACETS)
 
     def sum(self, cells: Sequence[str]) -> Counts:
-        out = Counts()
-        for cell in dict.fromkeys(cells):
-            if cell in self.cells:
-                out.add(self.cells[cell])
-        return out
+        """The cells' counters added up (once per set of cells: a page's branches mostly
+        sum the same scope, and a scope with thousands of programmes costs to add)."""
+        key = tuple(dict.fromkeys(cells))
+        if key not in self._sums:
+            out = Counts()
+            for cell in key:
+                if cell in self.cells:
+                    out.add(self.cells[cell])
+            self._sums[key] = out
+        return self._sums[key]
 
     def cell_total(self, cell: str) -> int:
         return self.cells[cell].total if cell in self.cells else 0

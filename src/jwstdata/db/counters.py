@@ -13,8 +13,8 @@ Anonymous callers read ``public``; a user reads ``public`` + ``private-owner:U``
 ``private-shared:U``; "mine" is ``public-owner:U`` + ``private-owner:U``. The ``total``
 facet counts records; the programme counters (``HEAVY_FACETS``) live in a collection of
 their own, one document per cell with a field per programme (see
-:mod:`jwstdata.db.counter_snapshot`). ``bounds`` holds the smallest and largest value of each sort key
-ever written (only ever widened), which sizes the search windows.
+:mod:`jwstdata.db.counter_snapshot`). ``bounds`` holds the smallest and largest value of
+each sort key ever written (only ever widened), which sizes the search windows.
 
 Searches read them through :mod:`jwstdata.db.counter_snapshot`. The write paths
 (:class:`~jwstdata.db.records.RecordRepository`, re-ingest, processing outputs, archiving,
