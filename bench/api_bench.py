@@ -1,6 +1,7 @@
 """API benchmark: requests/s and latency under 16 concurrent clients vs the data layer.
 
     python bench/api_bench.py [--records 100000] [--requests 400] [--clients 16]
+        [--uri URI --reuse DATABASE]   # e.g. the database a db_bench.py --reuse run kept
 
 Seeds the records (the same realistic documents as db_bench), starts ``jwstdata serve``
 as its own process on loopback, and runs a bounded async httpx load: ``GET /api/data``
@@ -28,7 +29,7 @@ from bson import ObjectId
 from _common import database_uri, emit, percentiles
 from db_bench import realistic_records
 from jwstdata.config import Settings
-from jwstdata.db import RecordRepository, init_database, open_database
+from jwstdata.db import DatabaseHandle, RecordRepository, init_database, open_database
 from jwstdata.db.counters import RecordCounters
 from jwstdata.db.records import to_stored
 from jwstdata.models import AccessContext
@@ -105,6 +106,21 @@ def _library_pages(url: str, count: int) -> dict[str, Any]:
     return out
 
 
+def seed(handle: DatabaseHandle, records: int, kept: bool) -> list[str]:
+    """Ids of up to 1,000 public records, seeding ``records`` records first unless a kept
+    database already holds them."""
+    collection = handle.db["jwst_data"]
+    if not (kept and collection.estimated_document_count() >= records):
+        docs = [
+            to_stored(r.model_copy(update={"id": ObjectId()})) for r in realistic_records(records)
+        ]
+        init_database(handle)
+        for i in range(0, len(docs), 2000):
+            collection.insert_many(docs[i : i + 2000], ordered=False)
+        RecordCounters(handle.db).recount(collection)  # raw inserts skip them
+    return [str(d["_id"]) for d in collection.find({"isPublic": True}, {"_id": 1}).limit(1000)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--records", type=int, default=100_000)
@@ -118,18 +134,20 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--library-requests", type=int, default=40)
     parser.add_argument("--uri")
+    parser.add_argument(
+        "--reuse",
+        metavar="DATABASE",
+        help="use DATABASE if it holds --records records (e.g. one db_bench.py --reuse kept), "
+        "else seed it and keep it (needs --uri)",
+    )
     args = parser.parse_args()
-    records = realistic_records(args.records)
-    docs = [to_stored(r.model_copy(update={"id": ObjectId()})) for r in records]
-    public_ids = [str(d["_id"]) for d in docs if d["isPublic"]][:1000]
+    if args.reuse and not args.uri:
+        parser.error("--reuse needs --uri: a kept database lives on a server that stays up")
     with database_uri(args.uri) as uri, tempfile.TemporaryDirectory() as home:
-        name = f"bench_api_{uuid.uuid4().hex[:6]}"
+        name = args.reuse or f"bench_api_{uuid.uuid4().hex[:6]}"
         settings = Settings(mongodb_uri=uri, database=name, home=Path(home))
         handle = open_database(settings)
-        init_database(handle)
-        for i in range(0, len(docs), 2000):
-            handle.db["jwst_data"].insert_many(docs[i : i + 2000], ordered=False)
-        RecordCounters(handle.db).recount(handle.db["jwst_data"])  # raw inserts skip them
+        public_ids = seed(handle, args.records, kept=bool(args.reuse))
         env = {k: v for k, v in os.environ.items() if not k.startswith("JWSTDATA_")}
         env.update(
             JWSTDATA_MONGODB_URI=uri,
@@ -174,7 +192,8 @@ def main() -> None:
             results["GET /library (one client)"] = _library_pages(url, args.library_requests)
         finally:
             stop_server(process)
-            handle.client.drop_database(name)
+            if not args.reuse:
+                handle.client.drop_database(name)
             handle.close()
     emit(
         "api",

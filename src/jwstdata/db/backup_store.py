@@ -17,7 +17,7 @@ from bson.raw_bson import RawBSONDocument
 from pymongo.errors import BulkWriteError, OperationFailure
 
 from jwstdata.db.connection import DatabaseHandle, translate_errors
-from jwstdata.db.hints import index_hint
+from jwstdata.db.hints import in_slices, index_hint
 from jwstdata.db.indexes import RECORDS
 from jwstdata.db.portable import create_index
 
@@ -71,8 +71,9 @@ class BackupReader(_RawAccess):
         with translate_errors(self._uri):
             return {
                 d["_id"]: d
+                for part in in_slices(ids)
                 for d in collection.find(
-                    {"_id": {"$in": ids}}, hint=index_hint(collection, ID_INDEX)
+                    {"_id": {"$in": part}}, hint=index_hint(collection, ID_INDEX)
                 )
             }
 

@@ -16,7 +16,7 @@ from pymongo import UpdateOne
 from pymongo.collection import Collection
 
 from jwstdata.db.connection import translate_errors
-from jwstdata.db.hints import ID_INDEX, index_hint
+from jwstdata.db.hints import ID_INDEX, in_slices, index_hint
 
 if TYPE_CHECKING:
     from jwstdata.db.records import RecordRepository
@@ -42,19 +42,33 @@ class LineageStore:
     def for_records(cls, repo: RecordRepository) -> LineageStore:
         return cls(repo.collection)
 
-    def _find(self, query: dict[str, Any], index: str) -> list[dict[str, Any]]:
+    def _find(
+        self, query: dict[str, Any], index: str, fields: dict[str, int] = LINK_FIELDS
+    ) -> list[dict[str, Any]]:
         with translate_errors():
             return list(
-                self.collection.find(query, LINK_FIELDS, hint=index_hint(self.collection, index))
+                self.collection.find(query, fields, hint=index_hint(self.collection, index))
             )
 
+    def _find_in(
+        self,
+        path: str,
+        values: list[Any],
+        rest: dict[str, Any],
+        index: str,
+        fields: dict[str, int] = LINK_FIELDS,
+    ) -> list[dict[str, Any]]:
+        """Records whose ``path`` is one of ``values`` (and match ``rest``), in slices."""
+        found: list[dict[str, Any]] = []
+        for part in in_slices(values):
+            found += self._find({path: {"$in": part}, **rest}, index, fields)
+        return found
+
     def by_ids(self, ids: list[ObjectId]) -> list[dict[str, Any]]:
-        return self._find({"_id": {"$in": ids}}, ID_INDEX)
+        return self._find_in("_id", ids, {}, ID_INDEX)
 
     def of_exposures(self, owner: Any, exposure_ids: Iterable[str]) -> list[dict[str, Any]]:
-        return self._find(
-            {"exposureId": {"$in": sorted(exposure_ids)}, "userId": owner}, "exposure"
-        )
+        return self._find_in("exposureId", sorted(exposure_ids), {"userId": owner}, "exposure")
 
     def of_observations(self, owner: Any, pattern: str) -> list[dict[str, Any]]:
         """Records whose ``observationBaseId`` matches the regular expression ``pattern``."""
@@ -81,18 +95,19 @@ class LineageStore:
         )
 
     def by_names(self, owner: Any, file_names: list[str]) -> list[dict[str, Any]]:
-        return self._find({"fileName": {"$in": file_names}, "userId": owner}, "by_name")
+        return self._find_in("fileName", file_names, {"userId": owner}, "by_name")
 
     def products_fed_by(self, owner: Any, source_ids: list[ObjectId]) -> list[dict[str, Any]]:
         """``observationBaseId`` and ``derivedFrom`` of the records made from ``source_ids``."""
-        with translate_errors():
-            return list(
-                self.collection.find(
-                    {"derivedFrom": {"$in": source_ids}, "userId": owner},
-                    {"observationBaseId": 1, "derivedFrom": 1},
-                    hint=index_hint(self.collection, "derived_from"),
-                )
-            )
+        found = self._find_in(
+            "derivedFrom",
+            source_ids,
+            {"userId": owner},
+            "derived_from",
+            {"observationBaseId": 1, "derivedFrom": 1},
+        )
+        # A product fed by sources in two slices is found twice.
+        return list({doc["_id"]: doc for doc in found}.values())
 
     def write_links(self, changes: list[tuple[ObjectId, dict[str, Any]]], now: datetime) -> int:
         """Set each record's changed link fields, in one unordered bulk (each bumps the

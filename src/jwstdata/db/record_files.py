@@ -18,7 +18,7 @@ from pymongo.collection import Collection
 from pymongo.errors import BulkWriteError
 
 from jwstdata.db.connection import translate_errors, translate_write_error
-from jwstdata.db.hints import index_hint
+from jwstdata.db.hints import in_slices, index_hint
 from jwstdata.db.portable import group
 from jwstdata.models.base import utcnow
 
@@ -108,13 +108,16 @@ class RecordFiles:
         """``id -> (filePath, version)`` of those of ``ids`` that still exist."""
         if not ids:
             return {}
+        out: dict[ObjectId, tuple[str | None, int]] = {}
         with translate_errors(self._uri):
-            docs = self.collection.find(
-                {"_id": {"$in": ids}},
-                {"filePath": 1, "version": 1},
-                hint=index_hint(self.collection, ID_INDEX),
-            )
-            return {d["_id"]: (d.get("filePath"), int(d.get("version", 1))) for d in docs}
+            for part in in_slices(ids):
+                for d in self.collection.find(
+                    {"_id": {"$in": part}},
+                    {"filePath": 1, "version": 1},
+                    hint=index_hint(self.collection, ID_INDEX),
+                ):
+                    out[d["_id"]] = (d.get("filePath"), int(d.get("version", 1)))
+        return out
 
     def file_path(self, record_id: ObjectId) -> str | None:
         """The record's current ``filePath`` (None when it has none, or is gone)."""
@@ -146,8 +149,9 @@ class RecordFiles:
         with translate_errors(self._uri):
             return {
                 doc["filePath"]: doc
+                for part in in_slices(keys)
                 for doc in self.collection.find(
-                    {"userId": owner, "filePath": {"$in": keys}},
+                    {"userId": owner, "filePath": {"$in": part}},
                     hint=index_hint(self.collection, "owner_path_unique"),
                 )
             }

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from pymongo.database import Database
 
 from jwstdata.db.connection import translate_errors
-from jwstdata.db.hints import index_hint
+from jwstdata.db.hints import in_slices, index_hint
 from jwstdata.db.indexes import STORAGE_MIGRATIONS
 from jwstdata.models.base import utcnow
 
@@ -51,10 +51,13 @@ class StorageMigrationState:
         """The verified copies among ``keys``: key -> ``{key, size, sha256, verifiedAt}``."""
         ids = [self._key_id(key) for key in dict.fromkeys(keys)]
         with translate_errors(self._uri):
-            docs = self.collection.find(
-                {"_id": {"$in": ids}}, hint=index_hint(self.collection, ID_INDEX)
-            )
-            return {d["key"]: d for d in docs}
+            return {
+                d["key"]: d
+                for part in in_slices(ids)
+                for d in self.collection.find(
+                    {"_id": {"$in": part}}, hint=index_hint(self.collection, ID_INDEX)
+                )
+            }
 
     def save_verified(self, key: str, size: int, sha256: str) -> dict[str, Any]:
         """Record the copy of ``key`` as verified; the state now held for it."""
