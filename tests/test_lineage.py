@@ -257,3 +257,29 @@ def test_cli_lineage_json(cli_env: dict, repo: RecordRepository, linked: dict[st
     )
     assert walk.returncode == 0, walk.stderr
     assert len(json.loads(walk.stdout)["records"]) == 2
+
+
+def test_lookups_longer_than_one_slice_find_everything_once(repo: RecordRepository) -> None:
+    """The linker's lookups run in slices of IN_SLICE values: every record is found, and a
+    product fed by sources in two slices is found once."""
+    from jwstdata.db.hints import IN_SLICE
+    from jwstdata.db.lineage_store import LineageStore
+    from tests.factories import make_record
+
+    sources = [
+        make_record(fileName=f"jw02733001001_02101_{i:05d}_nrca1_cal.fits") for i in range(250)
+    ]
+    ids = repo.bulk_insert(sources).inserted_ids
+    assert len(ids) > 2 * IN_SLICE
+    both = [ids[0], ids[-1]]  # in the first and the last slice
+    product = make_record(fileName="jw02733-o001_t001_nircam_clear-f090w_i2d.fits")
+    product = product.model_copy(update={"derived_from": both})
+    (product_id,) = repo.bulk_insert([product]).inserted_ids
+    store = LineageStore.for_records(repo)
+
+    assert {d["_id"] for d in store.by_ids(list(ids))} == set(ids)
+    names = [s.file_name for s in sources]
+    assert len(store.by_names(None, names)) == len(names)
+    fed = store.products_fed_by(None, list(ids))
+    assert [d["_id"] for d in fed] == [product_id]
+    assert set(fed[0]["derivedFrom"]) == set(both)
