@@ -7,8 +7,8 @@ the server read and match every record again, the records of each base are group
 the *combination* of their facet values (``{f0: instrument, f1: filter, ...}: n``), and each
 branch's answer is folded from those rows here: keep the combinations its facet filters
 accept, add up per value of its facet. On the embedded server that is one read of the
-records instead of one per facet (a page with an instrument selected: ~470 ms → ~150 ms
-over 2,500 records).
+records instead of one per facet (a page with an instrument selected, estimated over 2,500
+of 100,000 records: 471 → 226 ms p50).
 
 Folding in Python evaluates the facet filters ourselves. They are plain equality or
 ``$in`` on one stored value (``$in``/``$all`` for tags), and the rows hold exactly the stored
