@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -42,3 +43,17 @@ def make_record(**overrides: Any) -> JwstDataModel:
 
 def owner() -> ObjectId:
     return ObjectId()
+
+
+def random_access(rng: random.Random, owners: list[ObjectId]) -> dict[str, Any]:
+    """A random owner (or none: a MAST import), visibility, sharing and workflow state:
+    the fields every access scope and counter cell depends on."""
+    who = rng.choice([*owners, None])
+    return {
+        "userId": who,
+        "isPublic": who is None or rng.random() < 0.4,
+        "sharedWith": rng.sample([o for o in owners if o != who], rng.randint(0, 2)),
+        "dataType": rng.choice(["image", "spectral", "raw"]),
+        "processingLevel": rng.choice(["L1", "L2b", "L3"]),
+        "processingStatus": rng.choice(["pending", "completed"]),
+    }

@@ -23,7 +23,7 @@ from jwstdata.services.archive import ArchiveService
 from jwstdata.services.record_writer import RecordWriter
 from jwstdata.services.records import RecordService
 from jwstdata.storage import LocalStorage
-from tests.factories import make_record
+from tests.factories import make_record, random_access
 
 OWNERS = [ObjectId() for _ in range(3)]
 INSTRUMENTS = {"NIRCAM": ["F090W", "F444W"], "MIRI": ["F770W"], "NIRSPEC": [None]}
@@ -42,15 +42,9 @@ def _random_record(rng: random.Random, **fields: Any) -> JwstDataModel:
         "exp_type": rng.choice(["NRC_IMAGE", "MIR_IMAGE", None]),
         **({"detector": rng.choice(["NRCB1", "MIRIMAGE"])} if rng.random() < 0.5 else {}),
     }
-    owner = rng.choice([*OWNERS, None])
     return make_record(
         imageInfo=info,
-        userId=owner,
-        isPublic=owner is None or rng.random() < 0.4,
-        sharedWith=rng.sample([o for o in OWNERS if o != owner], rng.randint(0, 2)),
-        dataType=rng.choice(["image", "spectral", "raw"]),
-        processingLevel=rng.choice(["L1", "L2b", "L3"]),
-        processingStatus=rng.choice(["pending", "completed"]),
+        **random_access(rng, OWNERS),
         tags=rng.sample(["deep", "ero", "review"], rng.randint(0, 2)),
         fileSize=rng.choice([None, 100, 2500]),
         metadata=metadata,

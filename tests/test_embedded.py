@@ -204,8 +204,10 @@ def test_server_keeps_no_oplog_and_opens_a_directory_written_with_one(tmp_path: 
     port = free_port()
     uri = f"mongodb://127.0.0.1:{port}/"
     old = subprocess.Popen(
-        [find_executable(), "--host", "127.0.0.1", "--port", str(port)]
-        + ["--storage-path", str(data_dir), "--log-level", "WARNING"],
+        [
+            *(find_executable(), "--host", "127.0.0.1", "--port", str(port)),
+            *("--storage-path", str(data_dir), "--log-level", "WARNING"),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,

@@ -28,7 +28,7 @@ from jwstdata.models.search import (
     SearchQuery,
     TagMode,
 )
-from tests.factories import make_record
+from tests.factories import make_record, random_access
 
 OWNERS = [ObjectId() for _ in range(3)]
 CHOICES: dict[str, list[Any]] = {
@@ -72,15 +72,9 @@ def _record(rng: random.Random) -> JwstDataModel:
     metadata = {
         k: v for k, v in (("exp_type", pick("exp_type")), ("detector", pick("detector"))) if v
     }
-    owner = rng.choice([*OWNERS, None])
     return make_record(
         imageInfo=info,
-        userId=owner,
-        isPublic=owner is None or rng.random() < 0.4,
-        sharedWith=rng.sample([o for o in OWNERS if o != owner], rng.randint(0, 2)),
-        dataType=rng.choice(["image", "spectral", "raw"]),
-        processingLevel=rng.choice(["L1", "L2b", "L3"]),
-        processingStatus=rng.choice(["pending", "completed"]),
+        **random_access(rng, OWNERS),
         tags=rng.sample(CHOICES["tags"], rng.randint(0, 3)),
         metadata=metadata,
     )
