@@ -22,17 +22,15 @@ from astropy.wcs import WCS
 
 from tests import fitsfactory as ff
 from tests.factories import make_record
-from tests.plugins.api_server import ApiServer
+from tests.plugins.api_server import PASSWORD, ApiServer
+from tests.plugins.browser import LAPTOP, WatchedPages, sign_in
 
 pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import Browser, Page, expect
 
-PASSWORD = "correct horse battery"
 OBSERVATION = "jw02733-o001_t001_nircam"
 CATALOGUE_OBSERVATION = "jw01234-o002_t001_miri"
-LAPTOP = {"width": 1280, "height": 900}
 TABLET = {"width": 800, "height": 1100}
-IGNORED_CONSOLE = ("Failed to load resource",)  # 404s the tests provoke on purpose
 
 
 @dataclass
@@ -110,43 +108,15 @@ def open_page(
     browser: Browser, site: Site, signed_in: dict[str, Any]
 ) -> Iterator[Callable[..., Page]]:
     """New pages in fresh contexts; fails the test on script errors or CSP violations."""
-    contexts, problems = [], []
+    pages = WatchedPages(browser, site.url)
 
     def new_page(
         user: str | None = None, viewport: dict[str, int] = LAPTOP, reuse: bool = True
     ) -> Page:
-        state = signed_in.get(user) if user and reuse else None
-        context = browser.new_context(viewport=viewport, base_url=site.url, storage_state=state)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-        page.on(
-            "console",
-            lambda msg: (
-                problems.append(f"console: {msg.text}")
-                if msg.type == "error" and not msg.text.startswith(IGNORED_CONSOLE)
-                else None
-            ),
-        )
-        if user and state is None:
-            sign_in(page, user)
-            if reuse:
-                signed_in[user] = context.storage_state()
-        return page
+        return pages.open(user, viewport, sessions=signed_in if reuse else None)
 
     yield new_page
-    for context in contexts:
-        context.close()
-    assert not problems, problems
-
-
-def sign_in(page: Page, username: str, password: str = PASSWORD) -> None:
-    page.goto("/signin")
-    page.get_by_label("User name").fill(username)
-    page.get_by_label("Password").fill(password)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Sign in").click()
+    pages.close()
 
 
 def shoot(page: Page, directory: Path, name: str) -> None:

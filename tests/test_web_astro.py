@@ -18,13 +18,10 @@ from jwstdata.services.jobs.registry import load_handlers
 from tests import fitsfactory as ff
 from tests import skyfield as sf
 from tests.plugins.api_server import ApiServer
-from tests.plugins.browser import WatchedPages, sign_in
+from tests.plugins.browser import WatchedPages
 
 pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import Browser, Page, expect
-
-PASSWORD = "correct horse battery"
-
 
 BIG_STARS = [(100, 200, 5e4), (250, 450, 3e4), (200, 80, 2e4)]
 
@@ -59,9 +56,7 @@ def open_page(browser: Browser, api_server: ApiServer) -> Iterator[Callable[...,
     pages = WatchedPages(browser, api_server.url)
 
     def new_page(user: str = "astro") -> Page:
-        page = pages.new()
-        sign_in(page, user, PASSWORD)
-        return page
+        return pages.open(user)
 
     yield new_page
     pages.close()

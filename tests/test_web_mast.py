@@ -13,13 +13,12 @@ import pytest
 
 from tests.mast_server import MastTestServer
 from tests.plugins.api_server import ApiServer, start_server, stop_server
+from tests.plugins.browser import WatchedPages, sign_in
 
 pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import Browser, Page, expect
 
-PASSWORD = "correct horse battery"
 NIRCAM = "jw02733-o001_t001_nircam_clear-f444w"
-IGNORED_CONSOLE = ("Failed to load resource",)
 
 
 @pytest.fixture(scope="module")
@@ -71,32 +70,9 @@ def site(api_server: ApiServer, mast: MastTestServer) -> Iterator[ApiServer]:
 
 @pytest.fixture
 def page(browser: Browser, site: ApiServer) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=site.url)
-    problems: list[str] = []
-    current = context.new_page()
-    current.set_default_timeout(15_000)
-    current.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-    current.on(
-        "console",
-        lambda msg: (
-            problems.append(f"console: {msg.text}")
-            if msg.type == "error" and not msg.text.startswith(IGNORED_CONSOLE)
-            else None
-        ),
-    )
-    try:
-        yield current
-    finally:
-        context.close()
-    assert not problems, problems
-
-
-def sign_in(page: Page, username: str) -> None:
-    page.goto("/signin")
-    page.get_by_label("User name").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Sign in").click()
+    pages = WatchedPages(browser, site.url)
+    yield pages.new()
+    pages.close()
 
 
 def test_search_select_import_and_follow_the_job(

@@ -24,6 +24,7 @@ import pytest
 from tests import fitsfactory as ff
 from tests.factories import make_record
 from tests.plugins.api_server import ApiServer
+from tests.plugins.browser import LAPTOP, WatchedPages
 
 pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import Browser, Page, expect
@@ -31,13 +32,10 @@ from playwright.sync_api import Browser, Page, expect
 from jwstdata.root import Root
 from jwstdata.services.processing_jobs import KIND as PROCESS
 
-PASSWORD = "correct horse battery"
 OBSERVATION = "jw02733-o001_t001_nircam"
 RUN = "jw02733-o001"
 PHONE = {"width": 390, "height": 844}
-LAPTOP = {"width": 1280, "height": 900}
 DETECTORS = ("NRCA1", "NRCA2", "NRCA3")
-IGNORED_CONSOLE = ("Failed to load resource",)
 # ReDoc's bundle shows Redocly's logo from their CDN; the docs' policy blocks it (the only
 # outside reference), and ReDoc drops the image when it does not load.
 REDOC_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
@@ -132,54 +130,28 @@ def open_page(
     browser: Browser, site: dict[str, Any], sessions: dict[str, Any]
 ) -> Iterator[Callable[..., Page]]:
     """Pages in fresh contexts; fails the test on script errors or CSP violations."""
-    contexts, problems = [], []
     server: ApiServer = site["server"]
+    pages = WatchedPages(browser, server.url, timeout_ms=20_000, ignore_console=(REDOC_LOGO,))
+
+    def only_local(route: Any) -> None:
+        """Nothing but the server itself: a CDN request fails the test."""
+        if route.request.url.startswith(server.url):
+            route.continue_()
+            return
+        if route.request.url != REDOC_LOGO:
+            pages.problems.append(f"outside request: {route.request.url}")
+        route.abort()
 
     def new_page(
         user: str | None = None, viewport: dict[str, int] = LAPTOP, offline: bool = False
     ) -> Page:
-        context = browser.new_context(
-            viewport=viewport, base_url=server.url, storage_state=sessions.get(user)
-        )
-        contexts.append(context)
-        if offline:  # nothing but the server itself: a CDN request fails the test
-
-            def only_local(route: Any) -> None:
-                if route.request.url.startswith(server.url):
-                    route.continue_()
-                elif route.request.url == REDOC_LOGO:
-                    route.abort()
-                else:
-                    problems.append(f"outside request: {route.request.url}")
-                    route.abort()
-
-            context.route("**/*", only_local)
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-        page.on(
-            "console",
-            lambda msg: (
-                problems.append(f"console: {msg.text}")
-                if msg.type == "error"
-                and not msg.text.startswith(IGNORED_CONSOLE)
-                and REDOC_LOGO not in msg.text
-                else None
-            ),
-        )
-        if user and user not in sessions:
-            page.goto("/signin")
-            page.get_by_label("User name").fill(user)
-            page.get_by_label("Password").fill(PASSWORD)
-            with page.expect_navigation():
-                page.get_by_role("button", name="Sign in").click()
-            sessions[user] = context.storage_state()
+        page = pages.open(user, viewport, sessions=sessions)
+        if offline:
+            page.context.route("**/*", only_local)
         return page
 
     yield new_page
-    for context in contexts:
-        context.close()
-    assert not problems, problems
+    pages.close()
 
 
 WIDE_ELEMENTS = """() => [...document.querySelectorAll('body *')]

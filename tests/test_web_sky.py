@@ -12,12 +12,11 @@ import pytest
 from tests import fitsfactory as ff
 from tests.factories import make_record
 from tests.plugins.api_server import ApiServer
-from tests.plugins.browser import LAPTOP, WatchedPages, sign_in
+from tests.plugins.browser import WatchedPages
 
 pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import Browser, Page, expect
 
-PASSWORD = "correct horse battery"
 PHONE = {"width": 390, "height": 844}
 
 
@@ -55,14 +54,7 @@ def open_page(browser: Browser, site: dict[str, Any]) -> Iterator[Callable[..., 
     """Pages in fresh contexts (signed in as ``user``); fails the test on script errors or
     CSP violations."""
     pages = WatchedPages(browser, site["server"].url)
-
-    def new_page(user: str | None = None, viewport: dict[str, int] = LAPTOP) -> Page:
-        page = pages.new(viewport)
-        if user:
-            sign_in(page, user, PASSWORD)
-        return page
-
-    yield new_page
+    yield pages.open
     pages.close()
 
 

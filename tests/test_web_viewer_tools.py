@@ -18,12 +18,10 @@ from astropy.table import Table
 
 from tests import skyfield as sf
 from tests.plugins.api_server import ApiServer
-from tests.plugins.browser import WatchedPages, sign_in
+from tests.plugins.browser import WatchedPages
 
 pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import Browser, Page, expect
-
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="module")
@@ -47,9 +45,7 @@ def open_page(browser: Browser, api_server: ApiServer) -> Iterator[Callable[...,
     pages = WatchedPages(browser, api_server.url)
 
     def new_page(user: str = "blinker") -> Page:
-        page = pages.new()
-        sign_in(page, user, PASSWORD)
-        return page
+        return pages.open(user)
 
     yield new_page
     pages.close()

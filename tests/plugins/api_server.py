@@ -31,6 +31,8 @@ from jwstdata.db.embedded import free_port
 from jwstdata.models.user import User, UserCreate
 from jwstdata.services.auth import AuthService
 
+PASSWORD = "correct horse battery"  # every test user's, unless a test says otherwise
+
 
 @dataclass
 class ApiServer:
@@ -47,14 +49,12 @@ class ApiServer:
     def auth(self) -> AuthService:
         return AuthService(self.handle, self.settings)
 
-    def create_user(
-        self, username: str, *, admin: bool = False, password: str = "correct horse battery"
-    ) -> User:
+    def create_user(self, username: str, *, admin: bool = False, password: str = PASSWORD) -> User:
         return self.auth().create_user(
             UserCreate(username=username, password=password), is_admin=admin
         )
 
-    def token(self, username: str, password: str = "correct horse battery") -> str:
+    def token(self, username: str, password: str = PASSWORD) -> str:
         response = httpx.post(
             f"{self.url}/api/auth/token", data={"username": username, "password": password}
         )

@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from tests.plugins.api_server import PASSWORD
+
 CHROMIUM = os.environ.get("JWSTDATA_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -60,10 +62,17 @@ class WatchedPages:
     """Pages in fresh browser contexts that collect script errors and console errors (CSP
     violations among them); :meth:`close` closes them and fails the test on any."""
 
-    def __init__(self, browser: Any, base_url: str, timeout_ms: int = 15_000) -> None:
+    def __init__(
+        self,
+        browser: Any,
+        base_url: str,
+        timeout_ms: int = 15_000,
+        ignore_console: tuple[str, ...] = (),
+    ) -> None:
         self.browser = browser
         self.base_url = base_url
         self.timeout_ms = timeout_ms
+        self.ignore_console = ignore_console  # console errors containing any of these
         self.contexts: list[Any] = []
         self.problems: list[str] = []
 
@@ -79,8 +88,30 @@ class WatchedPages:
         return page
 
     def _console(self, msg: Any) -> None:
-        if msg.type == "error" and not msg.text.startswith(IGNORED_CONSOLE):
+        if (
+            msg.type == "error"
+            and not msg.text.startswith(IGNORED_CONSOLE)
+            and not any(text in msg.text for text in self.ignore_console)
+        ):
             self.problems.append(f"console: {msg.text}")
+
+    def open(
+        self,
+        user: str | None = None,
+        viewport: dict[str, int] = LAPTOP,
+        *,
+        sessions: dict[str, Any] | None = None,
+    ) -> Any:
+        """A new page, signed in as ``user`` if one is given. With ``sessions`` (kept by the
+        caller, e.g. for a module), each user signs in through the form once and later
+        pages start from the session it left."""
+        state = sessions.get(user) if sessions is not None and user else None
+        page = self.new(viewport, storage_state=state)
+        if user and state is None:
+            sign_in(page, user)
+            if sessions is not None:
+                sessions[user] = page.context.storage_state()
+        return page
 
     def close(self) -> None:
         for context in self.contexts:
@@ -88,7 +119,7 @@ class WatchedPages:
         assert not self.problems, self.problems
 
 
-def sign_in(page: Any, user: str, password: str) -> None:
+def sign_in(page: Any, user: str, password: str = PASSWORD) -> None:
     """Through the sign-in form, as a person would."""
     page.goto("/signin")
     page.get_by_label("User name").fill(user)
