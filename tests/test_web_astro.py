@@ -3,6 +3,7 @@ the composite/mosaic composer."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -52,13 +53,9 @@ def site(api_server: ApiServer, tmp_path_factory: pytest.TempPathFactory) -> dic
 
 @pytest.fixture
 def open_page(browser: Browser, api_server: ApiServer) -> Iterator[Callable[..., Page]]:
-    """A signed-in page; fails the test on script errors or CSP violations."""
+    """Pages signed in as astro; fails the test on script errors or CSP violations."""
     pages = WatchedPages(browser, api_server.url)
-
-    def new_page(user: str = "astro") -> Page:
-        return pages.open(user)
-
-    yield new_page
+    yield functools.partial(pages.open, "astro")
     pages.close()
 
 

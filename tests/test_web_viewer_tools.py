@@ -4,6 +4,7 @@ of the field blinks in aligned."""
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import re
@@ -41,13 +42,9 @@ def site(api_server: ApiServer, tmp_path_factory: pytest.TempPathFactory) -> dic
 
 @pytest.fixture
 def open_page(browser: Browser, api_server: ApiServer) -> Iterator[Callable[..., Page]]:
-    """A signed-in page; fails the test on script errors or CSP violations."""
+    """Pages signed in as blinker; fails the test on script errors or CSP violations."""
     pages = WatchedPages(browser, api_server.url)
-
-    def new_page(user: str = "blinker") -> Page:
-        return pages.open(user)
-
-    yield new_page
+    yield functools.partial(pages.open, "blinker")
     pages.close()
 
 

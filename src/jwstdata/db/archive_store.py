@@ -17,7 +17,7 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 
 from jwstdata.db.connection import translate_errors
-from jwstdata.db.hints import index_hint
+from jwstdata.db.hints import ID_INDEX, index_hint
 from jwstdata.db.indexes import ARCHIVE_MOVES
 from jwstdata.models.base import utcnow
 from jwstdata.models.enums import ProcessingLevel
@@ -25,7 +25,6 @@ from jwstdata.models.enums import ProcessingLevel
 if TYPE_CHECKING:
     from jwstdata.db.records import RecordRepository
 
-ID_INDEX = "_id_"
 CANDIDATE_PROJECTION = {"filePath": 1, "fileSize": 1, "fileName": 1, "uploadDate": 1}
 
 

@@ -17,11 +17,10 @@ from bson.raw_bson import RawBSONDocument
 from pymongo.errors import BulkWriteError, OperationFailure
 
 from jwstdata.db.connection import DatabaseHandle, translate_errors
-from jwstdata.db.hints import in_slices, index_hint
+from jwstdata.db.hints import ID_INDEX, find_in, index_hint
 from jwstdata.db.indexes import RECORDS
 from jwstdata.db.portable import create_index
 
-ID_INDEX = "_id_"
 READ_BATCH = 1000
 RAW = CodecOptions(document_class=RawBSONDocument)
 
@@ -69,13 +68,7 @@ class BackupReader(_RawAccess):
         """The records of ``ids`` that still exist, as they are now (raw)."""
         collection = self.db.get_collection(RECORDS, codec_options=RAW)
         with translate_errors(self._uri):
-            return {
-                d["_id"]: d
-                for part in in_slices(ids)
-                for d in collection.find(
-                    {"_id": {"$in": part}}, hint=index_hint(collection, ID_INDEX)
-                )
-            }
+            return {d["_id"]: d for d in find_in(collection, "_id", ids, index=ID_INDEX)}
 
 
 class RestoreWriter(_RawAccess):

@@ -15,14 +15,12 @@ from typing import TYPE_CHECKING, Any
 from pymongo.database import Database
 
 from jwstdata.db.connection import translate_errors
-from jwstdata.db.hints import index_hint
+from jwstdata.db.hints import ID_INDEX, index_hint
 from jwstdata.db.indexes import GC
 from jwstdata.models.base import utcnow
 
 if TYPE_CHECKING:
     from jwstdata.db.records import RecordRepository
-
-ID_INDEX = "_id_"
 
 
 @dataclass(frozen=True, slots=True)

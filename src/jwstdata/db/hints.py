@@ -12,8 +12,8 @@ every server, not only on those where the hint is sent.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import TypeVar
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, TypeVar
 
 from pymongo.collection import Collection
 
@@ -33,6 +33,22 @@ def in_slices(values: Sequence[T], size: int = IN_SLICE) -> Iterator[list[T]]:
     """``values`` in lists of at most ``size``, for one ``$in`` query each."""
     for start in range(0, len(values), size):
         yield list(values[start : start + size])
+
+
+def find_in(
+    collection: Collection,
+    path: str,
+    values: Sequence[Any],
+    also: Mapping[str, Any] | None = None,
+    projection: Mapping[str, Any] | None = None,
+    index: str | None = None,
+) -> Iterator[Any]:
+    """The documents whose ``path`` is one of ``values`` (and that match ``also``), one
+    query per :func:`in_slices` slice on ``index``. A document whose ``path`` is an array
+    holding values of several slices comes once per slice."""
+    hint = index_hint(collection, index) if index else None
+    for part in in_slices(values):
+        yield from collection.find({path: {"$in": part}, **(also or {})}, projection, hint=hint)
 
 
 def index_hint(collection: Collection, name: str) -> str | None:

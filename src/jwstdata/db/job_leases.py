@@ -17,10 +17,10 @@ from bson import ObjectId
 from pymongo import ReturnDocument
 
 from jwstdata.db.connection import translate_errors
-from jwstdata.db.hints import index_hint
+from jwstdata.db.hints import ID_INDEX, index_hint
 from jwstdata.db.job_indexes import QUEUE_INDEX
 from jwstdata.db.job_queries import CLAIM_ORDER, claimable, owned, progress_field
-from jwstdata.db.job_store import ID_INDEX, JobStore
+from jwstdata.db.job_store import JobStore
 from jwstdata.db.portable import find_one_and_update, trim_array
 from jwstdata.models.job import LOG_TAIL_LINES, Job, JobState, clip_line, stamp_line
 

@@ -13,13 +13,11 @@ from pymongo import ReturnDocument
 from pymongo.collection import Collection
 
 from jwstdata.db.connection import translate_errors
-from jwstdata.db.hints import index_hint
+from jwstdata.db.hints import ID_INDEX, index_hint
 from jwstdata.db.job_queries import owned
 from jwstdata.db.portable import trim_array
 from jwstdata.models.base import utcnow
 from jwstdata.models.job import LOG_TAIL_LINES, Job, JobState, stamp_line
-
-ID_INDEX = "_id_"
 
 
 class JobStore:

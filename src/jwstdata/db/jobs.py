@@ -23,11 +23,10 @@ from bson import ObjectId
 from pydantic import ValidationError as PydanticValidationError
 
 from jwstdata.db.connection import DatabaseHandle, translate_errors
-from jwstdata.db.hints import index_hint
+from jwstdata.db.hints import ID_INDEX, index_hint
 from jwstdata.db.job_indexes import ACTIVE_INDEX, JOBS
 from jwstdata.db.job_leases import RELEASE_LEASE, JobLeases
 from jwstdata.db.job_queries import LIST_ORDER, after, encode_cursor, list_index, visible
-from jwstdata.db.job_store import ID_INDEX
 from jwstdata.db.setup import ensure_indexes
 from jwstdata.errors import ConflictError, NotFoundError, pydantic_to_validation_error
 from jwstdata.models.access import AccessContext

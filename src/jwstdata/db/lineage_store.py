@@ -16,7 +16,7 @@ from pymongo import UpdateOne
 from pymongo.collection import Collection
 
 from jwstdata.db.connection import translate_errors
-from jwstdata.db.hints import ID_INDEX, in_slices, index_hint
+from jwstdata.db.hints import ID_INDEX, find_in, index_hint
 
 if TYPE_CHECKING:
     from jwstdata.db.records import RecordRepository
@@ -42,12 +42,10 @@ class LineageStore:
     def for_records(cls, repo: RecordRepository) -> LineageStore:
         return cls(repo.collection)
 
-    def _find(
-        self, query: dict[str, Any], index: str, fields: dict[str, int] = LINK_FIELDS
-    ) -> list[dict[str, Any]]:
+    def _find(self, query: dict[str, Any], index: str) -> list[dict[str, Any]]:
         with translate_errors():
             return list(
-                self.collection.find(query, fields, hint=index_hint(self.collection, index))
+                self.collection.find(query, LINK_FIELDS, hint=index_hint(self.collection, index))
             )
 
     def _find_in(
@@ -59,10 +57,8 @@ class LineageStore:
         fields: dict[str, int] = LINK_FIELDS,
     ) -> list[dict[str, Any]]:
         """Records whose ``path`` is one of ``values`` (and match ``rest``), in slices."""
-        found: list[dict[str, Any]] = []
-        for part in in_slices(values):
-            found += self._find({path: {"$in": part}, **rest}, index, fields)
-        return found
+        with translate_errors():
+            return list(find_in(self.collection, path, values, rest, fields, index))
 
     def by_ids(self, ids: list[ObjectId]) -> list[dict[str, Any]]:
         return self._find_in("_id", ids, {}, ID_INDEX)

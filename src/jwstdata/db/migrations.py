@@ -34,7 +34,7 @@ from pymongo.database import Database
 from jwstdata.db import migrations_outputs, migrations_search, migrations_sky
 from jwstdata.db.connection import DatabaseHandle, translate_errors
 from jwstdata.db.counters import RecordCounters
-from jwstdata.db.hints import index_hint
+from jwstdata.db.hints import ID_INDEX, index_hint
 from jwstdata.db.indexes import COUNTS_HEAVY, RECORDS
 from jwstdata.db.migration_writes import BATCH, write_in_batches
 from jwstdata.db.query import search_keys
@@ -42,7 +42,6 @@ from jwstdata.models.base import utcnow
 from jwstdata.models.record import SCHEMA_VERSION
 
 MIGRATIONS_COLLECTION = "migrations"
-ID_INDEX = "_id_"
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,10 @@ from pymongo import UpdateOne
 from pymongo.database import Database
 
 from jwstdata.db.derived import PROCESSING_SOURCE, differs, wanted_fields
-from jwstdata.db.hints import index_hint
+from jwstdata.db.hints import ID_INDEX, index_hint
 from jwstdata.db.indexes import RECORDS
 from jwstdata.db.migration_writes import BATCH, write_in_batches
 
-ID_INDEX = "_id_"
 _FOLLOWED = ("isPublic", "sharedWith", "isArchived", "archivedDate")
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from pymongo import UpdateOne
 from pymongo.database import Database
 
-from jwstdata.db.hints import index_hint
+from jwstdata.db.hints import ID_INDEX, index_hint
 from jwstdata.db.indexes import RECORDS
 from jwstdata.db.migration_writes import BATCH, write_in_batches
 from jwstdata.db.query import search_keys
@@ -26,7 +26,6 @@ from jwstdata.db.text_terms import TEXT_PATHS
 from jwstdata.models.enums import DataType, ProcessingLevel
 from jwstdata.naming import NameKind, parse_name
 
-ID_INDEX = "_id_"
 _UNKNOWN_LEVEL = {"processingLevel": ProcessingLevel.unknown.value}
 _NAMED_KINDS = (NameKind.exposure, NameKind.source)
 

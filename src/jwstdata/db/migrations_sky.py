@@ -8,14 +8,11 @@ from typing import Any
 from pymongo import UpdateOne
 from pymongo.database import Database
 
-from jwstdata.db.hints import index_hint
+from jwstdata.db.hints import ID_INDEX, index_hint
 from jwstdata.db.indexes import RECORDS
 from jwstdata.db.migration_writes import BATCH, write_in_batches
 from jwstdata.db.sky import derive_sky, sky_keys
 from jwstdata.sky.cells import FIELD as SKY_CELLS
-
-ID_INDEX = "_id_"
-
 
 # --- 6: sky footprints (schema version 2) ---------------------------------------------------
 # Positional searches match ``_skyCells``; records written before it existed have neither

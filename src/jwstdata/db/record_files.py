@@ -18,14 +18,13 @@ from pymongo.collection import Collection
 from pymongo.errors import BulkWriteError
 
 from jwstdata.db.connection import translate_errors, translate_write_error
-from jwstdata.db.hints import in_slices, index_hint
+from jwstdata.db.hints import ID_INDEX, find_in, index_hint
 from jwstdata.db.portable import group
 from jwstdata.models.base import utcnow
 
 if TYPE_CHECKING:
     from jwstdata.db.records import RecordRepository
 
-ID_INDEX = "_id_"
 HAS_FILE: dict[str, Any] = {"filePath": {"$type": "string"}}
 RECORD_PROJECTION = {"filePath": 1, "fileSize": 1, "checksum": 1, "fileMissing": 1, "version": 1}
 
@@ -108,16 +107,12 @@ class RecordFiles:
         """``id -> (filePath, version)`` of those of ``ids`` that still exist."""
         if not ids:
             return {}
-        out: dict[ObjectId, tuple[str | None, int]] = {}
+        fields = {"filePath": 1, "version": 1}
         with translate_errors(self._uri):
-            for part in in_slices(ids):
-                for d in self.collection.find(
-                    {"_id": {"$in": part}},
-                    {"filePath": 1, "version": 1},
-                    hint=index_hint(self.collection, ID_INDEX),
-                ):
-                    out[d["_id"]] = (d.get("filePath"), int(d.get("version", 1)))
-        return out
+            return {
+                d["_id"]: (d.get("filePath"), int(d.get("version", 1)))
+                for d in find_in(self.collection, "_id", ids, projection=fields, index=ID_INDEX)
+            }
 
     def file_path(self, record_id: ObjectId) -> str | None:
         """The record's current ``filePath`` (None when it has none, or is gone)."""
@@ -149,10 +144,8 @@ class RecordFiles:
         with translate_errors(self._uri):
             return {
                 doc["filePath"]: doc
-                for part in in_slices(keys)
-                for doc in self.collection.find(
-                    {"userId": owner, "filePath": {"$in": part}},
-                    hint=index_hint(self.collection, "owner_path_unique"),
+                for doc in find_in(
+                    self.collection, "filePath", keys, {"userId": owner}, index="owner_path_unique"
                 )
             }
 

@@ -21,7 +21,7 @@ from pymongo.errors import BulkWriteError
 from jwstdata.db.connection import translate_errors, translate_write_error
 from jwstdata.db.counter_snapshot import Snapshot
 from jwstdata.db.counters import RecordCounters, apply_set, touches_counters
-from jwstdata.db.hints import index_hint
+from jwstdata.db.hints import ID_INDEX, index_hint
 from jwstdata.db.indexes import RECORD_INDEXES, RECORDS
 from jwstdata.db.portable import name_duplicate
 from jwstdata.db.query import encode_cursor, search_keys
@@ -42,7 +42,6 @@ from jwstdata.models.record import JwstDataModel
 from jwstdata.models.search import FacetName, SearchQuery
 from jwstdata.sky.cells import FIELD as SKY_CELLS
 
-ID_INDEX = "_id_"
 # Fields a caller may never set through ``update`` (bookkeeping owned by the repository).
 PROTECTED_FIELDS = frozenset({"id", "_id", "version", "createdAt", "updatedAt", "schemaVersion"})
 

@@ -14,14 +14,12 @@ from typing import TYPE_CHECKING, Any
 from pymongo.database import Database
 
 from jwstdata.db.connection import translate_errors
-from jwstdata.db.hints import in_slices, index_hint
+from jwstdata.db.hints import ID_INDEX, find_in, index_hint
 from jwstdata.db.indexes import STORAGE_MIGRATIONS
 from jwstdata.models.base import utcnow
 
 if TYPE_CHECKING:
     from jwstdata.db.records import RecordRepository
-
-ID_INDEX = "_id_"
 
 
 class StorageMigrationState:
@@ -51,13 +49,7 @@ class StorageMigrationState:
         """The verified copies among ``keys``: key -> ``{key, size, sha256, verifiedAt}``."""
         ids = [self._key_id(key) for key in dict.fromkeys(keys)]
         with translate_errors(self._uri):
-            return {
-                d["key"]: d
-                for part in in_slices(ids)
-                for d in self.collection.find(
-                    {"_id": {"$in": part}}, hint=index_hint(self.collection, ID_INDEX)
-                )
-            }
+            return {d["key"]: d for d in find_in(self.collection, "_id", ids, index=ID_INDEX)}
 
     def save_verified(self, key: str, size: int, sha256: str) -> dict[str, Any]:
         """Record the copy of ``key`` as verified; the state now held for it."""

@@ -17,7 +17,7 @@ from pymongo.collection import Collection
 
 from jwstdata.db.auth_indexes import USER_INDEXES, USERS
 from jwstdata.db.connection import DatabaseHandle, translate_errors
-from jwstdata.db.hints import index_hint
+from jwstdata.db.hints import ID_INDEX, index_hint
 from jwstdata.db.portable import find_one_and_update, name_duplicate
 from jwstdata.db.setup import ensure_indexes
 from jwstdata.errors import DuplicateError, NotFoundError
@@ -27,7 +27,6 @@ from jwstdata.models.user import USER_PROJECTION, User, email_key, username_key
 if TYPE_CHECKING:
     from jwstdata.db.records import RecordRepository
 
-ID_INDEX = "_id_"
 BY_NAME = "username_unique"
 # Stored key or index → the field a caller typed, for duplicate messages.
 _KEY_FIELDS = {
